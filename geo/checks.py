@@ -8,6 +8,7 @@ its message as one line, never a traceback.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,6 @@ def _as_number(name: str, value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         fail(f"`{name}` must be a number, got {value!r}")
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         fail(f"`{name}` must be a finite number, got {value!r}")
     return number

@@ -23,11 +23,52 @@ def _add_ingest(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from tqdm import tqdm
+
+    from geo.ingest import ColumnMapping, ingest
+    from geo.store import write_incidents
+
+    mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
+
+    def progress(files: list) -> list:
+        # A bar only when there are many files; the summary is the output that matters.
+        return tqdm(files, desc="files", unit="file", file=sys.stderr) if len(files) > 5 else files
+
+    result = ingest(args.sources, mapping, progress=progress)
+    write_incidents(result.incidents, args.out)
+    if args.rejected:
+        result.rejected.to_csv(args.rejected, index=False)
+    print(result.summary.to_text())
+    print(f"wrote {len(result.incidents):,} incidents to {args.out}")
+    if args.rejected:
+        print(f"wrote {len(result.rejected):,} rejected rows to {args.rejected}")
+    return 0
+
+
+def _add_build_data(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "raw_dir",
+        nargs="?",
+        help="raw extracts folder (with SOURCES.md); omit to rebuild only the GeoParquet stores",
+    )
+
+
+def _run_build_data(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.build_data import build_stores, copy_raw
+
+    if args.raw_dir:
+        for path in copy_raw(Path(args.raw_dir)):
+            print(f"wrote {path.name}")
+    for key, result in build_stores().items():
+        print(f"{key}: {result.summary.rows_accepted:,} of {result.summary.rows_read:,} rows")
+    return 0
 
 
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "ingest": ("police.uk or generic incident CSVs to GeoParquet", _add_ingest, _run_ingest),
+    "build-data": ("rebuild the embedded data/ folder", _add_build_data, _run_build_data),
 }
 
 

@@ -5,26 +5,22 @@ relies on them. Coordinates are stored twice: ``geometry`` as points in WGS84
 (``EPSG:4326``, what police.uk publishes) and ``easting``/``northing`` in metres on the
 British National Grid (``EPSG:27700``), which all distance work uses.
 
-| column        | type                                   | meaning |
-|---------------|----------------------------------------|---------|
-| incident_id   | string, nullable                       | source id (police.uk ``Crime ID``; blank for ASB rows) |
-| month         | date (first day of the month)          | month the incident was recorded in |
-| occurred_at   | timestamp, tz ``Europe/London``, nullable | exact time when the source has one (police.uk has months only) |
-| category      | string                                 | crime type / incident category |
-| location      | string, nullable                       | location text, e.g. "On or near Castle Circus" |
-| lsoa_code     | string, nullable                       | LSOA code as published (2011 or 2021 vintage) |
-| lsoa_name     | string, nullable                       | LSOA name as published |
-| force         | string, nullable                       | force that provided the data (police.uk ``Falls within``) |
-| outcome       | string, nullable                       | last outcome category (blank for ASB) |
-| source        | string                                 | file the row came from (basename, or ``zip!member``) |
-| easting       | float64, metres, EPSG:27700            | British National Grid x |
-| northing      | float64, metres, EPSG:27700            | British National Grid y |
-| geometry      | Point, EPSG:4326                       | longitude/latitude |
+- ``incident_id``: string, nullable. Source id (police.uk ``Crime ID``; blank for ASB).
+- ``month``: date, the first day of the month the incident was recorded in.
+- ``occurred_at``: timestamp, tz ``Europe/London``, nullable. Exact time when the source
+  has one (police.uk has months only).
+- ``category``: string. Crime type or incident category.
+- ``location``: string, nullable. Location text, e.g. "On or near Castle Circus".
+- ``lsoa_code``, ``lsoa_name``: strings, nullable. LSOA as published (2011 or 2021 vintage).
+- ``force``: string, nullable. Force that provided the data (police.uk ``Falls within``).
+- ``outcome``: string, nullable. Last outcome category (blank for ASB).
+- ``source``: string. File the row came from (path, or ``archive.zip!member``).
+- ``easting``, ``northing``: float64 metres, British National Grid (EPSG:27700).
+- ``geometry``: Point, longitude/latitude (EPSG:4326).
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 
 TIMEZONE = "Europe/London"
@@ -67,9 +63,9 @@ ARROW_SCHEMA = pa.schema(
     ]
 )
 
-#: Columns of the rejected-rows table. ``line`` is the 1-based line in the source file
-#: (the header is line 1); ``raw`` holds the row's original fields as JSON.
-REJECTED_COLUMNS: tuple[str, ...] = ("source", "line", "reason", "detail", "raw")
+#: Columns of the rejected-rows table. ``row`` is the 1-based data row in the source file
+#: (the row after the header is 1); ``raw`` holds the row's original fields as JSON.
+REJECTED_COLUMNS: tuple[str, ...] = ("source", "row", "reason", "detail", "raw")
 
 #: Rejection reasons, worded for the data-coverage panel.
 REASON_NO_COORDINATES = "no coordinates"
@@ -96,8 +92,3 @@ REJECTION_REASONS: tuple[str, ...] = (
 #: it rejects (0, 0), lat/lon typed into easting/northing and other-continent points,
 #: not coastal snap points.
 GB_EXTENT_BNG = (-10_000.0, 0.0, 700_000.0, 1_250_000.0)
-
-
-def month_start(values: pd.Series) -> pd.Series:
-    """Return ``values`` (datetimes or periods) as the first day of their month (dates)."""
-    return pd.to_datetime(values).dt.to_period("M").dt.to_timestamp().dt.date

@@ -1,0 +1,609 @@
+"""Read and validate incident files into the canonical schema (:mod:`geo.schema`).
+
+Inputs are police.uk street-level CSVs (one monthly file, a folder laid out like the
+police.uk download, or the downloaded ``.zip``) and generic incident CSVs described by a
+:class:`ColumnMapping`. Every input row ends either in the accepted incidents or in the
+rejected table with a reason, so ``accepted + rejected == read`` always holds. A file that
+cannot be used at all raises :class:`~geo.checks.GeoInputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import shapely
+
+from geo import schema
+from geo.checks import check_columns, fail
+from geo.projection import bng_to_lonlat, lonlat_to_bng
+
+#: police.uk street files are named ``YYYY-MM-<force>-street.csv``.
+STREET_SUFFIX = "-street.csv"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which source column feeds which canonical column.
+
+    Give either ``month`` (``YYYY-MM``) or ``date`` (a date or date-time), and either
+    ``longitude``/``latitude`` (WGS84 degrees, EPSG:4326) or ``easting``/``northing``
+    (British National Grid metres, EPSG:27700). ``constants`` fills canonical columns
+    that the source lacks, e.g. ``{"force": "Metropolitan Police Service"}``.
+    Naive date-times are taken as Europe/London local time; aware ones are converted.
+    """
+
+    category: str
+    month: str | None = None
+    date: str | None = None
+    date_format: str | None = None
+    dayfirst: bool = True
+    longitude: str | None = None
+    latitude: str | None = None
+    easting: str | None = None
+    northing: str | None = None
+    incident_id: str | None = None
+    location: str | None = None
+    lsoa_code: str | None = None
+    lsoa_name: str | None = None
+    force: str | None = None
+    outcome: str | None = None
+    constants: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.month is None) == (self.date is None):
+            fail("column mapping needs exactly one of 'month' or 'date'")
+        has_lonlat = self.longitude is not None and self.latitude is not None
+        has_bng = self.easting is not None and self.northing is not None
+        if has_lonlat == has_bng:
+            fail(
+                "column mapping needs either 'longitude' and 'latitude' or 'easting' and 'northing'"
+            )
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> ColumnMapping:
+        """Read a mapping from a JSON object whose keys are this class's field names."""
+        try:
+            spec = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            fail(f"cannot read the column mapping ({error})", file=path)
+        if not isinstance(spec, dict):
+            fail("the column mapping must be a JSON object", file=path)
+        unknown = sorted(set(spec) - {f.name for f in fields(cls)})
+        if unknown:
+            fail(
+                f"unknown mapping key(s) {', '.join(unknown)}",
+                fix=f"Allowed keys: {', '.join(f.name for f in fields(cls))}",
+                file=path,
+            )
+        if "category" not in spec:
+            fail("the column mapping has no 'category' entry", file=path)
+        return cls(**spec)
+
+    def source_columns(self) -> list[str]:
+        """Source column names this mapping reads."""
+        skip = {"date_format", "dayfirst", "constants"}
+        return [v for k, v in asdict(self).items() if k not in skip and isinstance(v, str)]
+
+
+POLICE_UK_STREET = ColumnMapping(
+    incident_id="Crime ID",
+    month="Month",
+    longitude="Longitude",
+    latitude="Latitude",
+    location="Location",
+    lsoa_code="LSOA code",
+    lsoa_name="LSOA name",
+    category="Crime type",
+    force="Falls within",
+    outcome="Last outcome category",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One CSV to read: ``name`` is what messages show (``file`` or ``archive.zip!member``)."""
+
+    name: str
+    read_bytes: Callable[[], bytes]
+
+
+@dataclass
+class IngestSummary:
+    """Counts and coverage of one ingest. ``rows_read == rows_accepted + rows_rejected``."""
+
+    files: list[str]
+    rows_read: int
+    rows_accepted: int
+    rejected_by_reason: dict[str, int]
+    first_month: str | None
+    last_month: str | None
+    months_missing: dict[str, list[str]]
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows rejected for any reason."""
+        return sum(self.rejected_by_reason.values())
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON."""
+        return asdict(self) | {"rows_rejected": self.rows_rejected}
+
+    def to_text(self) -> str:
+        """Human-readable report, as printed by ``python -m geo ingest``."""
+        lines = [
+            f"files read:     {len(self.files)}",
+            f"rows read:      {self.rows_read:,}",
+            f"rows accepted:  {self.rows_accepted:,}",
+            f"rows rejected:  {self.rows_rejected:,}",
+        ]
+        lines += [f"  - {reason}: {n:,}" for reason, n in self.rejected_by_reason.items()]
+        span = f"{self.first_month} to {self.last_month}" if self.first_month else "none"
+        lines.append(f"months covered: {span}")
+        if not any(self.months_missing.values()):
+            lines.append("months missing: none")
+        for force, months in self.months_missing.items():
+            if months:
+                lines.append(
+                    f"months MISSING for {force} ({len(months)}): {_month_ranges(months)} "
+                    "(no data; not zero)"
+                )
+        return "\n".join(lines)
+
+
+@dataclass
+class IngestResult:
+    """Accepted incidents (canonical schema), rejected rows with reasons, and the summary."""
+
+    incidents: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    summary: IngestSummary
+
+
+# ---------------------------------------------------------------- finding source files
+
+
+def discover_sources(paths: Iterable[str | Path], *, generic: bool = False) -> list[SourceFile]:
+    """List the CSVs inside ``paths`` (files, folders or ``.zip`` archives), sorted by name.
+
+    Folders are searched recursively, including the zips inside them.
+
+    In a folder or zip only police.uk ``*-street.csv`` files are taken (the download also
+    holds outcomes and stop-and-search files), unless ``generic`` is true, when every
+    ``.csv`` is. Fails naming the path when it does not exist or holds no usable CSV.
+    """
+    sources: list[SourceFile] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            fail("no such file or folder", file=str(path))
+        if path.is_dir():
+            found = _pick_csvs(sorted(path.rglob("*.csv")), generic, key=lambda p: p.name)
+            archives = sorted(path.rglob("*.zip"))
+            if not found and not archives:
+                fail(_no_csv_message(generic), file=str(path))
+            sources += [SourceFile(str(p.relative_to(path.parent)), p.read_bytes) for p in found]
+            sources += [s for archive in archives for s in _zip_sources(archive, generic)]
+        elif path.suffix.lower() == ".zip":
+            sources += _zip_sources(path, generic)
+        else:
+            sources.append(SourceFile(path.name, path.read_bytes))
+    return sources
+
+
+def _pick_csvs(candidates: list, generic: bool, key: Callable) -> list:
+    csvs = [c for c in candidates if key(c).lower().endswith(".csv")]
+    return csvs if generic else [c for c in csvs if key(c).lower().endswith(STREET_SUFFIX)]
+
+
+def _no_csv_message(generic: bool) -> str:
+    if generic:
+        return "contains no .csv files"
+    return "contains no police.uk street CSVs (files named YYYY-MM-<force>-street.csv)"
+
+
+def _zip_sources(path: Path, generic: bool) -> list[SourceFile]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = sorted(m for m in archive.namelist() if not m.endswith("/"))
+    except zipfile.BadZipFile:
+        fail("is not a valid zip archive", file=path.name)
+    found = _pick_csvs(members, generic, key=lambda m: m.rsplit("/", 1)[-1])
+    if not found:
+        fail(_no_csv_message(generic), file=path.name)
+
+    def reader(member: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            with zipfile.ZipFile(path) as archive:
+                return archive.read(member)
+
+        return read
+
+    return [SourceFile(f"{path.name}!{member}", reader(member)) for member in found]
+
+
+# ---------------------------------------------------------------- reading one CSV
+
+
+def read_csv_strings(data: bytes, name: str) -> pa.Table:
+    """Parse CSV bytes into a table of string columns (blank cells are empty strings).
+
+    Handles a UTF-8 byte-order mark, CRLF line ends and quoted commas. Fails naming
+    ``name`` when the bytes are empty or not a CSV.
+    """
+    if not data.strip():
+        fail("the file is empty", file=name)
+    if b"\x00" in data[:4096]:
+        fail("is not a CSV file (it contains binary data)", file=name)
+    try:
+        header_text = data[:65536].decode("utf-8-sig").splitlines()[0]
+    except UnicodeDecodeError:
+        fail("is not a CSV file (it is not UTF-8 text)", file=name)
+    header = next(csv.reader([header_text]))
+    if len(header) < 2 or len(set(header)) != len(header):
+        fail(f"is not a CSV file with a header row (first line: {header_text[:80]!r})", file=name)
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            convert_options=pacsv.ConvertOptions(
+                column_types={column: pa.string() for column in header},
+                strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        fail(f"is not a readable CSV file ({str(error).splitlines()[0]})", file=name)
+    if table.num_rows == 0:
+        fail("has a header but no data rows", file=name)
+    return table
+
+
+# ---------------------------------------------------------------- validating rows
+
+
+def validate_rows(
+    table: pa.Table, mapping: ColumnMapping, source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split one file's rows into canonical accepted rows and rejected rows.
+
+    Returns ``(accepted, rejected)``: ``accepted`` is a DataFrame of the canonical
+    columns without ``geometry`` (``easting``/``northing`` in EPSG:27700 metres plus
+    ``lon``/``lat`` in EPSG:4326 degrees); ``rejected`` has :data:`geo.schema.REJECTED_COLUMNS`.
+    The first failing rule gives a row's reason; duplicate ids are checked later, across
+    all files (:func:`ingest`).
+    """
+    check_columns("the file", table.column_names, mapping.source_columns(), file=source)
+    n = table.num_rows
+    reason = np.full(n, None, dtype=object)
+    detail = np.full(n, "", dtype=object)
+
+    def reject(mask: np.ndarray, why: str, what: np.ndarray | str = "") -> None:
+        fresh = mask & (reason == None)  # noqa: E711 - elementwise on an object array
+        reason[fresh] = why
+        detail[fresh] = what[fresh] if isinstance(what, np.ndarray) else what
+
+    month, occurred_at = _parse_time(table, mapping, reject)
+    category = _text(table, mapping.category)
+    reject(_blank(category), schema.REASON_NO_CATEGORY)
+    easting, northing, lon, lat = _parse_coordinates(table, mapping, reject)
+
+    keep = reason == None  # noqa: E711
+    accepted = pd.DataFrame(
+        {
+            "incident_id": _optional(table, mapping, "incident_id", n),
+            "month": month,
+            "occurred_at": occurred_at,
+            "category": category,
+            **{
+                column: _optional(table, mapping, column, n)
+                for column in ("location", "lsoa_code", "lsoa_name", "force", "outcome")
+            },
+            "source": source,
+            "easting": easting,
+            "northing": northing,
+            "lon": lon,
+            "lat": lat,
+        }
+    )[keep]
+    accepted["_row"] = np.flatnonzero(keep) + 1
+    return accepted.reset_index(drop=True), _rejected_rows(table, ~keep, reason, detail, source)
+
+
+def _parse_time(table: pa.Table, mapping: ColumnMapping, reject: Callable) -> tuple:
+    if mapping.month is not None:
+        raw = table.column(mapping.month)
+        parsed = pc.strptime(
+            pc.utf8_trim_whitespace(raw), format="%Y-%m", unit="s", error_is_null=True
+        )
+        bad = parsed.is_null().to_numpy(zero_copy_only=False)
+        reject(bad, schema.REASON_BAD_MONTH, _quoted(raw, bad))
+        months = pd.Series(parsed.cast(pa.date32()).to_pandas(), dtype="object")
+        occurred = pd.Series(pd.NaT, index=months.index, dtype=f"datetime64[us, {schema.TIMEZONE}]")
+        return months.to_numpy(), occurred
+    raw = _text(table, mapping.date)
+    occurred = _to_local_time(raw, mapping)
+    bad = occurred.isna().to_numpy()
+    reject(bad, schema.REASON_BAD_DATE, np.array([repr(v) for v in raw], dtype=object))
+    months = occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date
+    return months.to_numpy(), occurred
+
+
+def _to_local_time(raw: pd.Series, mapping: ColumnMapping) -> pd.Series:
+    """Parse date-times; naive ones are Europe/London wall-clock time.
+
+    On the autumn DST change an ambiguous wall time is read as the first (BST) instant,
+    and a spring-forward time that never existed is moved forward; both are documented
+    choices rather than rejections, because the incident did happen.
+    """
+    text = raw.where(~_blank(raw))
+    fmt = mapping.date_format or "mixed"
+    with_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False)
+    result = pd.Series(pd.NaT, index=raw.index, dtype=f"datetime64[us, {schema.TIMEZONE}]")
+    if with_offset.any():
+        aware = pd.to_datetime(
+            text[with_offset], format=fmt, dayfirst=mapping.dayfirst, errors="coerce", utc=True
+        )
+        result[with_offset] = aware.dt.tz_convert(schema.TIMEZONE)
+    naive_rows = ~with_offset
+    if naive_rows.any():
+        naive = pd.to_datetime(
+            text[naive_rows], format=fmt, dayfirst=mapping.dayfirst, errors="coerce"
+        )
+        result[naive_rows] = naive.dt.tz_localize(
+            schema.TIMEZONE,
+            ambiguous=np.ones(len(naive), dtype=bool),
+            nonexistent="shift_forward",
+        )
+    return result
+
+
+def _parse_coordinates(table: pa.Table, mapping: ColumnMapping, reject: Callable) -> tuple:
+    if mapping.longitude is not None:
+        lon_raw, lat_raw = table.column(mapping.longitude), table.column(mapping.latitude)
+        lon, lat = _to_float(lon_raw), _to_float(lat_raw)
+        blank = _blank_arrow(lon_raw) | _blank_arrow(lat_raw)
+        reject(blank, schema.REASON_NO_COORDINATES)
+        reject(
+            np.isnan(lon) | np.isnan(lat),
+            schema.REASON_NO_COORDINATES,
+            _pair(lon_raw, lat_raw, "not a number: "),
+        )
+        reject((lon == 0) & (lat == 0), schema.REASON_ZERO_COORDINATES)
+        with np.errstate(invalid="ignore"):
+            out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
+        lon_ok, lat_ok = np.where(out_of_range, np.nan, lon), np.where(out_of_range, np.nan, lat)
+        easting, northing = lonlat_to_bng(lon_ok, lat_ok)
+        reject(
+            ~_inside_gb(easting, northing),
+            schema.REASON_OUTSIDE_GB,
+            _pair(lon_raw, lat_raw, "lon, lat = "),
+        )
+        return easting, northing, lon, lat
+    e_raw, n_raw = table.column(mapping.easting), table.column(mapping.northing)
+    easting, northing = _to_float(e_raw), _to_float(n_raw)
+    blank = _blank_arrow(e_raw) | _blank_arrow(n_raw)
+    reject(blank, schema.REASON_NO_COORDINATES)
+    reject((easting == 0) & (northing == 0), schema.REASON_ZERO_COORDINATES)
+    reject(
+        ~_inside_gb(easting, northing),
+        schema.REASON_BAD_EASTING_NORTHING,
+        _pair(e_raw, n_raw, "easting, northing = "),
+    )
+    lon, lat = bng_to_lonlat(easting, northing)
+    return easting, northing, lon, lat
+
+
+def _inside_gb(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
+    west, south, east, north = schema.GB_EXTENT_BNG
+    with np.errstate(invalid="ignore"):
+        return (easting >= west) & (easting <= east) & (northing >= south) & (northing <= north)
+
+
+def _to_float(column: pa.ChunkedArray) -> np.ndarray:
+    trimmed = pc.utf8_trim_whitespace(column)
+    try:
+        return pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # some cells are blank or not numbers: slower, per cell
+        values = pd.to_numeric(pd.Series(trimmed.to_pandas()), errors="coerce")
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _blank_arrow(column: pa.ChunkedArray) -> np.ndarray:
+    return pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    return values.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+
+
+def _text(table: pa.Table, column: str) -> pd.Series:
+    return pd.Series(pc.utf8_trim_whitespace(table.column(column)).to_pandas(), dtype="string")
+
+
+def _optional(table: pa.Table, mapping: ColumnMapping, column: str, n: int) -> pd.Series:
+    source_column = getattr(mapping, column)
+    if source_column is None:
+        return pd.Series([mapping.constants.get(column)] * n, dtype="string")
+    values = _text(table, source_column)
+    return values.mask(values.eq(""))
+
+
+def _quoted(raw: pa.ChunkedArray, mask: np.ndarray) -> np.ndarray:
+    out = np.full(len(mask), "", dtype=object)
+    out[mask] = [repr(v) for v in np.asarray(raw.to_pylist(), dtype=object)[mask]]
+    return out
+
+
+def _pair(a: pa.ChunkedArray, b: pa.ChunkedArray, prefix: str) -> np.ndarray:
+    return np.char.add(
+        np.char.add(np.char.add(prefix, np.asarray(a.to_pylist(), dtype=str)), ", "),
+        np.asarray(b.to_pylist(), dtype=str),
+    ).astype(object)
+
+
+def _rejected_rows(
+    table: pa.Table, mask: np.ndarray, reason: np.ndarray, detail: np.ndarray, source: str
+) -> pd.DataFrame:
+    rows = np.flatnonzero(mask)
+    raw_rows = table.take(pa.array(rows)).to_pylist() if len(rows) else []
+    return pd.DataFrame(
+        {
+            "source": source,
+            "row": rows + 1,
+            "reason": reason[rows],
+            "detail": detail[rows],
+            "raw": [json.dumps(r, ensure_ascii=False) for r in raw_rows],
+        },
+        columns=list(schema.REJECTED_COLUMNS),
+    )
+
+
+# ---------------------------------------------------------------- whole ingest
+
+
+def ingest(
+    sources: Sequence[str | Path | SourceFile],
+    mapping: ColumnMapping | None = None,
+    *,
+    progress: Callable[[Iterable], Iterator] | None = None,
+) -> IngestResult:
+    """Read, validate and combine incident files into the canonical schema.
+
+    Parameters
+    ----------
+    sources
+        Files, folders or zips (see :func:`discover_sources`), or ready :class:`SourceFile`
+        objects.
+    mapping
+        Column mapping for generic CSVs; police.uk street CSVs when omitted.
+    progress
+        Optional wrapper around the file iterator (e.g. ``tqdm.tqdm``) for a progress bar.
+
+    Returns
+    -------
+    IngestResult
+        ``incidents`` (GeoDataFrame, geometry in EPSG:4326, easting/northing in
+        EPSG:27700 metres), ``rejected`` (one row per rejected input row, with reason) and
+        ``summary``. Duplicate non-blank ids keep their first occurrence.
+    """
+    return ingest_groups([(sources, mapping)], progress=progress)
+
+
+def ingest_groups(
+    groups: Sequence[tuple[Sequence[str | Path | SourceFile], ColumnMapping | None]],
+    *,
+    progress: Callable[[Iterable], Iterator] | None = None,
+) -> IngestResult:
+    """Like :func:`ingest` for several ``(sources, mapping)`` groups read into one result.
+
+    Use it when one dataset mixes formats, e.g. police.uk street CSVs and API points.
+    Duplicate ids are checked across all groups.
+    """
+    jobs = []
+    for sources, mapping in groups:
+        mapping = mapping or POLICE_UK_STREET
+        files = [s for s in sources if isinstance(s, SourceFile)]
+        paths = [s for s in sources if not isinstance(s, SourceFile)]
+        files += discover_sources(paths, generic=mapping is not POLICE_UK_STREET) if paths else []
+        jobs += [(file, mapping) for file in files]
+    if not jobs:
+        fail("no input files were given", fix="Name at least one CSV file, folder or zip")
+    accepted_parts, rejected_parts = [], []
+    rows_read = 0
+    for source, mapping in progress(jobs) if progress else jobs:
+        table = read_csv_strings(source.read_bytes(), source.name)
+        rows_read += table.num_rows
+        accepted, rejected = validate_rows(table, mapping, source.name)
+        accepted_parts.append(accepted)
+        rejected_parts.append(rejected)
+    accepted, duplicates = _drop_duplicate_ids(pd.concat(accepted_parts, ignore_index=True))
+    rejected = pd.concat([*rejected_parts, duplicates], ignore_index=True)
+    incidents = _to_geodataframe(accepted)
+    summary = summarise(incidents, rejected, rows_read, [job[0].name for job in jobs])
+    return IngestResult(incidents, rejected, summary)
+
+
+def _drop_duplicate_ids(accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = accepted["incident_id"]
+    duplicated = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
+    first = accepted.loc[~duplicated & ids.notna().to_numpy()].drop_duplicates("incident_id")
+    first_at = dict(
+        zip(
+            first["incident_id"], first["source"] + " row " + first["_row"].astype(str), strict=True
+        )
+    )
+    dups = accepted.loc[duplicated]
+    canonical = [c for c in schema.INCIDENT_COLUMNS if c != "geometry"] + ["lon", "lat"]
+    rejected = pd.DataFrame(
+        {
+            "source": dups["source"],
+            "row": dups["_row"],
+            "reason": schema.REASON_DUPLICATE_ID,
+            "detail": ["same id as " + first_at[i] for i in dups["incident_id"]],
+            "raw": [
+                json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()})
+                for r in dups[canonical].to_dict("records")
+            ],
+        },
+        columns=list(schema.REJECTED_COLUMNS),
+    )
+    return accepted.loc[~duplicated], rejected
+
+
+def _to_geodataframe(accepted: pd.DataFrame) -> gpd.GeoDataFrame:
+    geometry = shapely.points(accepted["lon"].to_numpy(), accepted["lat"].to_numpy())
+    frame = accepted.drop(columns=["lon", "lat", "_row"]).reset_index(drop=True)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.WGS84)[
+        list(schema.INCIDENT_COLUMNS)
+    ]
+
+
+def summarise(
+    incidents: gpd.GeoDataFrame, rejected: pd.DataFrame, rows_read: int, files: list[str]
+) -> IngestSummary:
+    """Counts by reason, months covered, and months missing inside the covered range, per force."""
+    by_reason = rejected["reason"].value_counts()
+    ordered = {r: int(by_reason[r]) for r in schema.REJECTION_REASONS if r in by_reason}
+    months = pd.to_datetime(pd.Series(incidents["month"])).dt.to_period("M")
+    forces = incidents["force"].fillna("unknown force")
+    return IngestSummary(
+        files=files,
+        rows_read=rows_read,
+        rows_accepted=len(incidents),
+        rejected_by_reason=ordered,
+        first_month=str(months.min()) if len(months) else None,
+        last_month=str(months.max()) if len(months) else None,
+        months_missing={
+            force: missing_months(group) for force, group in months.groupby(forces.to_numpy())
+        },
+    )
+
+
+def missing_months(months: pd.Series) -> list[str]:
+    """Months (``YYYY-MM``) with no rows between the first and last month present."""
+    present = set(months.dropna())
+    if not present:
+        return []
+    span = pd.period_range(min(present), max(present), freq="M")
+    return [str(m) for m in span if m not in present]
+
+
+def _month_ranges(months: list[str]) -> str:
+    periods = [pd.Period(m, "M") for m in months]
+    runs: list[list[pd.Period]] = []
+    for period in periods:
+        if runs and period == runs[-1][-1] + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)

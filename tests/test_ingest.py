@@ -1,0 +1,244 @@
+"""Ingest: real police.uk files, every rejection reason, every unusable-input error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo import schema
+from geo.checks import GeoInputError
+from geo.cli import main
+from geo.ingest import ColumnMapping, SourceFile, ingest, missing_months, read_csv_strings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
+TORBAY_ZIP = ROOT / "data" / "police-uk" / "torbay-street.zip"
+POLICE_UK_HEADER = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+
+
+def _counts_add_up(result) -> None:
+    summary = result.summary
+    assert summary.rows_accepted == len(result.incidents)
+    assert summary.rows_rejected == len(result.rejected)
+    assert summary.rows_read == summary.rows_accepted + summary.rows_rejected
+
+
+@pytest.fixture(scope="module")
+def torbay():
+    return ingest([TORBAY_ZIP])
+
+
+def test_real_torbay_zip_reads_every_row(torbay):
+    _counts_add_up(torbay)
+    assert torbay.summary.rows_read == 20_055  # SOURCES.md: 20,055 Torbay rows
+    assert len(torbay.summary.files) == 16
+    asb = torbay.incidents["category"].eq(schema.ASB)
+    assert asb.sum() == 3_399  # SOURCES.md: 3,399 ASB rows, none rejected
+    assert torbay.incidents.loc[asb, "incident_id"].isna().all()
+
+
+def test_real_torbay_schema_and_crs(torbay):
+    incidents = torbay.incidents
+    assert tuple(incidents.columns) == schema.INCIDENT_COLUMNS
+    assert incidents.crs.to_string() == schema.WGS84
+    assert str(incidents["occurred_at"].dtype) == f"datetime64[us, {schema.TIMEZONE}]"
+    assert set(incidents["month"]) <= {dt.date(y, m, 1) for y in (2024, 2025) for m in range(1, 13)}
+    castle = incidents[incidents["location"].eq("On or near Castle Circus")]
+    assert len(castle) == 84  # SOURCES.md
+    # Castle Circus snap point (50.468426, -3.531704) is about (291,7xx E, 63,8xx N) on the BNG.
+    assert castle["easting"].between(291_000, 292_500).all()
+    assert castle["northing"].between(63_000, 64_500).all()
+    assert np.allclose(castle.geometry.x, -3.531704) and np.allclose(castle.geometry.y, 50.468426)
+
+
+def test_real_torbay_months_missing_inside_range(torbay):
+    missing = torbay.summary.months_missing["Devon & Cornwall Police"]
+    assert missing == [f"2024-{m:02d}" for m in range(5, 13)]
+    assert "2024-05..2024-12 (no data; not zero)" in torbay.summary.to_text()
+
+
+def test_real_torbay_duplicate_crime_ids_are_rejected_with_reason(torbay):
+    assert list(torbay.rejected["reason"]) == [schema.REASON_DUPLICATE_ID] * 2
+    assert torbay.rejected["detail"].str.startswith("same id as").all()
+
+
+def test_crlf_and_bom_variant_of_a_real_month_parses_identically(tmp_path):
+    with zipfile.ZipFile(TORBAY_ZIP) as archive:
+        original = archive.read("2025-03/2025-03-devon-and-cornwall-street.csv")
+    variant = b"\xef\xbb\xbf" + original.replace(b"\n", b"\r\n")
+    path = tmp_path / "2025-03-devon-and-cornwall-street.csv"
+    path.write_bytes(variant)
+    plain = ingest([SourceFile("plain.csv", lambda: original)]).incidents
+    crlf = ingest([path]).incidents
+    assert len(crlf) == len(plain) == 1_164  # SOURCES.md rows for 2025-03
+    pd.testing.assert_frame_equal(
+        crlf.drop(columns="source").reset_index(drop=True),
+        plain.drop(columns="source").reset_index(drop=True),
+    )
+    assert crlf["category"].str.endswith("\r").sum() == 0
+
+
+def test_folder_tree_like_the_police_uk_download(tmp_path):
+    with zipfile.ZipFile(TORBAY_ZIP) as archive:
+        archive.extractall(tmp_path / "download")
+    (tmp_path / "download" / "2025-03" / "2025-03-devon-and-cornwall-outcomes.csv").write_text(
+        "Crime ID,Month\nx,2025-03\n"
+    )
+    result = ingest([tmp_path / "download"])
+    assert result.summary.rows_read == 20_055  # outcomes file ignored, street files all read
+    _counts_add_up(result)
+
+
+@pytest.fixture(scope="module")
+def bad_rows():
+    return ingest([FIXTURES / "bad-rows-street.csv"])
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (3, schema.REASON_NO_COORDINATES),
+        (4, schema.REASON_ZERO_COORDINATES),
+        (5, schema.REASON_OUTSIDE_GB),
+        (6, schema.REASON_BAD_MONTH),
+        (7, schema.REASON_DUPLICATE_ID),
+        (8, schema.REASON_NO_CATEGORY),
+        (9, schema.REASON_NO_COORDINATES),
+    ],
+)
+def test_each_rejection_reason(bad_rows, row, reason):
+    rejected = bad_rows.rejected.set_index("row")
+    assert rejected.loc[row, "reason"] == reason
+    _counts_add_up(bad_rows)
+
+
+def test_rejected_rows_keep_their_original_fields(bad_rows):
+    rejected = bad_rows.rejected.set_index("row")
+    assert '"Month": "March 2025"' in rejected.loc[6, "raw"]
+    assert rejected.loc[6, "detail"] == "'March 2025'"
+    assert "not a number" in rejected.loc[9, "detail"]
+    assert rejected.loc[7, "detail"].endswith("row 2")
+
+
+def test_quoted_comma_survives(bad_rows):
+    assert "On or near Castle Circus, Torquay" in set(bad_rows.incidents["location"])
+    assert len(bad_rows.incidents) == 2
+
+
+def test_generic_csv_with_mapping_and_local_times():
+    mapping = ColumnMapping.from_json(FIXTURES / "partner-mapping.json")
+    result = ingest([FIXTURES / "partner-export.csv"], mapping)
+    _counts_add_up(result)
+    accepted = result.incidents.set_index("incident_id")
+    london = schema.TIMEZONE
+    assert accepted.loc["P-001", "occurred_at"] == pd.Timestamp("2024-06-14 22:15", tz=london)
+    # An aware time is converted, not relabelled: 01:05+01:00 is 01:05 BST.
+    assert accepted.loc["P-002", "occurred_at"] == pd.Timestamp("2024-06-15 01:05", tz=london)
+    # Ambiguous autumn wall time: the first (BST) instant. Spring gap: moved forward.
+    assert accepted.loc["P-003", "occurred_at"].utcoffset() == dt.timedelta(hours=1)
+    assert accepted.loc["P-004", "occurred_at"] == pd.Timestamp("2024-03-31 02:00", tz=london)
+    assert accepted.loc["P-001", "month"] == dt.date(2024, 6, 1)
+    assert accepted.loc["P-001", "force"] == "Torbay Business Crime Partnership"
+    reasons = result.rejected.set_index("row")["reason"]
+    assert reasons[5] == schema.REASON_BAD_DATE
+    assert reasons[6] == schema.REASON_BAD_EASTING_NORTHING
+    assert reasons[7] == schema.REASON_NO_COORDINATES
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("missing-columns.csv", "missing-columns.csv: the file is missing required column(s)"),
+        ("not-a-csv.csv", "not-a-csv.csv: is not a CSV file"),
+        ("header-only.csv", "header-only.csv: has a header but no data rows"),
+        ("no-street.zip", "no-street.zip: contains no police.uk street CSVs"),
+        ("does-not-exist.csv", "does-not-exist.csv: no such file or folder"),
+    ],
+)
+def test_unusable_input_names_the_file(path, message):
+    with pytest.raises(GeoInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ingest([FIXTURES / path])
+
+
+def test_empty_file_message(tmp_path):
+    empty = tmp_path / "2025-01-x-street.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(GeoInputError, match="2025-01-x-street.csv: the file is empty"):
+        ingest([empty])
+
+
+def test_bad_mapping_is_one_clear_message(tmp_path):
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"category": "type", "month": "m", "date": "d", "easting": "e"}')
+    with pytest.raises(GeoInputError, match="exactly one of 'month' or 'date'"):
+        ColumnMapping.from_json(mapping)
+    mapping.write_text('{"category": "type", "colour": "red"}')
+    with pytest.raises(GeoInputError, match="unknown mapping key"):
+        ColumnMapping.from_json(mapping)
+
+
+def test_cli_summary_and_exit_codes(tmp_path, capsys):
+    out, rejected = tmp_path / "out.parquet", tmp_path / "rejected.csv"
+    code = main(
+        [
+            "ingest",
+            str(FIXTURES / "bad-rows-street.csv"),
+            "--out",
+            str(out),
+            "--rejected",
+            str(rejected),
+        ]
+    )
+    printed = capsys.readouterr()
+    assert code == 0
+    assert "rows read:      9" in printed.out and "rows rejected:  7" in printed.out
+    assert len(pd.read_csv(rejected)) == 7
+    assert main(["ingest", str(FIXTURES / "not-a-csv.csv"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: not-a-csv.csv: is not a CSV file")
+    assert "Traceback" not in err
+
+
+def test_missing_months_are_listed_not_zero_filled():
+    months = pd.Series(pd.PeriodIndex(["2022-09", "2022-10", "2023-01"], freq="M"))
+    assert missing_months(months) == ["2022-11", "2022-12"]
+
+
+_cells = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_cells, _cells, _cells, _cells), min_size=1, max_size=25))
+def test_counts_always_add_up_whatever_the_cells(rows):
+    """Property: arbitrary cell text never crashes a row-level check, and nothing vanishes."""
+    lines = [",".join(POLICE_UK_HEADER)]
+    for crime_id, month, lon, category in rows:
+        fields = [crime_id, month, "F", "F", lon, "50.47", "On or near X", "", "", category, "", ""]
+        lines.append(",".join('"' + f.replace('"', '""') + '"' for f in fields))
+    data = ("\n".join(lines) + "\n").encode()
+    table = read_csv_strings(data, "prop.csv")
+    result = ingest([SourceFile("prop.csv", lambda: data)])
+    assert result.summary.rows_read == table.num_rows
+    _counts_add_up(result)
