@@ -23,11 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import shapely
 
 from geo import schema
 from geo.checks import check_columns, fail
-from geo.projection import bng_to_lonlat, lonlat_to_bng
+from geo.projection import bng_to_lonlat, lonlat_to_bng, points_from_lonlat
 
 #: police.uk street files are named ``YYYY-MM-<force>-street.csv``.
 STREET_SUFFIX = "-street.csv"
@@ -235,107 +234,125 @@ def _zip_sources(path: Path, generic: bool) -> list[SourceFile]:
 # ---------------------------------------------------------------- reading one CSV
 
 
-def read_csv_strings(data: bytes, name: str) -> pa.Table:
-    """Parse CSV bytes into a table of string columns (blank cells are empty strings).
+def read_csv_table(data: bytes, name: str, numeric: Sequence[str] = ()) -> pa.Table:
+    """Parse CSV bytes into a table of string columns (blank cells are null).
 
-    Handles a UTF-8 byte-order mark, CRLF line ends and quoted commas. Fails naming
-    ``name`` when the bytes are empty or not a CSV.
+    Columns named in ``numeric`` are parsed as float64 (blank cells null) when every
+    cell is a number, which is much faster; if any is not, the whole file is read as
+    text so that the row checks can say which cells are wrong. Handles a UTF-8
+    byte-order mark, CRLF line ends and quoted commas. Fails naming ``name`` when the
+    bytes are empty or not a CSV.
     """
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():
         fail("the file is empty", file=name)
     if b"\x00" in data[:4096]:
         fail("is not a CSV file (it contains binary data)", file=name)
     try:
-        header_text = data[:65536].decode("utf-8-sig").splitlines()[0]
+        header_text = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError:
-        fail("is not a CSV file (it is not UTF-8 text)", file=name)
+        fail("is not a CSV file (its header is not UTF-8 text)", file=name)
     header = next(csv.reader([header_text]))
     if len(header) < 2 or len(set(header)) != len(header):
         fail(f"is not a CSV file with a header row (first line: {header_text[:80]!r})", file=name)
+    text_types = {column: pa.string() for column in header}
+    typed = text_types | {column: pa.float64() for column in numeric if column in text_types}
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                column_types={column: pa.string() for column in header},
-                strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        fail(f"is not a readable CSV file ({str(error).splitlines()[0]})", file=name)
+        table = _read_typed(data, typed)
+    except pa.ArrowInvalid:
+        try:
+            table = _read_typed(data, text_types)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+            fail(f"is not a readable CSV file ({str(error).splitlines()[0]})", file=name)
     if table.num_rows == 0:
         fail("has a header but no data rows", file=name)
     return table
 
 
+def _read_typed(data: bytes, column_types: dict[str, pa.DataType]) -> pa.Table:
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(block_size=1 << 24),
+        convert_options=pacsv.ConvertOptions(
+            column_types=column_types, strings_can_be_null=True, quoted_strings_can_be_null=True
+        ),
+    )
+
+
 # ---------------------------------------------------------------- validating rows
+
+
+class _Verdicts:
+    """The first reason each row fails for, and a detail worked out only for failing rows."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.detail = np.full(n, "", dtype=object)
+
+    def reject(self, mask: np.ndarray, why: str, detail: Callable | None = None) -> None:
+        fresh = np.flatnonzero(mask & np.equal(self.reason, None))
+        self.reason[fresh] = why
+        if detail is not None and len(fresh):
+            self.detail[fresh] = detail(fresh)
+
+    @property
+    def accepted(self) -> np.ndarray:
+        return np.equal(self.reason, None)
 
 
 def validate_rows(
     table: pa.Table, mapping: ColumnMapping, source: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pa.Table, pd.DataFrame]:
     """Split one file's rows into canonical accepted rows and rejected rows.
 
-    Returns ``(accepted, rejected)``: ``accepted`` is a DataFrame of the canonical
-    columns without ``geometry`` (``easting``/``northing`` in EPSG:27700 metres plus
-    ``lon``/``lat`` in EPSG:4326 degrees); ``rejected`` has :data:`geo.schema.REJECTED_COLUMNS`.
+    Returns ``(accepted, rejected)``: ``accepted`` is an Arrow table of the canonical
+    columns without ``geometry`` and ``source``, plus ``lon``/``lat`` (EPSG:4326 degrees)
+    and ``_row`` (1-based data row); ``rejected`` has :data:`geo.schema.REJECTED_COLUMNS`.
     The first failing rule gives a row's reason; duplicate ids are checked later, across
-    all files (:func:`ingest`).
+    all files (:func:`ingest_groups`).
     """
     check_columns("the file", table.column_names, mapping.source_columns(), file=source)
-    n = table.num_rows
-    reason = np.full(n, None, dtype=object)
-    detail = np.full(n, "", dtype=object)
-
-    def reject(mask: np.ndarray, why: str, what: np.ndarray | str = "") -> None:
-        fresh = mask & (reason == None)  # noqa: E711 - elementwise on an object array
-        reason[fresh] = why
-        detail[fresh] = what[fresh] if isinstance(what, np.ndarray) else what
-
-    month, occurred_at = _parse_time(table, mapping, reject)
+    verdicts = _Verdicts(table.num_rows)
+    month, occurred_at = _parse_time(table, mapping, verdicts)
     category = _text(table, mapping.category)
-    reject(_blank(category), schema.REASON_NO_CATEGORY)
-    easting, northing, lon, lat = _parse_coordinates(table, mapping, reject)
-
-    keep = reason == None  # noqa: E711
-    accepted = pd.DataFrame(
-        {
-            "incident_id": _optional(table, mapping, "incident_id", n),
-            "month": month,
-            "occurred_at": occurred_at,
-            "category": category,
-            **{
-                column: _optional(table, mapping, column, n)
-                for column in ("location", "lsoa_code", "lsoa_name", "force", "outcome")
-            },
-            "source": source,
-            "easting": easting,
-            "northing": northing,
-            "lon": lon,
-            "lat": lat,
-        }
-    )[keep]
-    accepted["_row"] = np.flatnonzero(keep) + 1
-    return accepted.reset_index(drop=True), _rejected_rows(table, ~keep, reason, detail, source)
+    verdicts.reject(_is_blank(category), schema.REASON_NO_CATEGORY)
+    easting, northing, lon, lat = _parse_coordinates(table, mapping, verdicts)
+    columns = {
+        "incident_id": _optional(table, mapping, "incident_id"),
+        "month": month,
+        "occurred_at": occurred_at,
+        "category": category,
+        **{
+            name: _optional(table, mapping, name)
+            for name in ("location", "lsoa_code", "lsoa_name", "force", "outcome")
+        },
+        "easting": easting,
+        "northing": northing,
+        "lon": lon,
+        "lat": lat,
+        "_row": np.arange(1, table.num_rows + 1, dtype="int64"),
+    }
+    keep = verdicts.accepted
+    accepted = pa.table(columns).filter(pa.array(keep))
+    return accepted, _rejected_rows(table, ~keep, verdicts, source)
 
 
-def _parse_time(table: pa.Table, mapping: ColumnMapping, reject: Callable) -> tuple:
+def _parse_time(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdicts) -> tuple:
     if mapping.month is not None:
-        raw = table.column(mapping.month)
-        parsed = pc.strptime(
-            pc.utf8_trim_whitespace(raw), format="%Y-%m", unit="s", error_is_null=True
-        )
+        raw = _text(table, mapping.month)
+        parsed = pc.strptime(raw, format="%Y-%m", unit="s", error_is_null=True)
         bad = parsed.is_null().to_numpy(zero_copy_only=False)
-        reject(bad, schema.REASON_BAD_MONTH, _quoted(raw, bad))
-        months = pd.Series(parsed.cast(pa.date32()).to_pandas(), dtype="object")
-        occurred = pd.Series(pd.NaT, index=months.index, dtype=f"datetime64[us, {schema.TIMEZONE}]")
-        return months.to_numpy(), occurred
+        verdicts.reject(bad, schema.REASON_BAD_MONTH, lambda rows: _quoted(raw, rows))
+        occurred = pa.nulls(table.num_rows, pa.timestamp("us", tz=schema.TIMEZONE))
+        return parsed.cast(pa.date32()), occurred
     raw = _text(table, mapping.date)
-    occurred = _to_local_time(raw, mapping)
+    occurred = _to_local_time(pd.Series(raw.to_pandas(), dtype="string"), mapping)
     bad = occurred.isna().to_numpy()
-    reject(bad, schema.REASON_BAD_DATE, np.array([repr(v) for v in raw], dtype=object))
-    months = occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date
-    return months.to_numpy(), occurred
+    verdicts.reject(bad, schema.REASON_BAD_DATE, lambda rows: _quoted(raw, rows))
+    months = occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time
+    return (
+        pa.array(months.to_numpy(dtype="datetime64[D]"), pa.date32()),
+        pa.array(occurred, pa.timestamp("us", tz=schema.TIMEZONE)),
+    )
 
 
 def _to_local_time(raw: pd.Series, mapping: ColumnMapping) -> pd.Series:
@@ -345,7 +362,7 @@ def _to_local_time(raw: pd.Series, mapping: ColumnMapping) -> pd.Series:
     and a spring-forward time that never existed is moved forward; both are documented
     choices rather than rejections, because the incident did happen.
     """
-    text = raw.where(~_blank(raw))
+    text = raw.mask(raw.str.strip().eq(""))
     fmt = mapping.date_format or "mixed"
     with_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False)
     result = pd.Series(pd.NaT, index=raw.index, dtype=f"datetime64[us, {schema.TIMEZONE}]")
@@ -367,40 +384,45 @@ def _to_local_time(raw: pd.Series, mapping: ColumnMapping) -> pd.Series:
     return result
 
 
-def _parse_coordinates(table: pa.Table, mapping: ColumnMapping, reject: Callable) -> tuple:
-    if mapping.longitude is not None:
-        lon_raw, lat_raw = table.column(mapping.longitude), table.column(mapping.latitude)
-        lon, lat = _to_float(lon_raw), _to_float(lat_raw)
-        blank = _blank_arrow(lon_raw) | _blank_arrow(lat_raw)
-        reject(blank, schema.REASON_NO_COORDINATES)
-        reject(
-            np.isnan(lon) | np.isnan(lat),
-            schema.REASON_NO_COORDINATES,
-            _pair(lon_raw, lat_raw, "not a number: "),
-        )
-        reject((lon == 0) & (lat == 0), schema.REASON_ZERO_COORDINATES)
-        with np.errstate(invalid="ignore"):
-            out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-        lon_ok, lat_ok = np.where(out_of_range, np.nan, lon), np.where(out_of_range, np.nan, lat)
-        easting, northing = lonlat_to_bng(lon_ok, lat_ok)
-        reject(
-            ~_inside_gb(easting, northing),
-            schema.REASON_OUTSIDE_GB,
-            _pair(lon_raw, lat_raw, "lon, lat = "),
-        )
-        return easting, northing, lon, lat
-    e_raw, n_raw = table.column(mapping.easting), table.column(mapping.northing)
-    easting, northing = _to_float(e_raw), _to_float(n_raw)
-    blank = _blank_arrow(e_raw) | _blank_arrow(n_raw)
-    reject(blank, schema.REASON_NO_COORDINATES)
-    reject((easting == 0) & (northing == 0), schema.REASON_ZERO_COORDINATES)
-    reject(
-        ~_inside_gb(easting, northing),
-        schema.REASON_BAD_EASTING_NORTHING,
-        _pair(e_raw, n_raw, "easting, northing = "),
+def _parse_coordinates(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdicts) -> tuple:
+    metric = mapping.longitude is None
+    x_name, y_name = (
+        (mapping.easting, mapping.northing) if metric else (mapping.longitude, mapping.latitude)
     )
-    lon, lat = bng_to_lonlat(easting, northing)
-    return easting, northing, lon, lat
+    (x, x_blank, x_raw), (y, y_blank, y_raw) = _number(table, x_name), _number(table, y_name)
+
+    def pair(prefix: str) -> Callable:
+        def detail(rows: np.ndarray) -> list[str]:
+            xs, ys = x_raw.take(rows).to_pylist(), y_raw.take(rows).to_pylist()
+            return [f"{prefix}{a!r}, {b!r}" for a, b in zip(xs, ys, strict=True)]
+
+        return detail
+
+    verdicts.reject(x_blank | y_blank, schema.REASON_NO_COORDINATES)
+    verdicts.reject(np.isnan(x) | np.isnan(y), schema.REASON_NO_COORDINATES, pair("not a number: "))
+    verdicts.reject((x == 0) & (y == 0), schema.REASON_ZERO_COORDINATES)
+    if metric:
+        verdicts.reject(
+            ~_inside_gb(x, y), schema.REASON_BAD_EASTING_NORTHING, pair("easting, northing = ")
+        )
+        lon, lat = bng_to_lonlat(x, y)
+        return x, y, lon, lat
+    with np.errstate(invalid="ignore"):
+        valid = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    easting, northing = lonlat_to_bng(np.where(valid, x, np.nan), np.where(valid, y, np.nan))
+    verdicts.reject(~_inside_gb(easting, northing), schema.REASON_OUTSIDE_GB, pair("lon, lat = "))
+    return easting, northing, x, y
+
+
+def _number(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """``(values with NaN, blank mask, raw cells)`` of a numeric column read as float or text."""
+    raw = table.column(column).combine_chunks()
+    if pa.types.is_floating(raw.type):
+        return raw.to_numpy(zero_copy_only=False), raw.is_null().to_numpy(zero_copy_only=False), raw
+    text = pc.utf8_trim_whitespace(raw)
+    blank = _is_blank(text)
+    values = pd.to_numeric(pd.Series(text.to_pandas()), errors="coerce")
+    return values.to_numpy(dtype="float64", na_value=np.nan), blank, raw
 
 
 def _inside_gb(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
@@ -409,50 +431,28 @@ def _inside_gb(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
         return (easting >= west) & (easting <= east) & (northing >= south) & (northing <= north)
 
 
-def _to_float(column: pa.ChunkedArray) -> np.ndarray:
-    trimmed = pc.utf8_trim_whitespace(column)
-    try:
-        return pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid:  # some cells are blank or not numbers: slower, per cell
-        values = pd.to_numeric(pd.Series(trimmed.to_pandas()), errors="coerce")
-        return values.to_numpy(dtype="float64", na_value=np.nan)
+def _is_blank(column: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.equal(column, ""), True).to_numpy(zero_copy_only=False)
 
 
-def _blank_arrow(column: pa.ChunkedArray) -> np.ndarray:
-    return pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+def _text(table: pa.Table, column: str) -> pa.Array:
+    """A text column with surrounding spaces removed (values that are parsed or grouped)."""
+    return pc.utf8_trim_whitespace(table.column(column).combine_chunks())
 
 
-def _blank(values: pd.Series) -> np.ndarray:
-    return values.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
-
-
-def _text(table: pa.Table, column: str) -> pd.Series:
-    return pd.Series(pc.utf8_trim_whitespace(table.column(column)).to_pandas(), dtype="string")
-
-
-def _optional(table: pa.Table, mapping: ColumnMapping, column: str, n: int) -> pd.Series:
+def _optional(table: pa.Table, mapping: ColumnMapping, column: str) -> pa.Array:
     source_column = getattr(mapping, column)
     if source_column is None:
-        return pd.Series([mapping.constants.get(column)] * n, dtype="string")
-    values = _text(table, source_column)
-    return values.mask(values.eq(""))
+        return pa.array([mapping.constants.get(column)] * table.num_rows, pa.string())
+    return table.column(source_column).combine_chunks()
 
 
-def _quoted(raw: pa.ChunkedArray, mask: np.ndarray) -> np.ndarray:
-    out = np.full(len(mask), "", dtype=object)
-    out[mask] = [repr(v) for v in np.asarray(raw.to_pylist(), dtype=object)[mask]]
-    return out
-
-
-def _pair(a: pa.ChunkedArray, b: pa.ChunkedArray, prefix: str) -> np.ndarray:
-    return np.char.add(
-        np.char.add(np.char.add(prefix, np.asarray(a.to_pylist(), dtype=str)), ", "),
-        np.asarray(b.to_pylist(), dtype=str),
-    ).astype(object)
+def _quoted(raw: pa.Array, rows: np.ndarray) -> list[str]:
+    return [repr(value) for value in raw.take(rows).to_pylist()]
 
 
 def _rejected_rows(
-    table: pa.Table, mask: np.ndarray, reason: np.ndarray, detail: np.ndarray, source: str
+    table: pa.Table, mask: np.ndarray, verdicts: _Verdicts, source: str
 ) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     raw_rows = table.take(pa.array(rows)).to_pylist() if len(rows) else []
@@ -460,8 +460,8 @@ def _rejected_rows(
         {
             "source": source,
             "row": rows + 1,
-            "reason": reason[rows],
-            "detail": detail[rows],
+            "reason": verdicts.reason[rows],
+            "detail": verdicts.detail[rows],
             "raw": [json.dumps(r, ensure_ascii=False) for r in raw_rows],
         },
         columns=list(schema.REJECTED_COLUMNS),
@@ -518,74 +518,102 @@ def ingest_groups(
         jobs += [(file, mapping) for file in files]
     if not jobs:
         fail("no input files were given", fix="Name at least one CSV file, folder or zip")
-    accepted_parts, rejected_parts = [], []
+    accepted_parts, rejected_parts, names = [], [], []
     rows_read = 0
     for source, mapping in progress(jobs) if progress else jobs:
-        table = read_csv_strings(source.read_bytes(), source.name)
+        numeric = [
+            c for c in (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing) if c
+        ]
+        table = read_csv_table(source.read_bytes(), source.name, numeric)
         rows_read += table.num_rows
         accepted, rejected = validate_rows(table, mapping, source.name)
         accepted_parts.append(accepted)
         rejected_parts.append(rejected)
-    accepted, duplicates = _drop_duplicate_ids(pd.concat(accepted_parts, ignore_index=True))
-    rejected = pd.concat([*rejected_parts, duplicates], ignore_index=True)
-    incidents = _to_geodataframe(accepted)
-    summary = summarise(incidents, rejected, rows_read, [job[0].name for job in jobs])
-    return IngestResult(incidents, rejected, summary)
-
-
-def _drop_duplicate_ids(accepted: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = accepted["incident_id"]
-    duplicated = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
-    first = accepted.loc[~duplicated & ids.notna().to_numpy()].drop_duplicates("incident_id")
-    first_at = dict(
-        zip(
-            first["incident_id"], first["source"] + " row " + first["_row"].astype(str), strict=True
-        )
+        names.append(source.name)
+    sources_column = pd.Categorical.from_codes(
+        np.repeat(np.arange(len(names)), [t.num_rows for t in accepted_parts]), categories=names
     )
-    dups = accepted.loc[duplicated]
-    canonical = [c for c in schema.INCIDENT_COLUMNS if c != "geometry"] + ["lon", "lat"]
+    accepted = pa.concat_tables(accepted_parts).append_column(
+        "source", pa.array(np.asarray(sources_column), pa.string())
+    )
+    accepted, duplicates = _drop_duplicate_ids(accepted)
+    rejected = pd.concat([*rejected_parts, duplicates], ignore_index=True)
+    coverage = accepted.group_by(["force", "month"]).aggregate([([], "count_all")])
+    coverage = coverage.to_pandas().rename(columns={"count_all": "rows"})
+    summary = summarise(coverage, rejected, rows_read, names)
+    return IngestResult(_to_geodataframe(accepted), rejected, summary)
+
+
+def _drop_duplicate_ids(accepted: pa.Table) -> tuple[pa.Table, pd.DataFrame]:
+    """Keep the first row of every non-blank id; reject the others with a reason."""
+    codes = pc.dictionary_encode(accepted.column("incident_id").combine_chunks()).indices
+    codes = codes.to_numpy(zero_copy_only=False)
+    has_id = ~np.isnan(codes) if codes.dtype.kind == "f" else np.ones(len(codes), dtype=bool)
+    codes = np.where(has_id, codes, -1).astype("int64")
+    _, first_index = np.unique(codes, return_index=True)
+    is_first = np.zeros(len(codes), dtype=bool)
+    is_first[first_index] = True
+    duplicated = has_id & ~is_first
+    dup_rows = np.flatnonzero(duplicated)
+    first_of = dict(zip(codes[first_index], first_index, strict=True))
+    where = [first_of[c] for c in codes[dup_rows]]
+    source = accepted.column("source").to_numpy()
+    row = accepted.column("_row").to_numpy()
+    dups = accepted.take(pa.array(dup_rows)).drop_columns(["_row"]).to_pylist()
     rejected = pd.DataFrame(
         {
-            "source": dups["source"],
-            "row": dups["_row"],
+            "source": source[dup_rows],
+            "row": row[dup_rows],
             "reason": schema.REASON_DUPLICATE_ID,
-            "detail": ["same id as " + first_at[i] for i in dups["incident_id"]],
-            "raw": [
-                json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in r.items()})
-                for r in dups[canonical].to_dict("records")
-            ],
+            "detail": [f"same id as {source[i]} row {row[i]}" for i in where],
+            "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in dups],
         },
         columns=list(schema.REJECTED_COLUMNS),
     )
-    return accepted.loc[~duplicated], rejected
+    return accepted.filter(pa.array(~duplicated)), rejected
 
 
-def _to_geodataframe(accepted: pd.DataFrame) -> gpd.GeoDataFrame:
-    geometry = shapely.points(accepted["lon"].to_numpy(), accepted["lat"].to_numpy())
-    frame = accepted.drop(columns=["lon", "lat", "_row"]).reset_index(drop=True)
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.WGS84)[
+def _to_geodataframe(accepted: pa.Table) -> gpd.GeoDataFrame:
+    lon = accepted.column("lon").to_numpy()
+    lat = accepted.column("lat").to_numpy()
+    frame = accepted.drop_columns(["lon", "lat", "_row"]).to_pandas()
+    frame["month"] = frame["month"].astype("object")
+    for column in (
+        "incident_id",
+        "category",
+        "location",
+        "lsoa_code",
+        "lsoa_name",
+        "force",
+        "outcome",
+        "source",
+    ):
+        frame[column] = frame[column].astype("string")
+    return gpd.GeoDataFrame(frame, geometry=points_from_lonlat(lon, lat), crs=schema.WGS84)[
         list(schema.INCIDENT_COLUMNS)
     ]
 
 
 def summarise(
-    incidents: gpd.GeoDataFrame, rejected: pd.DataFrame, rows_read: int, files: list[str]
+    coverage: pd.DataFrame, rejected: pd.DataFrame, rows_read: int, files: list[str]
 ) -> IngestSummary:
-    """Counts by reason, months covered, and months missing inside the covered range, per force."""
+    """Counts by reason, months covered, and months missing inside the covered range.
+
+    ``coverage`` has one row per distinct accepted (``force``, ``month``) pair with the
+    number of accepted rows in ``rows``; missing months are worked out per force.
+    """
     by_reason = rejected["reason"].value_counts()
     ordered = {r: int(by_reason[r]) for r in schema.REJECTION_REASONS if r in by_reason}
-    months = pd.to_datetime(pd.Series(incidents["month"])).dt.to_period("M")
-    forces = incidents["force"].fillna("unknown force")
+    months = pd.to_datetime(coverage["month"]).dt.to_period("M")
+    forces = coverage["force"].fillna("unknown force").to_numpy()
     return IngestSummary(
         files=files,
         rows_read=rows_read,
-        rows_accepted=len(incidents),
+        rows_accepted=int(coverage["rows"].sum()),
         rejected_by_reason=ordered,
         first_month=str(months.min()) if len(months) else None,
         last_month=str(months.max()) if len(months) else None,
-        months_missing={
-            force: missing_months(group) for force, group in months.groupby(forces.to_numpy())
-        },
+        months_missing={force: missing_months(group) for force, group in months.groupby(forces)},
     )
 
 

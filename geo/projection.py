@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
+import shapely
 from pyproj import Transformer
 
 from geo.schema import BNG, WGS84
@@ -37,14 +39,38 @@ def metric_crs_for(lon: np.ndarray, lat: np.ndarray) -> str:
     return f"EPSG:{32600 + zone if lat_c >= 0 else 32700 + zone}"
 
 
+def unique_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(x, y)`` pairs and the index of each input row's pair.
+
+    Returns ``(codes, unique_x, unique_y)`` with ``x == unique_x[codes]``. police.uk
+    snaps every incident to a fixed map point, so a force's million rows share a few
+    tens of thousands of coordinates; working on the distinct ones is much cheaper.
+    """
+    # One complex number per pair lets pandas' hash table factorise both columns at once.
+    codes, uniques = pd.factorize(np.asarray(x, "float64") + 1j * np.asarray(y, "float64"))
+    return codes, uniques.real.copy(), uniques.imag.copy()
+
+
 def transform_xy(
     x: np.ndarray, y: np.ndarray, source: str, target: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Transform coordinate arrays from CRS ``source`` to CRS ``target`` (x = lon/easting)."""
-    out_x, out_y = _transformer(source, target).transform(
-        np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    )
-    return np.asarray(out_x), np.asarray(out_y)
+    """Transform coordinate arrays from CRS ``source`` to CRS ``target`` (x = lon/easting).
+
+    Each distinct pair is transformed once; NaN in gives NaN out.
+    """
+    codes, ux, uy = unique_pairs(x, y)
+    out_x, out_y = _transformer(source, target).transform(ux, uy)
+    # factorize codes NaN pairs as -1, which picks the NaN appended last
+    return np.append(out_x, np.nan)[codes], np.append(out_y, np.nan)[codes]
+
+
+def points_from_lonlat(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Shapely points (EPSG:4326) for degree arrays; rows with the same pair share one point.
+
+    Sharing is safe because shapely geometries are immutable. NaN pairs give None.
+    """
+    codes, ux, uy = unique_pairs(lon, lat)
+    return np.append(shapely.points(ux, uy), None)[codes]
 
 
 def lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

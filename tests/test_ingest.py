@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from geo import schema
 from geo.checks import GeoInputError
 from geo.cli import main
-from geo.ingest import ColumnMapping, SourceFile, ingest, missing_months, read_csv_strings
+from geo.ingest import ColumnMapping, SourceFile, ingest, missing_months, read_csv_table
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
@@ -238,7 +238,7 @@ def test_counts_always_add_up_whatever_the_cells(rows):
         fields = [crime_id, month, "F", "F", lon, "50.47", "On or near X", "", "", category, "", ""]
         lines.append(",".join('"' + f.replace('"', '""') + '"' for f in fields))
     data = ("\n".join(lines) + "\n").encode()
-    table = read_csv_strings(data, "prop.csv")
+    table = read_csv_table(data, "prop.csv")
     result = ingest([SourceFile("prop.csv", lambda: data)])
     assert result.summary.rows_read == table.num_rows
     _counts_add_up(result)

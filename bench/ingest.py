@@ -1,0 +1,132 @@
+"""Benchmark: ingest a 1,000,000-row police.uk street CSV.
+
+Generates a police.uk-format file (snap-point coordinates around Torbay, blank Crime IDs
+on ASB rows, ~1 % rows without coordinates), then times in separate processes:
+
+- ``geo``: :func:`geo.ingest.ingest` (pyarrow reader, validation, reasons, projection);
+- ``baseline``: plain ``pandas.read_csv`` + ``geopandas.points_from_xy`` + ``to_crs(27700)``,
+  dropping rows without coordinates and nothing more.
+
+Peak memory is each process's maximum resident set size. Run from the repo root:
+``python bench/ingest.py [--rows 1000000]``. Targets: geo at least 3x the baseline's rows
+per second and under 1.5 GB peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "work"
+CATEGORIES = [
+    "Anti-social behaviour",
+    "Violence and sexual offences",
+    "Shoplifting",
+    "Criminal damage and arson",
+    "Public order",
+    "Other theft",
+]
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """Write a police.uk street CSV with ``rows`` rows (deterministic)."""
+    rng = np.random.default_rng(seed)
+    snap_lon = -3.53 + rng.normal(0, 0.02, 20_000).round(6)
+    snap_lat = 50.46 + rng.normal(0, 0.02, 20_000).round(6)
+    pick = np.minimum(rng.zipf(1.6, rows) - 1, 19_999)
+    category = np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), rows)]
+    asb = category == CATEGORIES[0]
+    ids = np.where(asb, "", np.char.mod("%064x", rng.integers(0, 2**62, rows)))
+    lon = np.char.mod("%.6f", snap_lon[pick]).astype(object)
+    lat = np.char.mod("%.6f", snap_lat[pick]).astype(object)
+    no_location = rng.random(rows) < 0.01
+    lon[no_location] = ""
+    lat[no_location] = ""
+    month = np.char.mod("2025-%02d", rng.integers(1, 13, rows))
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(
+            "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+            "LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+        )
+        force = "Devon & Cornwall Police"
+        for i in range(rows):
+            out.write(
+                f"{ids[i]},{month[i]},{force},{force},{lon[i]},{lat[i]},"
+                f"On or near Street {pick[i]},E0101{pick[i] % 1000:04d},Torbay {pick[i] % 90:03d}A,"
+                f"{category[i]},,\n"
+            )
+
+
+def run_geo(path: Path) -> int:
+    """Ingest with the library; return accepted rows."""
+    from geo.ingest import ingest
+
+    return len(ingest([path]).incidents)
+
+
+def run_baseline(path: Path) -> int:
+    """Plain pandas + geopandas: read, drop rows without coordinates, make points, project."""
+    import geopandas as gpd
+    import pandas as pd
+
+    frame = pd.read_csv(path).dropna(subset=["Longitude", "Latitude"])
+    points = gpd.points_from_xy(frame["Longitude"], frame["Latitude"], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(frame, geometry=points).to_crs("EPSG:27700")
+    return len(frame)
+
+
+def _measure(which: str, path: Path) -> dict:
+    """Run one variant in this process and report its time and peak memory."""
+    start = time.perf_counter()
+    rows = {"geo": run_geo, "baseline": run_baseline}[which](path)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"variant": which, "rows_accepted": rows, "seconds": seconds, "peak_mb": peak_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--measure", choices=["geo", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(_measure(args.measure, Path(args.path))))
+        return
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"ingest-{args.rows}-street.csv"
+    if not path.exists():
+        generate(path, args.rows)
+    results = {}
+    for which in ("baseline", "geo"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", which, "--path", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        results[which] = json.loads(out.stdout.strip().splitlines()[-1])
+    speed = {k: args.rows / v["seconds"] for k, v in results.items()}
+    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(f"rows: {args.rows:,} ({path.stat().st_size / 1e6:.0f} MB CSV)")
+    for which, result in results.items():
+        print(
+            f"{which:>8}: {result['seconds']:.2f} s, {speed[which]:,.0f} rows/s, "
+            f"peak {result['peak_mb']:.0f} MB, accepted {result['rows_accepted']:,}"
+        )
+    print(f"speed ratio geo / baseline: {speed['geo'] / speed['baseline']:.1f}x (target >= 3x)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
