@@ -48,7 +48,7 @@ class Dataset:
 DATASETS: dict[str, Dataset] = {
     "torbay": Dataset(
         key="torbay",
-        label="Torbay (Devon & Cornwall Police)",
+        label="Torbay",
         description=(
             "police.uk street-level crime and ASB for Torbay's LSOAs, 2024-01..04 and "
             "2025-01..12 (2024-05..12 are not in the embedded extract)."
@@ -58,7 +58,7 @@ DATASETS: dict[str, Dataset] = {
     ),
     "west-end": Dataset(
         key="west-end",
-        label="West End (Westminster)",
+        label="West End",
         description=(
             "police.uk API points for Westminster, 2018-02..2021-01 (12 crime categories; "
             "no ASB, no location text), plus British Transport Police station rows for "

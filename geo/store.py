@@ -84,6 +84,22 @@ def read_incidents(
     return frame.reset_index(drop=True)
 
 
+def filter_incidents(
+    incidents: gpd.GeoDataFrame,
+    months: tuple[str | dt.date | None, str | dt.date | None] | None = None,
+    categories: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """The rows of in-memory ``incidents`` that :func:`read_incidents` would return."""
+    keep = np.ones(len(incidents), dtype=bool)
+    for column, op, value in _filters(months, categories):
+        values = incidents[column]
+        if op == "in":
+            keep &= values.isin(value.to_pylist()).to_numpy(dtype=bool)
+        else:
+            keep &= (values >= value if op == ">=" else values <= value).to_numpy(dtype=bool)
+    return incidents[keep].reset_index(drop=True)
+
+
 def parse_month(value: str | dt.date, name: str = "month") -> dt.date:
     """``"YYYY-MM"`` (or a date) to the first day of that month; fails naming ``name``."""
     if isinstance(value, dt.date):

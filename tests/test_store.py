@@ -55,7 +55,9 @@ def test_loader_open_ended_month_range(everything):
 
 def test_loader_category_filter_is_exact(everything):
     got = read_incidents(TORBAY, categories=[schema.ASB, "Shoplifting"])
-    assert len(got) == everything["category"].isin([schema.ASB, "Shoplifting"]).sum() == 3_399 + 1_485
+    assert (
+        len(got) == everything["category"].isin([schema.ASB, "Shoplifting"]).sum() == 3_399 + 1_485
+    )
     assert len(read_incidents(TORBAY, categories=[])) == 0
 
 

@@ -1,0 +1,27 @@
+"""ASB Hotspot Dashboard: Streamlit entry point.
+
+Run with ``streamlit run dashboard.py``. It draws the shared sidebar (area, months,
+categories; all kept in the URL) and the navigation; each page lives in ``pages/``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import common
+
+st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon=":material/map:", layout="wide")
+
+PAGES = [
+    st.Page(
+        "pages/overview.py",
+        title="Overview",
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
+    ),
+]
+
+navigation = st.navigation(PAGES)
+st.session_state["_selection"] = common.sidebar()
+navigation.run()

@@ -1,0 +1,194 @@
+"""Shared sidebar and cached calls into ``geo`` for every page.
+
+Not a page itself (``dashboard.py`` registers pages explicitly). Caches are keyed on
+plain values (dataset key, month strings, category tuples, upload bytes), never on
+GeoDataFrames, which Streamlit cannot hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo import datasets, store, timeseries
+from geo.checks import GeoInputError
+from geo.ingest import IngestResult, SourceFile, ingest_groups
+
+UPLOAD = "upload"
+DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {
+    UPLOAD: "Upload a file"
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar selected: plain values, usable as cache keys."""
+
+    dataset: str
+    label: str
+    first_month: str
+    last_month: str
+    categories: tuple[str, ...]  # empty means every category
+    all_categories: tuple[str, ...]
+    upload_name: str | None = None
+    upload_bytes: bytes | None = None
+
+    @property
+    def months(self) -> tuple[str, str]:
+        """``(first, last)`` month strings."""
+        return self.first_month, self.last_month
+
+    @property
+    def chosen_categories(self) -> tuple[str, ...]:
+        """The categories in force (all when none were picked)."""
+        return self.categories or self.all_categories
+
+
+# ---------------------------------------------------------------- cached data access
+
+
+@st.cache_data(show_spinner="Reading the uploaded file…", max_entries=4)
+def ingest_upload(name: str, data: bytes) -> IngestResult:
+    """Ingest an uploaded police.uk CSV or zip with the same validation as the CLI."""
+    if name.lower().endswith(".zip"):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            return ingest_groups([([path], None)])
+    return ingest_groups([([SourceFile(name, lambda: data)], None)])
+
+
+@st.cache_data(show_spinner="Loading incidents…", max_entries=32)
+def dataset_incidents(dataset: str, categories: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+    """All months of an embedded dataset, optionally for some categories only."""
+    path = datasets.get_dataset(dataset).incidents_path
+    return store.read_incidents(path, categories=list(categories) if categories else None)
+
+
+def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataFrame:
+    """Incidents for the selection (months and categories applied)."""
+    months = None if all_months else selection.months
+    if selection.dataset == UPLOAD:
+        result = ingest_upload(selection.upload_name, selection.upload_bytes)
+        return store.filter_incidents(result.incidents, months, selection.categories or None)
+    frame = dataset_incidents(selection.dataset, selection.categories or None)
+    return frame if months is None else store.filter_incidents(frame, months)
+
+
+def coverage(selection: Selection) -> tuple[dict, pd.DataFrame]:
+    """Ingest summary (dict) and rejected rows for the selected dataset."""
+    if selection.dataset == UPLOAD:
+        result = ingest_upload(selection.upload_name, selection.upload_bytes)
+        return result.summary.to_dict(), result.rejected
+    return datasets.load_summary(selection.dataset), _rejected(selection.dataset)
+
+
+@st.cache_data(max_entries=8)
+def _rejected(dataset: str) -> pd.DataFrame:
+    return datasets.load_rejected(dataset)
+
+
+def missing_months(selection: Selection) -> list[str]:
+    """Months without data for any force in the selected dataset."""
+    summary, _ = coverage(selection)
+    return sorted({m for months in summary["months_missing"].values() for m in months})
+
+
+def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
+    """Monthly counts over the dataset's whole span, NaN in months without data."""
+    summary, _ = coverage(selection)
+    frame = incidents(selection, all_months=True)
+    return timeseries.monthly_counts(
+        frame, summary["first_month"], summary["last_month"], missing_months(selection), by=by
+    )
+
+
+# ---------------------------------------------------------------- the shared sidebar
+
+
+def sidebar() -> Selection | None:
+    """Draw the shared sidebar; return the selection, or None until an upload is usable.
+
+    Every choice is bound to the URL's query parameters, so a view can be shared as a link.
+    """
+    st.sidebar.header("Data")
+    dataset = st.sidebar.selectbox(
+        "Area",
+        list(DATASET_LABELS),
+        format_func=DATASET_LABELS.get,
+        key="dataset",
+        bind="query-params",
+    )
+    upload_name = upload_bytes = None
+    if dataset == UPLOAD:
+        uploaded = st.sidebar.file_uploader(
+            "police.uk street CSV, or the downloaded zip", type=["csv", "zip"], key="upload"
+        )
+        if uploaded is None:
+            st.sidebar.info("Upload a police.uk street-level CSV or zip to begin.")
+            return None
+        upload_name, upload_bytes = uploaded.name, uploaded.getvalue()
+        try:
+            result = ingest_upload(upload_name, upload_bytes)
+        except GeoInputError as error:
+            st.sidebar.error(f"This file cannot be used. {error}")
+            return None
+        summary = result.summary.to_dict()
+        categories = sorted(result.incidents["category"].unique())
+    else:
+        summary = datasets.load_summary(dataset)
+        categories = category_list(dataset)
+    if not summary["first_month"]:
+        st.sidebar.error("No rows were accepted from this file; see the data coverage panel.")
+        return None
+    months = timeseries.month_range(summary["first_month"], summary["last_month"])
+    first, last = st.sidebar.select_slider(
+        "Months", options=months, value=(months[0], months[-1]), key="months", bind="query-params"
+    )
+    chosen = st.sidebar.multiselect(
+        "Categories",
+        categories,
+        key="categories",
+        placeholder="All categories",
+        bind="query-params",
+    )
+    st.sidebar.caption(
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    )
+    return Selection(
+        dataset=dataset,
+        label=DATASET_LABELS[dataset] if dataset != UPLOAD else upload_name,
+        first_month=first,
+        last_month=last,
+        categories=tuple(chosen),
+        all_categories=tuple(categories),
+        upload_name=upload_name,
+        upload_bytes=upload_bytes,
+    )
+
+
+@st.cache_data(max_entries=8)
+def category_list(dataset: str) -> list[str]:
+    """Categories present in an embedded dataset, most frequent first."""
+    counts = dataset_incidents(dataset)["category"].value_counts()
+    return list(counts.index)
+
+
+def selection() -> Selection | None:
+    """The selection the entrypoint's sidebar made for this run."""
+    return st.session_state.get("_selection")
+
+
+def require_selection() -> Selection:
+    """The current selection; stops the page with a hint when there is none."""
+    chosen = selection()
+    if chosen is None:
+        st.info("Choose an area (or upload a file) in the sidebar.")
+        st.stop()
+    return chosen
