@@ -67,3 +67,30 @@ def test_query_params_preset_the_view():
     assert _metric(at, "Incidents") == f"{len(west_end):,}"
     at = _app(dataset="Torbay", months=["2025-01", "2025-03"], categories=["Shoplifting"])
     assert at.caption[0].value == "2025-01 to 2025-03 · Shoplifting"
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
+
+
+def test_upload_goes_through_the_same_validation():
+    at = _app()
+    at.selectbox(key="dataset").select("upload").run()
+    assert not at.exception
+    content = (FIXTURES / "bad-rows-street.csv").read_bytes()
+    at.file_uploader(key="upload").set_value(("bad-rows-street.csv", content, "text/csv")).run()
+    assert not at.exception
+    assert _metric(at, "Rows read") == "9"
+    assert _metric(at, "Accepted") == "2"
+    assert _metric(at, "Rejected") == "7"
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download rejected rows with reasons (CSV)" in labels
+
+
+def test_unusable_upload_gets_one_clear_message():
+    at = _app()
+    at.selectbox(key="dataset").select("upload").run()
+    content = (FIXTURES / "missing-columns.csv").read_bytes()
+    at.file_uploader(key="upload").set_value(("missing-columns.csv", content, "text/csv")).run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == 1 and "missing-columns.csv" in errors[0]
