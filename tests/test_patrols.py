@@ -1,0 +1,171 @@
+"""Ping, GPX and patrol-log readers: accepted + rejected = read, flags, DST days, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geo import patrols
+from geo.checks import GeoInputError
+from geo.coverage import hotspot_zones, log_intervals
+from geo.schema import REJECTED_COLUMNS
+
+FIXTURES = Path(__file__).parent / "fixtures" / "patrols"
+
+
+def reasons(read: patrols.PatrolRead) -> dict[int, str]:
+    return dict(zip(read.rejected["row"], read.rejected["reason"], strict=True))
+
+
+def flags(read: patrols.PatrolRead, flag: str) -> list[int]:
+    return sorted(read.flags.loc[read.flags["flag"] == flag, "row"])
+
+
+def test_ping_csv_accepts_rejects_and_counts():
+    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    assert read.read == 16
+    assert len(read.rows) + len(read.rejected) == read.read
+    assert list(read.rows.columns) == list(patrols.PING_COLUMNS)
+    assert list(read.rejected.columns) == list(REJECTED_COLUMNS)
+    assert reasons(read) == {
+        9: "no coordinates",
+        10: "no coordinates",
+        11: "unparsable timestamp",
+        12: "no unit id",
+        13: "coordinates at (0, 0)",
+        14: "outside Great Britain",
+        15: "unknown role",
+        16: "unparsable timestamp",
+    }
+    assert str(read.rows["timestamp"].dt.tz) == "Europe/London"
+    # Canonical output is sorted by unit and time, in metres on EPSG:27700.
+    pc1 = read.rows[read.rows["unit_id"] == "PC1"]
+    assert pc1["timestamp"].is_monotonic_increasing
+    assert pc1["easting"].iloc[0] == pytest.approx(291_393, abs=2)
+    assert pc1["northing"].iloc[0] == pytest.approx(64_299, abs=2)
+
+
+def test_flags_keep_the_rows():
+    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    assert flags(read, "duplicate ping") == [3]
+    assert flags(read, "unsorted") == [5]
+    assert flags(read, "impossible speed") == [6]  # 1.1 km in 10 s
+    assert flags(read, "long gap") == [7]  # 17.8 min later, same shift
+    assert len(read.rows[read.rows["unit_id"] == "PC1"]) == 7  # all kept
+
+
+def test_aware_times_are_converted():
+    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    utc = read.rows["timestamp"].dt.tz_convert("UTC").dt.strftime("%H:%M:%S")
+    assert "09:02:10" in set(utc)  # from "2024-07-03T09:02:10Z"
+
+
+def test_autumn_dst_day_ambiguous_times_follow_the_clock():
+    read = patrols.read_pings(FIXTURES / "pings-bng.csv")
+    v1 = read.rows[read.rows["unit_id"] == "V1"]
+    utc = v1["timestamp"].dt.tz_convert("UTC").dt.strftime("%H:%M:%S").tolist()
+    # 01:30 and 01:59:30 happen first in BST; after the clock goes back, in GMT.
+    assert utc == ["23:59:30", "00:30:00", "00:59:30", "01:00:00", "01:30:00", "02:00:00"]
+    assert flags(read, "ambiguous local time") == [2, 3, 4, 5]
+    assert set(v1["role"]) == {"unknown"}
+
+
+def test_single_ambiguous_time_is_read_as_bst():
+    frame = pd.DataFrame(
+        {
+            "unit_id": ["A"],
+            "timestamp": ["2024-10-27 01:30:00"],
+            "easting": [291390],
+            "northing": [64300],
+        }
+    )
+    read = patrols.validate_pings(frame, source="test")
+    assert read.rows["timestamp"].iloc[0].isoformat() == "2024-10-27T01:30:00+01:00"
+    assert read.flags["detail"].tolist() == ["read as BST (+01:00)"]
+
+
+def test_spring_dst_day_nonexistent_time_is_rejected():
+    read = patrols.read_pings(FIXTURES / "pings-bng.csv")
+    assert reasons(read) == {8: "nonexistent local time"}
+    v2 = read.rows[read.rows["unit_id"] == "V2"]["timestamp"]
+    assert [t.isoformat() for t in v2] == ["2024-03-31T00:59:30+00:00", "2024-03-31T02:00:00+01:00"]
+    assert len(read.rows) + len(read.rejected) == read.read == 9
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "missing-timestamp.csv",
+            "missing-timestamp.csv: ping CSV is missing required column(s) 'timestamp'",
+        ),
+        (
+            "missing-coordinates.csv",
+            "missing-coordinates.csv: ping CSV is missing coordinate column(s)",
+        ),
+        ("empty.csv", "empty.csv: ping CSV is empty"),
+        ("header-only.csv", "header-only.csv: ping CSV has a header but no rows"),
+        ("not-a-csv.csv", "not-a-csv.csv: ping CSV is not a text CSV"),
+        ("no-such-file.csv", "no-such-file.csv: ping CSV not found"),
+    ],
+)
+def test_unusable_ping_files_give_one_clear_error(name, message):
+    with pytest.raises(GeoInputError) as error:
+        patrols.read_pings(FIXTURES / name)
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_gpx_named_and_unnamed_tracks_are_units():
+    read = patrols.read_gpx(FIXTURES / "two-units.gpx")
+    assert read.read == 4
+    assert reasons(read) == {3: "unparsable timestamp"}
+    units = read.rows.set_index("unit_id")
+    assert set(units.index) == {"PCSO-7", "two-units"}
+    assert units.loc["PCSO-7", "role"].tolist() == ["pcso", "pcso"]
+    # Naive GPX time is local: 10:00 BST.
+    assert units.loc["two-units", "timestamp"].isoformat() == "2024-07-03T10:00:00+01:00"
+
+
+def test_bad_gpx_is_one_clear_error():
+    with pytest.raises(GeoInputError, match=r"not-gpx.gpx: not a (readable )?GPX file"):
+        patrols.read_gpx(FIXTURES / "not-gpx.gpx")
+
+
+def test_read_patrols_mixes_csv_and_gpx():
+    read = patrols.read_patrols([FIXTURES / "pings-latlon.csv", FIXTURES / "two-units.gpx"])
+    assert read.read == 20
+    assert len(read.rows) + len(read.rejected) == read.read
+    assert set(read.rows["source"]) == {"pings-latlon.csv", "two-units.gpx"}
+
+
+def test_patrol_log_to_intervals():
+    read = patrols.read_patrol_log(FIXTURES / "patrol-log.csv")
+    assert read.read == 6
+    assert reasons(read) == {
+        3: "end before start",
+        4: "nonexistent local time",
+        5: "no place or hotspot",
+    }
+    zones = hotspot_zones(
+        gpd.GeoDataFrame(
+            {"id": ["castle-circus"], "name": ["Castle Circus"]},
+            geometry=[Point(-3.531704, 50.468426).buffer(0.001)],
+            crs="EPSG:4326",
+        )
+    )
+    intervals, unmatched = log_intervals(read.rows, zones)
+    assert intervals["minutes"].tolist() == [14.0, 5.0]
+    assert set(intervals["hotspot_id"]) == {"castle-circus"}
+    assert unmatched["place"].tolist() == ["Harbour"]
+
+
+def test_patrol_log_needs_a_place_column(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("unit,start,end\nA,2024-07-03 10:00,2024-07-03 10:10\n")
+    with pytest.raises(GeoInputError, match="log.csv: patrol log has no 'place' or 'hotspot_id'"):
+        patrols.read_patrol_log(path)
