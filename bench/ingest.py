@@ -117,7 +117,8 @@ def main() -> None:
         )
         results[which] = json.loads(out.stdout.strip().splitlines()[-1])
     speed = {k: args.rows / v["seconds"] for k, v in results.items()}
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, Python {platform.python_version()}")
     print(f"rows: {args.rows:,} ({path.stat().st_size / 1e6:.0f} MB CSV)")
     for which, result in results.items():
         print(

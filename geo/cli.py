@@ -66,9 +66,147 @@ def _run_build_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_coverage(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("patrols", nargs="+", metavar="PATROLS", help="ping CSV or GPX files")
+    parser.add_argument("--hotspots", required=True, help="hotspot polygons (GeoJSON)")
+    parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
+    parser.add_argument("--buffer-m", type=float, default=0.0, help="hotspot buffer, metres")
+    parser.add_argument("--max-gap-min", type=float, default=5.0, help="longest counted gap")
+    parser.add_argument("--out", required=True, help="COVERAGE.csv to write")
+    parser.add_argument("--rejected", help="CSV file for rejected pings, with reasons")
+
+
+def _run_coverage(args: argparse.Namespace) -> int:
+    from geo.coverage import ALL_ROLES, measure_coverage, read_hotspots
+    from geo.patrols import read_patrols
+
+    read = read_patrols(args.patrols, max_gap_min=args.max_gap_min)
+    result = measure_coverage(
+        read.rows,
+        read_hotspots(args.hotspots),
+        args.funding_date,
+        buffer_m=args.buffer_m,
+        max_gap_min=args.max_gap_min,
+    )
+    result.table[result.table["role"] == ALL_ROLES].to_csv(args.out, index=False)
+    if args.rejected:
+        read.rejected.to_csv(args.rejected, index=False)
+    print(f"read {read.read:,} pings: {len(read.rows):,} accepted, {len(read.rejected):,} rejected")
+    for flag, count in read.flags["flag"].value_counts().items():
+        print(f"flagged {count:,} pings: {flag}")
+    print(f"wrote {len(result.zones)} hotspots x 2 periods to {args.out}")
+    return 0
+
+
+def _add_synth_patrols(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out-dir", default="data/synthetic", help="folder to (re)write")
+
+
+def _run_synth_patrols(args: argparse.Namespace) -> int:
+    from geo.synthetic import write_synthetic
+
+    for path in write_synthetic(args.out_dir):
+        print(f"wrote {path} (synthetic)")
+    return 0
+
+
+def _add_hotspots(parser: argparse.ArgumentParser) -> None:
+    from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+
+    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
+    parser.add_argument("--category", action="append", help="keep this category (repeatable)")
+    parser.add_argument("--months", help="month range, e.g. 2025-01:2025-12")
+    parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--min-samples", type=float, default=DEFAULT_MIN_SAMPLES)
+    size.add_argument("--auto", action="store_true", help="sfhotspot rule for eps/min-samples")
+    parser.add_argument("--out", required=True, help="HOTSPOTS.geojson to write")
+    parser.add_argument("--labels", help="LABELS.csv: x, y (metres) and cluster per incident")
+
+
+def _run_hotspots(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from geo.hotspots import find_hotspots, metric_xy, write_hotspots
+    from geo.store import parse_month_range, read_incidents
+
+    months = parse_month_range(args.months) if args.months else None
+    incidents = read_incidents(args.incidents, months=months, categories=args.category)
+    result = find_hotspots(incidents, args.eps, args.min_samples, auto=args.auto)
+    write_hotspots(result.hotspots, args.out)
+    if args.labels:
+        x, y, _ = metric_xy(incidents)
+        pd.DataFrame({"x": x, "y": y, "cluster": result.labels}).to_csv(args.labels, index=False)
+    how = "auto (sfhotspot rule)" if result.auto else "given"
+    print(
+        f"eps = {result.eps_m:.1f} m, min_samples = {result.min_samples} ({how}); "
+        f"metric CRS {result.metric_crs}"
+    )
+    print(
+        f"{len(incidents):,} incidents -> {len(result.hotspots)} hotspots, "
+        f"{result.noise_share:.1%} noise"
+    )
+    for row in result.hotspots.head(5).itertuples():
+        print(f"  {row.rank}. {row.name}: {row.incidents} incidents, PAI {row.pai:.1f}")
+    print(f"wrote {args.out}" + (f" and {args.labels}" if args.labels else ""))
+    return 0
+
+
+def _add_impact(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
+    parser.add_argument("--treated", required=True, help="treated areas: GeoJSON, or CSV of ids")
+    parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
+    parser.add_argument(
+        "--category",
+        action="append",
+        help="category to count (repeatable; default Anti-social behaviour)",
+    )
+    parser.add_argument("--buffer-m", type=float, default=100.0, help="displacement ring, metres")
+    parser.add_argument(
+        "--comparison", default="auto", help="'auto' or a file of comparison areas (GeoJSON/CSV)"
+    )
+    parser.add_argument("--n-comparison", type=int, default=3, help="areas chosen by 'auto'")
+    parser.add_argument("--lsoa-counts", help="LSOA monthly all-crime CSV for longer pre-trends")
+    parser.add_argument("--boundaries", help="LSOA boundaries (GeoJSON) for --lsoa-counts")
+    parser.add_argument("--out", required=True, help="IMPACT.json to write")
+
+
+def _run_impact(args: argparse.Namespace) -> int:
+    import json
+
+    from geo.evaluation import evaluate_store, impact_json
+
+    result = evaluate_store(
+        args.incidents,
+        args.treated,
+        args.funding_date,
+        categories=args.category,
+        buffer_m=args.buffer_m,
+        comparison=args.comparison,
+        n_comparison=args.n_comparison,
+        lsoa_counts=args.lsoa_counts,
+        boundaries=args.boundaries,
+    )
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(impact_json(result), out, indent=2, ensure_ascii=False)
+    print(result.headline)
+    print(f"before {result.windows.before[0]}..{result.windows.before[-1]}, "
+          f"after {result.windows.after[0]}..{result.windows.after[-1]}")
+    print(f"wrote {args.out}")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "ingest": ("police.uk or generic incident CSVs to GeoParquet", _add_ingest, _run_ingest),
     "build-data": ("rebuild the embedded data/ folder", _add_build_data, _run_build_data),
+    "coverage": ("patrol coverage per hotspot before/after", _add_coverage, _run_coverage),
+    "hotspots": ("DBSCAN hotspots to GeoJSON (+ labels CSV)", _add_hotspots, _run_hotspots),
+    "impact": ("before/after impact against comparison areas", _add_impact, _run_impact),
+    "synth-patrols": (
+        "(re)write the synthetic Torbay demo patrols",
+        _add_synth_patrols,
+        _run_synth_patrols,
+    ),
 }
 
 

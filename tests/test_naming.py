@@ -1,0 +1,158 @@
+"""Tests for geo.naming and the naming acceptance criteria on embedded police.uk data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from test_hotspots import make_incidents
+
+from geo.checks import GeoInputError
+from geo.hotspots import find_hotspots
+from geo.naming import (
+    GAZETTEER_COLUMNS,
+    GENERIC_LOCATIONS,
+    load_gazetteer,
+    street_codes,
+    street_names,
+)
+from geo.schema import ASB
+from geo.store import read_incidents
+
+ROOT = Path(__file__).resolve().parent.parent
+TORBAY = ROOT / "data" / "incidents" / "torbay.parquet"
+WEST_END = ROOT / "data" / "incidents" / "west-end.parquet"
+CASTLE_CIRCUS = shapely.Point(-3.531704, 50.468426)
+WEST_END_NAMES = (
+    "Oxford Street",
+    "Oxford Circus",
+    "Regent Street",
+    "Bond Street",
+    "Carnaby",
+    "Soho",
+    "Leicester Square",
+    "Piccadilly Circus",
+    "Covent Garden",
+)
+
+
+# CHECK ACCEPTANCE ------------------------------------------------------------------
+
+
+def test_castle_circus_hotspot_is_named_after_castle_circus():
+    asb = read_incidents(TORBAY, months=("2024-01", "2025-12"), categories=[ASB])
+    table = find_hotspots(asb, eps_m=100, min_samples=30).hotspots
+    containing = table[table.covers(CASTLE_CIRCUS)]
+    assert len(containing) == 1
+    assert "Castle Circus" in containing["name"].iloc[0]
+
+
+def test_top_west_end_shoplifting_hotspots_carry_west_end_names():
+    shoplifting = read_incidents(
+        WEST_END, months=("2018-01", "2021-12"), categories=["Shoplifting"]
+    )
+    assert shoplifting["location"].isna().all()  # API points: the gazetteer does the naming
+    table = find_hotspots(shoplifting, eps_m=100, min_samples=30).hotspots
+    top = table.head(3)["name"]
+    assert all(any(place in name for place in WEST_END_NAMES) for name in top), top.tolist()
+    assert "Oxford Street" in top.iloc[0]
+
+
+# CHECK NAMING RULES ----------------------------------------------------------------
+
+
+def test_street_names_strip_prefix_and_drop_generic_names():
+    location = pd.Series(
+        ["On or near Union Street", "On or near Shopping Area", None, "On or near No Location"]
+    )
+    assert street_names(location).tolist()[0] == "Union Street"
+    assert street_names(location).isna().tolist() == [False, True, True, True]
+    assert street_names(location, keep_generic=True).tolist()[1] == "Shopping Area"
+
+
+def test_street_codes_merge_equal_names():
+    codes, names = street_codes(pd.Series(["On or near A", "A", "On or near Supermarket", None]))
+    assert codes[0] == codes[1] and codes[3] == -1 and codes[2] == -1
+    assert names[codes[0]] == "A"
+
+
+def test_generic_names_seen_in_raw_police_uk_data_are_listed():
+    for name in ["Parking Area", "Shopping Area", "Supermarket", "Petrol Station", "Nightclub"]:
+        assert name in GENERIC_LOCATIONS
+
+
+def test_embedded_gazetteer_is_complete():
+    gazetteer = load_gazetteer()
+    assert tuple(gazetteer.columns) == GAZETTEER_COLUMNS
+    expected = {
+        "Castle Circus",
+        "Union Street",
+        "Fleet Street / Harbourside",
+        "The Strand",
+        "Paignton town centre",
+        "Brixham harbour",
+        "Oxford Circus",
+        "Oxford Street (west of Oxford Circus)",
+        "Oxford Street (east of Oxford Circus)",
+        "Bond Street",
+        "Regent Street",
+        "Carnaby",
+        "Soho",
+        "Leicester Square",
+        "Piccadilly Circus",
+        "Covent Garden",
+    }
+    assert expected <= set(gazetteer["name"])
+    assert gazetteer["source"].str.len().gt(20).all()
+    castle = gazetteer.set_index("name").loc["Castle Circus"]
+    assert (castle["lat"], castle["lon"]) == (50.468426, -3.531704)
+
+
+def test_bad_gazetteer_file_is_rejected(tmp_path):
+    path = tmp_path / "gazetteer.csv"
+    path.write_text("name,lat,lon\nX,1,2\n")
+    with pytest.raises(GeoInputError, match="missing required column"):
+        load_gazetteer(path)
+
+
+def test_hotspot_without_place_is_named_after_its_top_streets():
+    xy = np.zeros((40, 2))
+    locations = ["On or near Shopping Area"] * 20 + ["On or near Mill Lane"] * 12
+    locations += ["On or near Brook Road"] * 8
+    table = find_hotspots(
+        make_incidents(xy, locations=locations), min_samples=30, gazetteer=pd.DataFrame()
+    ).hotspots
+    assert table["name"].iloc[0] == "Mill Lane / Brook Road"
+
+
+def test_generic_only_hotspot_gets_kind_and_coordinates():
+    table = find_hotspots(
+        make_incidents(np.zeros((40, 2)), locations=["On or near Parking Area"] * 40),
+        min_samples=30,
+        gazetteer=pd.DataFrame(),
+    ).hotspots
+    assert table["name"].iloc[0].startswith("Parking Area near 50.")
+
+
+def test_repeated_names_are_numbered():
+    xy = np.r_[np.zeros((40, 2)), np.full((35, 2), 2_000.0)]
+    table = find_hotspots(make_incidents(xy), min_samples=30, gazetteer=pd.DataFrame()).hotspots
+    assert table["name"].tolist() == ["Test Road", "Test Road #2"]
+
+
+def test_gazetteer_place_wins_over_streets():
+    gazetteer = pd.DataFrame(
+        {
+            "name": ["Test Square"],
+            "area": ["Test"],
+            "lat": [50.4699],
+            "lon": [-3.5178],
+            "radius_m": [5_000.0],
+            "source": ["test"],
+        }
+    )
+    table = find_hotspots(make_incidents(np.zeros((40, 2))), min_samples=30, gazetteer=gazetteer)
+    assert table.hotspots["name"].iloc[0] == "Test Square"
