@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages import common
 
-st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon="🗺️", layout="wide")
 
 PAGES = [
     st.Page(

@@ -1,0 +1,961 @@
+"""Folium map builders for the dashboard: hotspots, incidents, Gi*, boundaries, change.
+
+Pure functions, no Streamlit. Every builder takes data in WGS84 (``EPSG:4326``) and returns
+folium objects whose content depends only on the input (no random jitter, stable order),
+so ``st_folium`` does not remount the map on every rerun.
+
+Three promises hold for every map built here:
+
+* **Offline.** :func:`use_local_assets` points Leaflet and its plugins at files served by
+  the app itself (``/app/static/vendor/...``, installed by ``scripts/vendor_assets.py``).
+  OSM tiles are used when they load; a "No basemap" base layer (light background) takes
+  over when they do not, and all vector layers stay readable on it.
+* **Small.** Polygons are simplified in metres and rounded to 6 decimals (~0.1 m), points
+  are aggregated (:func:`aggregate_points`), and each layer has a byte budget, so the
+  map HTML stays under :data:`MAX_MAP_BYTES` (1.5 MB) whatever the size of the data.
+* **Safe.** Text from data or uploads (names, streets, categories, labels) is HTML-escaped
+  before it reaches a tooltip, popup or label: ``<script>`` shows as text and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.plugins import FastMarkerCluster, HeatMap
+from folium.template import Template
+
+from geo.checks import check_choice, check_columns, check_min_int, check_positive, fail
+from geo.projection import metric_crs_for, transform_xy
+from geo.schema import WGS84
+
+#: URL under which Streamlit serves ``static/vendor/`` (``server.enableStaticServing``).
+VENDOR_URL = "/app/static/vendor"
+
+#: folium asset name -> file under ``static/vendor/``. Every JS/CSS link folium emits for
+#: the elements used here must be listed; :func:`use_local_assets` fails on any other.
+VENDOR_FILES: dict[str, str] = {
+    "leaflet": "leaflet/dist/leaflet.js",
+    "leaflet_css": "leaflet/dist/leaflet.css",
+    "jquery": "jquery/dist/jquery.min.js",
+    "bootstrap": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "bootstrap_css": "bootstrap/dist/css/bootstrap.min.css",
+    "glyphicons_css": "bootstrap3-glyphicons/dist/css/bootstrap3-glyphicons.min.css",
+    "awesome_markers": "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
+    "awesome_markers_css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+    "awesome_markers_font_css": "fontawesome-free/css/all.min.css",
+    "awesome_rotate_css": "folium/leaflet.awesome.rotate.min.css",
+    "leaflet-heat.js": "folium/leaflet_heat.min.js",
+    "markerclusterjs": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "markerclustercss": "leaflet.markercluster/dist/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+}
+
+#: Upper bound on the rendered map HTML, bytes.
+MAX_MAP_BYTES = 1_500_000
+
+#: Byte budgets of the data each layer embeds, as rendered. With at most 12,000 heat
+#: points (<= 32 bytes each) and folium's own script (< 100 kB) the busiest map stays
+#: under :data:`MAX_MAP_BYTES`.
+HOTSPOT_BYTES = 450_000
+BOUNDARY_BYTES = 180_000
+GI_BYTES = 250_000
+CHANGE_BYTES = 500_000
+LABEL_BYTES = 25_000
+
+#: Default caps.
+MAX_HOTSPOTS = 500
+MAX_HEAT_POINTS = 12_000
+MAX_CLUSTER_POINTS = 5_000
+MAX_LABELS = 300
+
+#: Decimal places of WGS84 coordinates: 6 for polygons (~0.1 m), 5 for points (~1 m).
+POLYGON_DECIMALS = 6
+POINT_DECIMALS = 5
+
+OSM_TILES = "OpenStreetMap"
+NO_BASEMAP = "No basemap"
+BACKGROUND = "#f4f3ef"
+SYNTHETIC_NOTE = "Synthetic data: not real incidents"
+
+#: Gi* classes (column ``gi_class``) and their colours, hottest first.
+GI_COLOURS: dict[str, str] = {
+    "hot 99%": "#d62f27",
+    "hot 95%": "#ed7551",
+    "hot 90%": "#fab984",
+    "not significant": "#d9d9d9",
+    "cold 90%": "#c0ccbe",
+    "cold 95%": "#849eba",
+    "cold 99%": "#4575b5",
+}
+
+#: Hotspot-change classes (column ``classification``) and their colours.
+CHANGE_COLOURS: dict[str, str] = {
+    "persistent": "#b2182b",
+    "emerging": "#f4a582",
+    "intermittent": "#fddb6d",
+    "former": "#4393c3",
+}
+_OTHER_COLOUR = "#999999"
+
+#: Sequential palette for hotspots, most intense first (ColorBrewer YlOrRd).
+HOTSPOT_COLOURS = ("#bd0026", "#f03b20", "#fd8d3c", "#fecc5c", "#ffffb2")
+#: Upper rank of each hotspot colour class (the last class is open-ended).
+RANK_BREAKS = (5, 10, 20, 50)
+
+HotspotColour = Literal["rank", "intensity"]
+IncidentStyle = Literal["heat", "clusters", "none"]
+
+
+# ---------------------------------------------------------------- offline assets
+
+
+def use_local_assets(element: Element, url_prefix: str = VENDOR_URL) -> Element:
+    """Point every JS/CSS link of ``element`` and its children at the app's own copies.
+
+    folium hard-codes CDN URLs in each class's ``default_js``/``default_css``; this sets
+    instance copies that use ``url_prefix`` + :data:`VENDOR_FILES` instead (class
+    attributes are left alone). ``st_folium`` collects the links from the same
+    attributes, so the map loads nothing from the internet. Call it after the last layer
+    is added; it is idempotent.
+
+    Raises :class:`~geo.checks.GeoInputError` for an asset with no local copy.
+    """
+    prefix = url_prefix.rstrip("/")
+    for item in _walk(element):
+        if isinstance(item, JSCSSMixin):
+            item.default_js = [(name, _local_url(name, prefix)) for name, _ in item.default_js]
+            item.default_css = [(name, _local_url(name, prefix)) for name, _ in item.default_css]
+        elif type(item).__module__.startswith("branca.colormap"):
+            fail(
+                "branca colormaps load d3 from a CDN and break offline maps",
+                fix="Use add_legend() instead",
+            )
+    return element
+
+
+def missing_vendor_files(vendor_dir: str | Path) -> list[str]:
+    """Return the :data:`VENDOR_FILES` not present under ``vendor_dir`` (sorted)."""
+    root = Path(vendor_dir)
+    return sorted(path for path in set(VENDOR_FILES.values()) if not (root / path).is_file())
+
+
+def _local_url(name: str, prefix: str) -> str:
+    if name not in VENDOR_FILES:
+        fail(
+            f"folium asset {name!r} has no local copy, so the map would need the internet",
+            fix="Add it to geo.maps.VENDOR_FILES and scripts/vendor_assets.py",
+        )
+    return f"{prefix}/{VENDOR_FILES[name]}"
+
+
+def _walk(element: Element) -> Iterable[Element]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+# ---------------------------------------------------------------- HTML size
+
+
+def map_html(m: folium.Map) -> str:
+    """Render the complete standalone HTML page of ``m``."""
+    return m.get_root().render()
+
+
+def map_html_bytes(m: folium.Map) -> int:
+    """Size in bytes (UTF-8) of the rendered HTML of ``m``; compare with :data:`MAX_MAP_BYTES`."""
+    return len(map_html(m).encode("utf-8"))
+
+
+# ---------------------------------------------------------------- base map
+
+
+def build_base_map(
+    bounds: Sequence[float], *, tiles: bool = True, prefer_canvas: bool = False
+) -> folium.Map:
+    """Create an empty map fitted to ``bounds`` with an OSM and a "No basemap" base layer.
+
+    Parameters
+    ----------
+    bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` in degrees (EPSG:4326), e.g.
+        ``gdf.total_bounds``.
+    tiles
+        Start on OSM tiles (they need the internet). When tiles fail to load, the map
+        switches itself to "No basemap", a plain light background.
+    prefer_canvas
+        Draw vectors on one canvas instead of SVG: faster for thousands of shapes, but
+        shapes are then not SVG paths.
+    """
+    west, south, east, north = _check_bounds(bounds)
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=prefer_canvas,
+        max_zoom=19,
+    )
+    osm = folium.TileLayer(OSM_TILES, name=OSM_TILES, max_zoom=19, show=tiles)
+    osm.add_to(m)
+    blank = folium.FeatureGroup(name=NO_BASEMAP, overlay=False, show=not tiles)
+    blank.add_to(m)
+    _OfflineFallback(osm, blank).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
+    values = np.asarray(bounds, dtype="float64").ravel()
+    if values.size != 4 or not np.isfinite(values).all():
+        fail(
+            f"`bounds` must be 4 finite numbers (min_lon, min_lat, max_lon, max_lat), "
+            f"got {bounds!r}"
+        )
+    west, south, east, north = (float(v) for v in values)
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        fail(
+            f"`bounds` must be (min_lon, min_lat, max_lon, max_lat) in degrees, got {bounds!r}",
+            fix="Pass gdf.to_crs('EPSG:4326').total_bounds",
+        )
+    return west, south, east, north
+
+
+class _OfflineFallback(MacroElement):
+    """Swap to the blank base layer when the first tiles fail, and style the background."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var tiles = {{ this.tiles.get_name() }};
+            var blank = {{ this.blank.get_name() }};
+            var style = document.createElement("style");
+            style.textContent = {{ this.css|tojson }};
+            document.head.appendChild(style);
+            var loaded = false;
+            tiles.on("tileload", function () { loaded = true; });
+            tiles.on("tileerror", function () {
+                if (!loaded && map.hasLayer(tiles)) {
+                    map.removeLayer(tiles);
+                    map.addLayer(blank);
+                }
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: Layer, blank: Layer):
+        super().__init__()
+        self._name = "OfflineFallback"
+        self.tiles = tiles
+        self.blank = blank
+        self.css = (
+            f".leaflet-container{{background:{BACKGROUND}}}"
+            ".geo-label{font:600 11px/1.2 sans-serif;color:#222;white-space:nowrap;"
+            "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}"
+            ".geo-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
+            "font:12px/1.4 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3)}"
+            ".geo-legend i{display:inline-block;width:12px;height:12px;margin-right:6px;"
+            "border:1px solid #444;vertical-align:-2px}"
+            ".leaflet-popup-content th{padding-right:8px;text-align:left;vertical-align:top}"
+        )
+
+
+# ---------------------------------------------------------------- geometry helpers
+
+
+def simplify_for_web(
+    gdf: gpd.GeoDataFrame, tolerance_m: float, decimals: int = POLYGON_DECIMALS
+) -> gpd.GeoSeries:
+    """Return the geometries of ``gdf`` simplified by ``tolerance_m`` metres, in EPSG:4326.
+
+    Simplification runs in the metric CRS of the data (:func:`geo.projection.metric_crs_for`)
+    with topology preserved; coordinates are then rounded to ``decimals`` places.
+    """
+    tolerance_m = check_positive("tolerance_m", tolerance_m)
+    geoms = _to_wgs84(gdf, "gdf").geometry
+    if geoms.empty:
+        return geoms
+    west, south, east, north = geoms.total_bounds
+    metric = metric_crs_for(np.array([(west + east) / 2]), np.array([(south + north) / 2]))
+    simplified = geoms.to_crs(metric).simplify(tolerance_m, preserve_topology=True)
+    rounded = shapely.transform(simplified.to_crs(WGS84).values, lambda xy: np.round(xy, decimals))
+    return gpd.GeoSeries(rounded, index=gdf.index, crs=WGS84)
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        fail(f"`{name}` must be a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None:
+        fail(f"`{name}` has no CRS", fix="Set it, e.g. gdf.set_crs('EPSG:4326')")
+    return gdf if gdf.crs == WGS84 else gdf.to_crs(WGS84)
+
+
+def _feature_collection(
+    geoms: gpd.GeoSeries, properties: pd.DataFrame, max_bytes: int
+) -> tuple[dict[str, Any], int]:
+    """GeoJSON of the first features whose rendered size fits in ``max_bytes``; also the count.
+
+    ``geoms`` and ``properties`` (all text) are in priority order; empty geometries are
+    skipped. Sizes are counted as folium writes them (``json.dumps``, then ``<>&'``
+    escaped as 6-byte ``\\u00XX``).
+    """
+    keep = ~(geoms.is_empty | geoms.isna()).to_numpy()
+    geometries = shapely.to_geojson(geoms.to_numpy()[keep])
+    records = properties.loc[keep].to_dict(orient="records")
+    features = [
+        {"type": "Feature", "id": f"f{i}", "properties": props, "geometry": json.loads(geometry)}
+        for i, (props, geometry) in enumerate(zip(records, geometries, strict=True))
+    ]
+    sizes = np.cumsum([_rendered_size(feature) + 2 for feature in features])
+    count = int(np.searchsorted(sizes, max_bytes, side="right"))
+    return {"type": "FeatureCollection", "features": features[:count]}, count
+
+
+def _rendered_size(value: Any) -> int:
+    text = json.dumps(value)
+    return len(text) + 5 * sum(text.count(c) for c in "<>&'")
+
+
+def _layer_name(label: str, shown: int, total: int, what: str) -> str:
+    if shown == total:
+        return label
+    return f"{label} ({shown:,} of {total:,} {what} shown)"
+
+
+# ---------------------------------------------------------------- text formatting
+
+
+def _escape(values: Iterable[Any]) -> list[str]:
+    """Format and HTML-escape values for tooltips and popups (missing -> "–")."""
+    return [html.escape(_as_text(value)) for value in values]
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list | tuple | np.ndarray):
+        return ", ".join(_as_text(item) for item in value)
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return "–"
+    return str(value)
+
+
+def _format(values: pd.Series, pattern: str) -> list[str]:
+    """Format numbers with ``pattern`` (e.g. ``"{:,.1f}"``), missing -> "–"."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return ["–" if pd.isna(v) else pattern.format(v) for v in numbers]
+
+
+def _months(values: pd.Series) -> list[str]:
+    """Months as escaped ``YYYY-MM`` (dates, timestamps, periods or text)."""
+    return _escape(None if pd.isna(v) else str(v)[:7] for v in values)
+
+
+# ---------------------------------------------------------------- hotspots
+
+
+def add_hotspot_layer(
+    m: folium.Map,
+    hotspots: gpd.GeoDataFrame,
+    *,
+    color_by: HotspotColour = "rank",
+    max_hotspots: int = MAX_HOTSPOTS,
+    simplify_m: float = 2.0,
+    max_bytes: int = HOTSPOT_BYTES,
+    name: str = "Hotspots",
+) -> list[tuple[str, str]]:
+    """Draw hotspot polygons, coloured by rank or intensity, with tooltips and popups.
+
+    Parameters
+    ----------
+    hotspots
+        The hotspot table: ``id``, ``rank`` (1 = most incidents), ``name``, ``incidents``
+        and polygon ``geometry`` are required; ``share`` (fraction 0-1), ``area_m2``,
+        ``density_per_ha``, ``pai``, ``first_month``, ``last_month``, ``months_active``,
+        ``top_categories``, ``top_streets``, ``trend`` and ``trend_ratio`` are shown
+        when present. Any CRS; drawn in EPSG:4326.
+    color_by
+        ``"rank"`` (classes 1-5, 6-10, 11-20, 21-50, 51+) or ``"intensity"`` (quintiles
+        of ``density_per_ha``, incidents per hectare).
+    max_hotspots, max_bytes
+        At most ``max_hotspots`` polygons, best ranked first, within ``max_bytes`` of
+        GeoJSON; the layer name says when some are left out.
+    simplify_m
+        Simplification tolerance, metres.
+
+    Returns
+    -------
+    list of (label, colour)
+        Legend entries for :func:`add_legend`.
+    """
+    check_columns("hotspots", hotspots.columns, ("id", "rank", "name", "incidents", "geometry"))
+    check_choice("color_by", color_by, ("rank", "intensity"))
+    if color_by == "intensity":
+        check_columns("hotspots", hotspots.columns, ("density_per_ha",))
+    max_hotspots = check_min_int("max_hotspots", max_hotspots, 1)
+    total = len(hotspots)
+    top = _to_wgs84(hotspots, "hotspots").sort_values(["rank", "id"], kind="stable")
+    top = top.head(max_hotspots)
+    colours, legend = _hotspot_colours(top, color_by)
+    properties, labels = _hotspot_properties(top)
+    tooltip = [f for f in ("hotspot", "incidents", "share", "density_per_ha") if f in labels]
+    properties["_fill"] = colours
+    data, shown = _feature_collection(simplify_for_web(top, simplify_m), properties, max_bytes)
+    layer = folium.GeoJson(
+        data,
+        name=_layer_name(name, shown, total, "hotspots"),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#222222",
+            "weight": 1,
+            "fillOpacity": 0.6,
+        },
+        highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=tooltip, aliases=[labels[f] for f in tooltip]),
+        popup=folium.GeoJsonPopup(
+            fields=list(labels), aliases=list(labels.values()), max_width=360
+        ),
+        zoom_on_click=False,
+    )
+    layer.add_to(m)
+    return legend
+
+
+def _hotspot_colours(
+    hotspots: gpd.GeoDataFrame, color_by: HotspotColour
+) -> tuple[list[str], list[tuple[str, str]]]:
+    if color_by == "rank":
+        ranks = pd.to_numeric(hotspots["rank"], errors="coerce").to_numpy()
+        classes = np.searchsorted(np.array(RANK_BREAKS), ranks, side="left")
+        uppers = (*RANK_BREAKS, None)
+        lowers = (1, *(b + 1 for b in RANK_BREAKS))
+        labels = [
+            f"Rank {low}–{high}" if high else f"Rank {low}+"
+            for low, high in zip(lowers, uppers, strict=True)
+        ]
+    else:
+        density = pd.to_numeric(hotspots["density_per_ha"], errors="coerce").to_numpy()
+        finite = density[np.isfinite(density)]
+        edges = np.unique(np.quantile(finite, [0.8, 0.6, 0.4, 0.2])) if finite.size else []
+        edges = np.sort(edges)[::-1]
+        classes = np.array(
+            [int(np.sum(d < edges)) if np.isfinite(d) else len(edges) for d in density]
+        )
+        labels = [f"≥ {edge:,.1f} incidents/ha" for edge in edges] + [
+            f"< {edges[-1]:,.1f} incidents/ha" if len(edges) else "all hotspots"
+        ]
+    colours = [HOTSPOT_COLOURS[c] for c in classes]
+    present = set(classes.tolist())
+    legend = [(labels[c], HOTSPOT_COLOURS[c]) for c in range(len(labels)) if c in present]
+    return colours, legend
+
+
+def _hotspot_properties(hotspots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Escaped display text per hotspot, and the label of each column (field -> label)."""
+    display = {
+        "share": ("Share of all incidents", lambda s: _format(s, "{:.1%}")),
+        "area_m2": (
+            "Area",
+            lambda s: _format(pd.to_numeric(s, errors="coerce") / 1e4, "{:,.2f} ha"),
+        ),
+        "density_per_ha": ("Density", lambda s: _format(s, "{:,.1f} incidents/ha")),
+        "pai": ("PAI", lambda s: _format(s, "{:,.1f}")),
+        "first_month": ("First month", _months),
+        "last_month": ("Last month", _months),
+        "months_active": ("Months active", lambda s: _format(s, "{:,.0f}")),
+        "top_categories": ("Top categories", _escape),
+        "top_streets": ("Top streets", _escape),
+        "trend": ("Trend", _escape),
+        "trend_ratio": ("Trend ratio", lambda s: _format(s, "×{:,.2f}")),
+    }
+    ranks = _format(hotspots["rank"], "#{:.0f}")
+    names = _escape(hotspots["name"])
+    text = {
+        "hotspot": [f"{rank} {name}" for rank, name in zip(ranks, names, strict=True)],
+        "incidents": _format(hotspots["incidents"], "{:,.0f}"),
+    }
+    labels = {"hotspot": "Hotspot", "incidents": "Incidents"}
+    for column, (label, fmt) in display.items():
+        if column in hotspots.columns:
+            text[column] = fmt(hotspots[column])
+            labels[column] = label
+    return pd.DataFrame(text, index=hotspots.index), labels
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def aggregate_points(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    max_points: int = MAX_HEAT_POINTS,
+    decimals: int = POINT_DECIMALS,
+) -> np.ndarray:
+    """Aggregate point coordinates to at most ``max_points`` weighted points.
+
+    Duplicates (police.uk snaps incidents to a few thousand map points) are merged first,
+    at ``decimals`` places of degrees. If more than ``max_points`` unique points remain,
+    they are merged on a square grid in metres (metric CRS of the data), starting at 5 m
+    and doubling until few enough cells remain; each cell becomes the weighted centre
+    of its points.
+
+    Parameters
+    ----------
+    lon, lat
+        Degrees, EPSG:4326. Non-finite pairs are ignored.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 3)``: latitude, longitude (rounded to ``decimals``) and the number of
+        incidents merged into the point; sorted, so equal input gives equal output.
+    """
+    max_points = check_min_int("max_points", max_points, 1)
+    lon = np.asarray(lon, dtype="float64").ravel()
+    lat = np.asarray(lat, dtype="float64").ravel()
+    if lon.shape != lat.shape:
+        fail(f"`lon` and `lat` must have the same length, got {lon.size} and {lat.size}")
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    scale = 10.0**decimals
+    key = _cell_key(np.round(lat * scale), np.round(lon * scale))
+    lat, lon, weight = _merge(key, lat, lon, np.ones_like(lat))
+    cell_m = 5.0
+    while lat.size > max_points:
+        x, y = transform_xy(lon, lat, WGS84, metric_crs_for(lon, lat))
+        lat, lon, weight = _merge(
+            _cell_key(np.floor(y / cell_m), np.floor(x / cell_m)), lat, lon, weight
+        )
+        cell_m *= 2
+    return np.column_stack([np.round(lat, decimals), np.round(lon, decimals), weight])
+
+
+def _cell_key(row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """One int64 per (row, col) integer pair; both stay well inside +-2**31 here."""
+    return (row.astype("int64") << 32) + (col.astype("int64") + (1 << 31))
+
+
+def _merge(
+    key: np.ndarray, lat: np.ndarray, lon: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    _, group = np.unique(key, return_inverse=True)
+    total = np.bincount(group, weights=weight)
+    return (
+        np.bincount(group, weights=lat * weight) / total,
+        np.bincount(group, weights=lon * weight) / total,
+        total,
+    )
+
+
+def _incident_lonlat(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    points = _to_wgs84(incidents, "incidents").geometry
+    return shapely.get_x(points.values), shapely.get_y(points.values)
+
+
+def add_heat_layer(
+    m: folium.Map,
+    incidents: gpd.GeoDataFrame,
+    *,
+    max_points: int = MAX_HEAT_POINTS,
+    radius: int = 14,
+    name: str = "Incidents (heat)",
+    show: bool = True,
+) -> int:
+    """Add incidents as a heat layer of at most ``max_points`` weighted points.
+
+    Weights are incident counts per aggregated point (:func:`aggregate_points`), scaled
+    so the 99th percentile is full intensity. Returns the number of points drawn.
+    """
+    lon, lat = _incident_lonlat(incidents)
+    points = aggregate_points(lon, lat, max_points=max_points)
+    if len(points):
+        top = max(float(np.quantile(points[:, 2], 0.99)), 1.0)
+        points[:, 2] = np.round(np.minimum(points[:, 2] / top, 1.0), 3)
+    HeatMap(
+        points.tolist(), name=name, radius=radius, blur=radius, min_opacity=0.3, show=show
+    ).add_to(m)
+    return len(points)
+
+
+_CLUSTER_CALLBACK = """function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
+        radius: 5, weight: 1, color: "#333", fillColor: "#3182bd", fillOpacity: 0.8,
+        incidents: row[2]});
+    marker.bindTooltip(row[2] + (row[2] === 1 ? " incident" : " incidents"));
+    return marker;
+}"""
+
+_CLUSTER_ICON = """function (cluster) {
+    var n = 0;
+    cluster.getAllChildMarkers().forEach(function (m) { n += m.options.incidents || 1; });
+    var size = n < 100 ? "small" : (n < 1000 ? "medium" : "large");
+    return L.divIcon({html: "<div><span>" + n + "</span></div>",
+        className: "marker-cluster marker-cluster-" + size, iconSize: new L.Point(40, 40)});
+}"""
+
+
+def add_cluster_layer(
+    m: folium.Map,
+    incidents: gpd.GeoDataFrame,
+    *,
+    max_points: int = MAX_CLUSTER_POINTS,
+    name: str = "Incidents (clusters)",
+    show: bool = True,
+) -> int:
+    """Add incidents as clustered circle markers (at most ``max_points`` markers).
+
+    Markers are aggregated points (:func:`aggregate_points`); cluster badges show the
+    number of incidents, not of markers. Returns the number of markers drawn.
+    """
+    lon, lat = _incident_lonlat(incidents)
+    points = aggregate_points(lon, lat, max_points=max_points)
+    rows = [[lat_i, lon_i, int(w)] for lat_i, lon_i, w in points.tolist()]
+    FastMarkerCluster(
+        rows, callback=_CLUSTER_CALLBACK, icon_create_function=_CLUSTER_ICON, name=name, show=show
+    ).add_to(m)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- Gi*, boundaries, change
+
+
+def add_gi_layer(
+    m: folium.Map,
+    cells: gpd.GeoDataFrame,
+    *,
+    class_column: str = "gi_class",
+    z_column: str | None = "gi_z",
+    include_not_significant: bool = False,
+    max_bytes: int = GI_BYTES,
+    name: str = "Gi* hot and cold spots",
+    show: bool = False,
+) -> list[tuple[str, str]]:
+    """Add Getis-Ord Gi* grid cells coloured by significance class (off by default).
+
+    ``cells[class_column]`` holds one of :data:`GI_COLOURS` (``"hot 99%"`` ...
+    ``"cold 99%"``); ``cells[z_column]`` (optional) the z-score shown in the tooltip.
+    "not significant" cells are left out unless ``include_not_significant``. Most
+    significant cells are kept first when over ``max_bytes``. Returns legend entries.
+    """
+    check_columns("cells", cells.columns, (class_column, "geometry"))
+    cells = cells[cells[class_column].notna()]
+    classes = cells[class_column].astype("string").str.strip().str.lower()
+    unknown = sorted(set(classes.dropna()) - set(GI_COLOURS))
+    if unknown:
+        fail(
+            f"`cells[{class_column!r}]` has unknown Gi* class(es) {unknown!r}",
+            fix=f"Use one of {list(GI_COLOURS)}",
+        )
+    order = classes.map({c: i for i, c in enumerate(GI_COLOURS)})
+    significance = (order - 3).abs()  # 3 = "not significant"
+    drawn = cells.assign(_class=classes, _sig=significance)
+    if not include_not_significant:
+        drawn = drawn[drawn["_sig"] > 0]
+    sort = ["_sig"]
+    if z_column and z_column in cells.columns:
+        drawn = drawn.assign(_absz=pd.to_numeric(drawn[z_column], errors="coerce").abs())
+        sort.append("_absz")
+    drawn = drawn.sort_values(sort, ascending=False, kind="stable")
+    properties = pd.DataFrame(
+        {"gi_class": _escape(drawn["_class"]), "_fill": drawn["_class"].map(GI_COLOURS)},
+        index=drawn.index,
+    )
+    fields, aliases = ["gi_class"], ["Gi* class"]
+    if z_column and z_column in cells.columns:
+        properties["z_text"] = _format(drawn[z_column], "{:+.2f}")
+        fields, aliases = [*fields, "z_text"], [*aliases, "z-score"]
+    data, shown = _feature_collection(simplify_for_web(drawn, 1.0), properties, max_bytes)
+    folium.GeoJson(
+        data,
+        name=_layer_name(name, shown, len(drawn), "cells"),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": f["properties"]["_fill"],
+            "weight": 0.5,
+            "fillOpacity": 0.55,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+        show=show,
+    ).add_to(m)
+    present = set(drawn["_class"])
+    return [
+        (label.capitalize(), colour) for label, colour in GI_COLOURS.items() if label in present
+    ]
+
+
+def add_boundary_layer(
+    m: folium.Map,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    name_column: str = "lsoa_name",
+    simplify_m: float = 10.0,
+    max_bytes: int = BOUNDARY_BYTES,
+    name: str = "LSOA boundaries",
+    show: bool = True,
+) -> int:
+    """Add area outlines (e.g. LSOAs) with their name as tooltip; returns areas drawn.
+
+    Outlines only (no fill), so they never hide or block the layers below.
+    """
+    check_columns("boundaries", boundaries.columns, (name_column, "geometry"))
+    areas = _to_wgs84(boundaries, "boundaries")
+    properties = pd.DataFrame({"area": _escape(areas[name_column])}, index=areas.index)
+    data, shown = _feature_collection(simplify_for_web(areas, simplify_m), properties, max_bytes)
+    folium.GeoJson(
+        data,
+        name=_layer_name(name, shown, len(areas), "areas"),
+        style_function=lambda _f: {"color": "#555555", "weight": 1, "fill": False},
+        tooltip=folium.GeoJsonTooltip(fields=["area"], aliases=["Area"]),
+        show=show,
+    ).add_to(m)
+    return shown
+
+
+def add_change_layer(
+    m: folium.Map,
+    areas: gpd.GeoDataFrame,
+    *,
+    name_column: str | None = "name",
+    simplify_m: float = 2.0,
+    max_bytes: int = CHANGE_BYTES,
+    name: str = "Hotspot change",
+) -> list[tuple[str, str]]:
+    """Add cells or hotspots coloured by change class, largest changes first.
+
+    ``areas`` needs ``classification`` (one of :data:`CHANGE_COLOURS`, other values in
+    grey) and ``change`` (later minus earlier period, incidents); ``name_column`` is
+    shown in the tooltip when present. Returns legend entries.
+    """
+    check_columns("areas", areas.columns, ("classification", "change", "geometry"))
+    change = pd.to_numeric(areas["change"], errors="coerce")
+    drawn = (
+        _to_wgs84(areas, "areas")
+        .assign(_abs=change.abs())
+        .sort_values("_abs", ascending=False, kind="stable", na_position="last")
+    )
+    classes = drawn["classification"].astype("string").str.strip().str.lower()
+    properties = pd.DataFrame(
+        {
+            "class_text": _escape(drawn["classification"]),
+            "change_text": _format(drawn["change"], "{:+,.0f}"),
+            "_fill": classes.map(CHANGE_COLOURS).fillna(_OTHER_COLOUR).tolist(),
+        },
+        index=drawn.index,
+    )
+    fields, aliases = ["class_text", "change_text"], ["Change class", "Change in incidents"]
+    if name_column and name_column in areas.columns:
+        properties.insert(0, "name_text", _escape(drawn[name_column]))
+        fields, aliases = ["name_text", *fields], ["Name", *aliases]
+    data, shown = _feature_collection(simplify_for_web(drawn, simplify_m), properties, max_bytes)
+    folium.GeoJson(
+        data,
+        name=_layer_name(name, shown, len(drawn), "areas"),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#222222",
+            "weight": 1,
+            "fillOpacity": 0.65,
+        },
+        highlight_function=lambda _f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(m)
+    present = set(classes.dropna())
+    legend = [(k.capitalize(), v) for k, v in CHANGE_COLOURS.items() if k in present]
+    if not present <= set(CHANGE_COLOURS):
+        legend.append(("Other", _OTHER_COLOUR))
+    return legend
+
+
+# ---------------------------------------------------------------- labels and legend
+
+
+class _LabelLayer(Layer):
+    """Text labels drawn with ``textContent``, so label text can never become HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        {{ this.rows|tojson }}.forEach(function (row) {
+            var span = document.createElement("span");
+            span.className = "geo-label";
+            span.textContent = row[2];
+            L.marker([row[0], row[1]], {
+                icon: L.divIcon({html: span, className: "", iconSize: null}),
+                interactive: false, keyboard: false
+            }).addTo({{ this.get_name() }});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], name: str, show: bool):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "LabelLayer"
+        self.rows = rows
+
+
+def add_label_layer(
+    m: folium.Map,
+    gazetteer: pd.DataFrame,
+    *,
+    max_labels: int = MAX_LABELS,
+    max_bytes: int = LABEL_BYTES,
+    name: str = "Place labels",
+    show: bool = True,
+) -> int:
+    """Add place-name labels from a gazetteer with columns ``name``, ``lat``, ``lon``.
+
+    The first ``max_labels`` rows that fit in ``max_bytes`` are drawn (sort the
+    gazetteer by importance first). Returns the number of labels drawn.
+    """
+    check_columns("gazetteer", gazetteer.columns, ("name", "lat", "lon"))
+    max_labels = check_min_int("max_labels", max_labels, 1)
+    lat = pd.to_numeric(gazetteer["lat"], errors="coerce").round(POINT_DECIMALS)
+    lon = pd.to_numeric(gazetteer["lon"], errors="coerce").round(POINT_DECIMALS)
+    ok = (lat.notna() & lon.notna()).to_numpy()
+    names = [_as_text(n) for n in gazetteer["name"].to_numpy()[ok]]
+    rows = [[float(a), float(o), n] for a, o, n in zip(lat[ok], lon[ok], names, strict=True)][
+        :max_labels
+    ]
+    sizes = np.cumsum([len(json.dumps(row)) + 1 for row in rows])
+    rows = rows[: int(np.searchsorted(sizes, max_bytes, side="right"))]
+    _LabelLayer(rows, name=name, show=show).add_to(m)
+    return len(rows)
+
+
+class _Legend(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "geo-legend");
+                div.innerHTML = {{ this.content|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, content: str):
+        super().__init__()
+        self._name = "Legend"
+        self.content = content
+
+
+def add_legend(
+    m: folium.Map,
+    sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    *,
+    note: str | None = None,
+) -> None:
+    """Add a legend box (bottom right) with one titled section per ``(title, entries)``.
+
+    ``entries`` are ``(label, colour)`` pairs, as returned by the ``add_*_layer``
+    builders; ``note`` is a closing line in italics. Text is escaped; no external
+    resources are used.
+    """
+    parts = []
+    for title, entries in sections:
+        if not entries:
+            continue
+        parts.append(f"<b>{html.escape(title)}</b><br>")
+        parts.extend(
+            f"<i style='background:{html.escape(colour)}'></i>{html.escape(label)}<br>"
+            for label, colour in entries
+        )
+    if note:
+        parts.append(f"<em>{html.escape(note)}</em>")
+    _Legend("".join(parts)).add_to(m)
+
+
+# ---------------------------------------------------------------- whole maps
+
+
+def build_hotspot_map(
+    hotspots: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame | None = None,
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    gi_cells: gpd.GeoDataFrame | None = None,
+    gazetteer: pd.DataFrame | None = None,
+    incident_style: IncidentStyle = "heat",
+    color_by: HotspotColour = "rank",
+    tiles: bool = True,
+    synthetic: bool = False,
+) -> folium.Map:
+    """Build the hotspot-explorer map: every layer, a layer control and a legend.
+
+    Layers, bottom to top: boundaries, Gi* (off at start), incidents (heat or
+    clusters), hotspots, labels. Bounds fit the hotspots, else the incidents, else the
+    boundaries. ``synthetic=True`` says so in the legend. Assets are local
+    (:func:`use_local_assets`); the HTML stays under :data:`MAX_MAP_BYTES`.
+    """
+    check_choice("incident_style", incident_style, ("heat", "clusters", "none"))
+    m = build_base_map(_fit_bounds(hotspots, incidents, boundaries), tiles=tiles)
+    sections: list[tuple[str, Sequence[tuple[str, str]]]] = []
+    if boundaries is not None:
+        add_boundary_layer(m, boundaries)
+    if gi_cells is not None:
+        sections.append(("Gi* (layer off at start)", add_gi_layer(m, gi_cells)))
+    if incidents is not None and incident_style == "heat":
+        add_heat_layer(m, incidents)
+    elif incidents is not None and incident_style == "clusters":
+        add_cluster_layer(m, incidents)
+    title = "Hotspots by rank" if color_by == "rank" else "Hotspots by density"
+    sections.insert(0, (title, add_hotspot_layer(m, hotspots, color_by=color_by)))
+    if gazetteer is not None:
+        add_label_layer(m, gazetteer)
+    return _finish(m, sections, synthetic)
+
+
+def build_change_map(
+    areas: gpd.GeoDataFrame,
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    gazetteer: pd.DataFrame | None = None,
+    tiles: bool = True,
+    synthetic: bool = False,
+) -> folium.Map:
+    """Build the hotspot-change map (see :func:`add_change_layer`) with boundaries and labels."""
+    m = build_base_map(_fit_bounds(areas, None, boundaries), tiles=tiles)
+    if boundaries is not None:
+        add_boundary_layer(m, boundaries)
+    legend = add_change_layer(m, areas)
+    if gazetteer is not None:
+        add_label_layer(m, gazetteer)
+    return _finish(m, [("Hotspot change", legend)], synthetic)
+
+
+def _finish(
+    m: folium.Map, sections: list[tuple[str, Sequence[tuple[str, str]]]], synthetic: bool
+) -> folium.Map:
+    add_legend(m, sections, note=SYNTHETIC_NOTE if synthetic else None)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return use_local_assets(m)
+
+
+def _fit_bounds(*frames: gpd.GeoDataFrame | None) -> np.ndarray:
+    usable = [f for f in frames if f is not None and not f.geometry.is_empty.all()]
+    if not usable:
+        fail("nothing to map: hotspots, incidents and boundaries are all empty")
+    return _to_wgs84(usable[0], "map data").total_bounds
