@@ -32,9 +32,9 @@ from geo.gistar import (
     gistar_z,
     grid_cells,
 )
-from geo.hotspots import month_codes
+from geo.hotspots import find_hotspots, metric_xy, month_codes
 from geo.schema import WGS84
-from geo.store import parse_month
+from geo.store import filter_incidents, parse_month
 
 P_ADJUST_METHODS = ("holm", "fdr", "none")
 NO_PATTERN = "no pattern"
@@ -245,3 +245,121 @@ def _adjust(p: np.ndarray, method: str) -> np.ndarray:
     if method == "fdr":
         return np.vstack([fdr_adjust(row) for row in p])
     return p
+
+
+def change_cells(
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: str,
+    month: pd.Series,
+    boundary: str | dt.date,
+    *,
+    cell_size_m: float | None = None,
+    period_months: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Before/after counts and the sfhotspot class of each cell, on one grid, for a change map.
+
+    :func:`change_by_cell` and :func:`classify_cells` share the grid (same extent and cell
+    size), so their rows join on ``cell``. ``classification`` is the hotspot class's first
+    word (``persistent``, ``emerging``, ``former``, ``intermittent``) and ``no pattern``
+    for cold spots and the rest; ``hotspot_category`` keeps sfhotspot's full label.
+    """
+    cell_size_m = auto_cell_size(x, y) if cell_size_m is None else cell_size_m
+    counts = change_by_cell(x, y, crs, month, boundary, cell_size_m=cell_size_m)
+    classes = classify_cells(x, y, crs, month, cell_size_m=cell_size_m, period_months=period_months)
+    category = classes.set_index("cell")["hotspot_category"]
+    counts["hotspot_category"] = category.reindex(counts["cell"]).to_numpy()
+    is_hot = counts["hotspot_category"].str.endswith(" hotspot")
+    counts["classification"] = np.where(
+        is_hot, counts["hotspot_category"].str.split(" ").str[0], NO_PATTERN
+    )
+    counts.attrs.update(classes.attrs)
+    return counts
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """Hotspots of two periods together, with counts and classes per hotspot and per cell."""
+
+    hotspots: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    incidents_before: int
+    incidents_after: int
+    months_before: int
+    months_after: int
+
+
+def period_change(
+    incidents: gpd.GeoDataFrame,
+    before: tuple[str, str],
+    after: tuple[str, str],
+    *,
+    eps_m: float,
+    min_samples: int,
+    study_area: gpd.GeoDataFrame | None = None,
+    gazetteer: pd.DataFrame | None = None,
+) -> PeriodChange:
+    """Compare two month ranges (``(first, last)``, ``YYYY-MM``): where did incidents change?
+
+    Hotspots are found once on both periods together (DBSCAN, ``eps_m`` metres), so the
+    same places are compared. Each hotspot gets ``n_before``, ``n_after``, per-month
+    rates and ``classification``: the most common sfhotspot class (persistent, emerging,
+    former, intermittent) among the grid cells it overlaps, or ``no pattern``.
+    """
+    first_before, last_before = (parse_month(m, "before") for m in before)
+    first_after, last_after = (parse_month(m, "after") for m in after)
+    if last_before >= first_after:
+        fail(
+            f"the periods overlap or are out of order: before ends {last_before:%Y-%m}, "
+            f"after starts {first_after:%Y-%m}",
+            fix="Make the earlier period end before the later one starts",
+        )
+    both = pd.concat(
+        [
+            filter_incidents(incidents, (first_before, last_before)),
+            filter_incidents(incidents, (first_after, last_after)),
+        ],
+        ignore_index=True,
+    )
+    result = find_hotspots(
+        both, eps_m=eps_m, min_samples=min_samples, study_area=study_area, gazetteer=gazetteer
+    )
+    x, y, crs = metric_xy(both)
+    cells = change_cells(x, y, crs, both["month"], first_after)
+    counts = change_by_hotspot(both["month"], result.labels, first_after)
+    table = result.hotspots.merge(counts, on="id", how="left")
+    table["classification"] = _dominant_class(table, cells)
+    after_rows = (both["month"] >= first_after).to_numpy()
+    return PeriodChange(
+        hotspots=table,
+        cells=cells,
+        incidents_before=int((~after_rows).sum()),
+        incidents_after=int(after_rows.sum()),
+        months_before=int(both.loc[~after_rows, "month"].nunique()),
+        months_after=int(both.loc[after_rows, "month"].nunique()),
+    )
+
+
+def _dominant_class(hotspots: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarray:
+    classed = cells[cells["classification"] != NO_PATTERN]
+    pairs = gpd.sjoin(hotspots[["id", "geometry"]], classed[["classification", "geometry"]])
+    dominant = pairs.groupby("id")["classification"].agg(lambda s: s.value_counts().index[0])
+    return dominant.reindex(hotspots["id"]).fillna(NO_PATTERN).to_numpy()
+
+
+def default_periods(months: list[str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Two season-matched periods to compare from available months (``YYYY-MM``, sorted).
+
+    The earliest run of up to 4 months, and the same calendar months a year later when
+    they have data; otherwise the first and second halves of the months.
+    """
+    periods = [pd.Period(m, "M") for m in months]
+    present = set(periods)
+    run = [periods[0]]
+    while len(run) < 4 and run[-1] + 1 in present:
+        run.append(run[-1] + 1)
+    later = [p + 12 for p in run]
+    if all(p in present for p in later):
+        return (str(run[0]), str(run[-1])), (str(later[0]), str(later[-1]))
+    half = len(months) // 2
+    return (months[0], months[half - 1]), (months[half], months[-1])

@@ -201,3 +201,17 @@ def hotspot_gistar(
     cells = gpd.GeoDataFrame(table, geometry=polygons, crs=crs).to_crs(WGS84)
     cells.attrs.update(cell_size_m=cell_size_m, nb_dist_m=nb_dist_m, shape=shape, fdr=fdr)
     return cells
+
+
+def gi_class(bins: np.ndarray) -> np.ndarray:
+    """Readable labels for :func:`gi_bin` values: ``"hot 99%"`` ... ``"cold 99%"``."""
+    labels = {
+        3: "hot 99%",
+        2: "hot 95%",
+        1: "hot 90%",
+        0: "not significant",
+        -1: "cold 90%",
+        -2: "cold 95%",
+        -3: "cold 99%",
+    }
+    return np.array([labels[int(b)] for b in np.asarray(bins)], dtype=object)

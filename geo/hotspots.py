@@ -550,18 +550,30 @@ def trend(by_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return label.astype(object), ratio
 
 
-def write_hotspots(hotspots: gpd.GeoDataFrame, path: str | Path) -> Path:
-    """Write the hotspot table as a GeoJSON FeatureCollection (EPSG:4326).
+def hotspots_geojson(hotspots: gpd.GeoDataFrame) -> str:
+    """The hotspot table as GeoJSON FeatureCollection text (EPSG:4326).
 
     Dates become ISO strings (``"2025-01-01"``) and non-finite numbers (an ``inf``
     trend ratio) become null, so any GeoJSON reader accepts the file.
     """
-    path = Path(path)
     out = hotspots.to_crs(WGS84).copy()
     for column in ("first_month", "last_month"):
         out[column] = [month.isoformat() for month in out[column]]
     numbers = out.select_dtypes("number").columns
     out[numbers] = out[numbers].astype(object).where(np.isfinite(out[numbers].astype(float)))
+    return out.to_json(drop_id=True, na="null")
+
+
+def write_hotspots(hotspots: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write :func:`hotspots_geojson` to ``path`` and return it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(out.to_json(drop_id=True, na="null"), encoding="utf-8")
+    path.write_text(hotspots_geojson(hotspots), encoding="utf-8")
     return path
+
+
+def hotspot_members(
+    incidents: gpd.GeoDataFrame, labels: np.ndarray, hotspot_id: int
+) -> gpd.GeoDataFrame:
+    """The incidents in hotspot ``hotspot_id`` (``labels`` as in :class:`HotspotResult`)."""
+    return incidents[np.asarray(labels) == hotspot_id]

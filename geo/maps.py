@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -959,3 +960,9 @@ def _fit_bounds(*frames: gpd.GeoDataFrame | None) -> np.ndarray:
     if not usable:
         fail("nothing to map: hotspots, incidents and boundaries are all empty")
     return _to_wgs84(usable[0], "map data").total_bounds
+
+
+def rank_from_tooltip(text: str | None) -> int | None:
+    """The hotspot rank in a clicked hotspot tooltip (``"#3 Castle Circus ..."``), else None."""
+    found = re.search(r"#(\d+)", text or "")
+    return int(found.group(1)) if found else None

@@ -13,14 +13,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import datasets, store, timeseries
+from geo import datasets, gistar, hotspots, naming, store, timeseries
 from geo.checks import GeoInputError
 from geo.ingest import IngestResult, SourceFile, ingest_groups
 
 UPLOAD = "upload"
-DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {
-    UPLOAD: "Upload a file"
-}
+DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +105,76 @@ def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
     return timeseries.monthly_counts(
         frame, summary["first_month"], summary["last_month"], missing_months(selection), by=by
     )
+
+
+def stop_on_input_error(call, *args, **kwargs):
+    """Run a geo call; show its one-line message and stop the page on unusable input."""
+    try:
+        return call(*args, **kwargs)
+    except GeoInputError as error:
+        st.error(str(error))
+        st.stop()
+
+
+@st.cache_data(show_spinner="Finding hotspots…", max_entries=64)
+def _hotspots(
+    selection: Selection, eps_m: float, min_samples: int, auto: bool
+) -> hotspots.HotspotResult:
+    study_area = (
+        None if selection.dataset == UPLOAD else datasets.load_study_area(selection.dataset)
+    )
+    return hotspots.find_hotspots(
+        incidents(selection),
+        eps_m=eps_m,
+        min_samples=min_samples,
+        auto=auto,
+        study_area=study_area,
+        gazetteer=gazetteer(),
+    )
+
+
+def find_hotspots(
+    selection: Selection, eps_m: float, min_samples: int, auto: bool = False
+) -> hotspots.HotspotResult:
+    """Cached :func:`geo.hotspots.find_hotspots`; on unusable input, the message and a stop."""
+    return stop_on_input_error(_hotspots, selection, float(eps_m), int(min_samples), bool(auto))
+
+
+@st.cache_data(max_entries=1)
+def gazetteer() -> pd.DataFrame:
+    """The embedded gazetteer of named places."""
+    return naming.load_gazetteer()
+
+
+@st.cache_data(max_entries=8)
+def study_area(dataset: str) -> gpd.GeoDataFrame | None:
+    """Study-area outline of an embedded dataset (None: PAI uses the incidents' hull)."""
+    return None if dataset == UPLOAD else datasets.load_study_area(dataset)
+
+
+@st.cache_data(max_entries=8)
+def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
+    """LSOA boundaries of an embedded dataset (None for uploads and areas without them)."""
+    return None if dataset == UPLOAD else datasets.load_boundaries(dataset)
+
+
+@st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
+def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoDataFrame:
+    """Gi* grid for the selection, with the map's ``gi_class`` and ``gi_z`` columns."""
+    frame = incidents(selection)
+    x, y, crs = hotspots.metric_xy(frame)
+    study_area = (
+        None if selection.dataset == UPLOAD else datasets.load_study_area(selection.dataset)
+    )
+    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area)
+    return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
+
+
+@st.cache_data(max_entries=16)
+def k_distance(selection: Selection, k: int) -> pd.DataFrame:
+    """k-distance curve (metres) of the selection's incidents for the eps chart."""
+    x, y, _ = hotspots.metric_xy(incidents(selection))
+    return hotspots.k_distance_curve(x, y, k)
 
 
 # ---------------------------------------------------------------- the shared sidebar

@@ -144,3 +144,44 @@ def test_classify_cells_on_torbay(torbay_asb):
     assert set(cells["hotspot_category"]) <= allowed
     assert (cells["hotspot_category"] != NO_PATTERN).any()
     assert cells.crs == "EPSG:4326"
+
+
+def test_default_periods_are_season_matched_when_possible():
+    from geo.change import default_periods
+
+    torbay = [f"2024-{m:02d}" for m in range(1, 5)] + [f"2025-{m:02d}" for m in range(1, 13)]
+    assert default_periods(torbay) == (("2024-01", "2024-04"), ("2025-01", "2025-04"))
+    six = [f"2025-{m:02d}" for m in range(1, 7)]
+    assert default_periods(six) == (("2025-01", "2025-03"), ("2025-04", "2025-06"))
+
+
+def test_period_change_counts_add_up_and_cells_share_one_grid():
+    import geopandas as gpd
+
+    from geo.change import NO_PATTERN, period_change
+    from geo.datasets import get_dataset
+    from geo.store import read_incidents
+
+    asb = read_incidents(get_dataset("torbay").incidents_path, categories=["Anti-social behaviour"])
+    result = period_change(
+        asb, ("2024-01", "2024-04"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
+    )
+    in_before = asb["month"].astype(str).between("2024-01-01", "2024-04-01").sum()
+    assert result.incidents_before == in_before
+    assert result.cells["n_before"].sum() == in_before
+    assert result.cells["n_after"].sum() == result.incidents_after
+    assert (
+        result.hotspots["n_before"] + result.hotspots["n_after"] == result.hotspots["incidents"]
+    ).all()
+    assert set(result.hotspots["classification"]) <= {
+        "persistent",
+        "emerging",
+        "former",
+        "intermittent",
+        NO_PATTERN,
+    }
+    assert isinstance(result.cells, gpd.GeoDataFrame)
+    with pytest.raises(GeoInputError, match="overlap"):
+        period_change(
+            asb, ("2024-01", "2025-02"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
+        )

@@ -94,3 +94,73 @@ def test_unusable_upload_gets_one_clear_message():
     assert not at.exception
     errors = [e.value for e in at.sidebar.error]
     assert len(errors) == 1 and "missing-columns.csv" in errors[0]
+
+
+def _page(page: str, **query) -> AppTest:
+    at = _app(**query)
+    return at.switch_page(page).run()
+
+
+def test_hotspot_explorer_matches_geo_and_reacts_to_eps(torbay):
+    from geo.hotspots import find_hotspots
+
+    at = _page("pages/hotspots.py")
+    assert not at.exception
+    expected = find_hotspots(
+        torbay, eps_m=100, min_samples=30, study_area=datasets.load_study_area("torbay")
+    )
+    assert _metric(at, "Hotspots") == f"{len(expected.hotspots):,}"
+    assert _metric(at, "Incidents in hotspots") == f"{1 - expected.noise_share:.0%}"
+    top = expected.hotspots.iloc[0]
+    assert at.subheader[-1].value == f"#{top['rank']} {top['name']}"
+    at.slider(key="eps").set_value(150).run()
+    wider = find_hotspots(torbay, eps_m=150, min_samples=30)
+    assert _metric(at, "Hotspots") == f"{len(wider.hotspots):,}" != f"{len(expected.hotspots):,}"
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Hotspots (GeoJSON)", "Hotspots (CSV)"} <= labels
+
+
+def test_hotspot_map_is_offline_and_escaped():
+    at = _page("pages/hotspots.py")
+    component = at.get("component_instance")[0]
+    import json
+
+    args = json.loads(component.proto.json_args)
+    assert "returned_objects" in json.dumps(args)
+    script = args["script"]
+    assert "L.geoJson" in script or "L.geoJSON" in script
+    assert "cdn.jsdelivr" not in json.dumps(args) and "cdnjs" not in json.dumps(args)
+
+
+def test_hotspot_explorer_all_noise_gives_advice_not_a_traceback():
+    at = _page("pages/hotspots.py", dataset="City of London", categories=["Bicycle theft"])
+    at.number_input(key="min_samples").set_value(1000).run()
+    assert not at.exception
+    assert any("noise" in e.value.lower() for e in at.error)
+
+
+def test_change_page_matches_geo_and_reacts_to_periods(torbay):
+    from geo.change import period_change
+
+    at = _page("pages/change.py", categories=["Anti-social behaviour"])
+    assert not at.exception
+    asb = torbay[torbay["category"] == "Anti-social behaviour"]
+    expected = period_change(
+        asb, ("2024-01", "2024-04"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
+    )
+    assert _metric(at, "Incidents (earlier)") == f"{expected.incidents_before:,}"
+    assert _metric(at, "Incidents (later)") == f"{expected.incidents_after:,}"
+    at.select_slider(key="after").set_value(("2025-05", "2025-08")).run()
+    assert not at.exception
+    later = period_change(
+        asb, ("2024-01", "2024-04"), ("2025-05", "2025-08"), eps_m=100, min_samples=30
+    )
+    assert _metric(at, "Incidents (later)") == f"{later.incidents_after:,}"
+    assert later.incidents_after != expected.incidents_after
+
+
+def test_change_page_rejects_overlapping_periods_with_a_message():
+    at = _page("pages/change.py")
+    at.select_slider(key="after").set_value(("2024-02", "2025-04")).run()
+    assert not at.exception
+    assert any("overlap" in e.value for e in at.error)

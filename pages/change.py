@@ -1,0 +1,115 @@
+"""Hotspot change: two periods side by side, a change map and the class of each hotspot."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import caveats, change, hotspots, maps, timeseries
+from pages import common
+
+selection = common.require_selection()
+st.title(f"Hotspot change: {selection.label}")
+summary, _ = common.coverage(selection)
+months = timeseries.month_range(summary["first_month"], summary["last_month"])
+available = [m for m in months if m not in set(common.missing_months(selection))]
+if len(available) < 2:
+    st.warning("This dataset has fewer than two months with data: nothing to compare.")
+    st.stop()
+
+default_before, default_after = change.default_periods(available)
+left, right = st.columns(2)
+before = left.select_slider(
+    "Earlier period", options=months, value=default_before, key="before", bind="query-params"
+)
+after = right.select_slider(
+    "Later period", options=months, value=default_after, key="after", bind="query-params"
+)
+params = st.columns(2)
+eps_m = params[0].slider("eps (metres)", 25, 500, int(hotspots.DEFAULT_EPS_M), 5, key="eps")
+min_samples = params[1].number_input(
+    "Minimum incidents", 1, 1000, hotspots.DEFAULT_MIN_SAMPLES, key="min_samples"
+)
+
+
+@st.cache_data(show_spinner="Comparing periods…", max_entries=16)
+def compare(
+    selection: common.Selection, before: tuple, after: tuple, eps_m: float, min_samples: int
+) -> change.PeriodChange:
+    """Cached :func:`geo.change.period_change` (plain-value keys)."""
+    return change.period_change(
+        common.incidents(selection, all_months=True),
+        before,
+        after,
+        eps_m=eps_m,
+        min_samples=min_samples,
+        study_area=common.study_area(selection.dataset),
+        gazetteer=common.gazetteer(),
+    )
+
+
+result = common.stop_on_input_error(compare, selection, before, after, eps_m, min_samples)
+table = result.hotspots
+
+sides = st.columns(2)
+for column, label, n, n_months, span in (
+    (sides[0], "Earlier", result.incidents_before, result.months_before, before),
+    (sides[1], "Later", result.incidents_after, result.months_after, after),
+):
+    column.markdown(f"**{label} period: {span[0]} to {span[1]}**")
+    metrics = column.columns(2)
+    metrics[0].metric(f"Incidents ({label.lower()})", f"{n:,}")
+    metrics[1].metric(
+        f"Per month ({label.lower()})",
+        f"{n / n_months:,.1f}" if n_months else "n/a",
+        help=f"{n_months} month(s) with data; months without data are left out.",
+    )
+    key = "n_before" if label == "Earlier" else "n_after"
+    top = table.sort_values(key, ascending=False).head(5)
+    column.dataframe(top[["rank", "name", key]], hide_index=True, width="stretch")
+
+st.subheader("Change map")
+st.caption(
+    "Grid cells coloured by their sfhotspot class over both periods (Gi* per month, Holm "
+    "correction); the tooltip gives the change in incidents."
+)
+st_folium(
+    maps.build_change_map(
+        result.cells, boundaries=common.boundaries(selection.dataset), gazetteer=common.gazetteer()
+    ),
+    key="change_map",
+    height=520,
+    use_container_width=True,
+    returned_objects=[],
+)
+
+st.subheader("Hotspots: persistent, emerging, former or intermittent")
+classes = table["classification"].value_counts().rename_axis("class").reset_index(name="hotspots")
+st.altair_chart(
+    alt.Chart(classes).mark_bar().encode(x="hotspots:Q", y=alt.Y("class:N", sort="-x")),
+    width="stretch",
+)
+shown = pd.DataFrame(table.drop(columns="geometry"))[
+    [
+        "rank",
+        "name",
+        "classification",
+        "n_before",
+        "n_after",
+        "change",
+        "per_month_before",
+        "per_month_after",
+        "rate_change",
+    ]
+]
+st.dataframe(shown, hide_index=True, width="stretch")
+st.download_button(
+    "Hotspot change (CSV)",
+    shown.to_csv(index=False),
+    "hotspot-change.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
+st.caption(caveats.MISSING_MONTHS + " " + caveats.LOCATION_ANONYMISATION)

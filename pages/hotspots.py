@@ -1,0 +1,171 @@
+"""Hotspot explorer: DBSCAN controls, the map, the hotspot table and one hotspot's details."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import caveats, hotspots, maps, timeseries
+from pages import common
+
+selection = common.require_selection()
+st.title(f"Hotspot explorer: {selection.label}")
+st.caption(
+    f"{selection.first_month} to {selection.last_month} · "
+    f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
+)
+
+controls = st.columns([2, 2, 1])
+eps_m = controls[0].slider(
+    "Neighbourhood radius, eps (metres)",
+    min_value=25,
+    max_value=500,
+    value=int(hotspots.DEFAULT_EPS_M),
+    step=5,
+    key="eps",
+    bind="query-params",
+    help="Incidents closer than this join one hotspot. police.uk snap points are about one "
+    "street segment apart, so below ~50 m DBSCAN mostly re-finds single snap points.",
+)
+min_samples = controls[1].number_input(
+    "Minimum incidents",
+    min_value=1,
+    max_value=1000,
+    value=hotspots.DEFAULT_MIN_SAMPLES,
+    key="min_samples",
+    bind="query-params",
+    help="Incidents within eps (counting the point itself) needed to start a hotspot.",
+)
+auto = controls[2].toggle(
+    "Auto", key="auto", help="sfhotspot's rule: eps and minimum from the data's density."
+)
+result = common.find_hotspots(selection, eps_m, min_samples, auto)
+table = result.hotspots
+frame = common.incidents(selection)
+if auto:
+    st.info(
+        f"Auto mode used eps = {result.eps_m:,.0f} m and minimum incidents = "
+        f"{result.min_samples} (sfhotspot rule)."
+    )
+
+kpi = st.columns(4)
+kpi[0].metric("Hotspots", f"{len(table):,}")
+kpi[1].metric("Incidents in hotspots", f"{1 - result.noise_share:.0%}")
+kpi[2].metric("Area covered", f"{table['area_m2'].sum() / 1e4:,.1f} ha")
+kpi[3].metric("Incidents", f"{len(frame):,}")
+
+with st.expander("Choosing eps: k-distance chart"):
+    curve = common.k_distance(selection, int(result.min_samples))
+    st.altair_chart(
+        alt.Chart(curve)
+        .mark_line()
+        .encode(
+            x=alt.X("share:Q", title="Share of incidents (sorted)", axis=alt.Axis(format="%")),
+            y=alt.Y("distance_m:Q", title=f"Distance to neighbour {result.min_samples - 1} (m)"),
+        )
+        + alt.Chart({"values": [{"eps": result.eps_m}]}).mark_rule(color="red").encode(y="eps:Q"),
+        width="stretch",
+    )
+    st.caption("The knee of the curve is a good eps; the red line is the eps in use.")
+
+options = st.columns(5)
+incident_style = options[0].selectbox(
+    "Incidents layer", ["heat", "clusters", "none"], key="incident_style"
+)
+color_by = options[1].selectbox("Colour hotspots by", ["rank", "intensity"], key="color_by")
+show_gi = options[2].toggle("Gi* layer", key="show_gi", help="Getis-Ord Gi* on a grid, FDR.")
+show_lsoa = options[3].toggle("LSOA boundaries", value=True, key="show_lsoa")
+tiles = options[4].toggle(
+    "Street map tiles",
+    value=True,
+    key="tiles",
+    help="OpenStreetMap tiles need internet; the map works without them.",
+)
+hotspot_map = maps.build_hotspot_map(
+    table,
+    frame if incident_style != "none" else None,
+    boundaries=common.boundaries(selection.dataset) if show_lsoa else None,
+    gi_cells=common.gi_cells(selection) if show_gi else None,
+    gazetteer=common.gazetteer(),
+    incident_style=incident_style,
+    color_by=color_by,
+    tiles=tiles,
+)
+clicked = st_folium(
+    hotspot_map,
+    key="hotspot_map",
+    height=560,
+    use_container_width=True,
+    returned_objects=["last_object_clicked_tooltip"],
+)
+
+st.subheader("Hotspots")
+shown = table.drop(columns="geometry")
+picked = st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="hotspot_table",
+    column_config={
+        "share": st.column_config.NumberColumn(format="percent"),
+        "pai": st.column_config.NumberColumn("PAI", format="%.1f"),
+        "area_m2": st.column_config.NumberColumn("area (m²)", format="%.0f"),
+    },
+)
+downloads = st.columns(3)
+downloads[0].download_button(
+    "Hotspots (GeoJSON)",
+    hotspots.hotspots_geojson(table),
+    "hotspots.geojson",
+    mime="application/geo+json",
+    on_click="ignore",
+)
+downloads[1].download_button(
+    "Hotspots (CSV)", shown.to_csv(index=False), "hotspots.csv", mime="text/csv", on_click="ignore"
+)
+
+if len(table):
+    rows = picked.selection.rows if picked is not None else []
+    clicked_rank = maps.rank_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
+    if rows:
+        chosen = table.iloc[rows[0]]
+    elif clicked_rank is not None and clicked_rank in set(table["rank"]):
+        chosen = table[table["rank"] == clicked_rank].iloc[0]
+    else:
+        chosen = table.iloc[0]
+    members = hotspots.hotspot_members(frame, result.labels, int(chosen["id"]))
+    downloads[2].download_button(
+        f"Incidents of #{chosen['rank']} (CSV)",
+        members.drop(columns="geometry").to_csv(index=False),
+        f"hotspot-{chosen['rank']}-incidents.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+    st.subheader(f"#{chosen['rank']} {chosen['name']}")
+    st.caption("Pick a row in the table or click a hotspot on the map to see another one.")
+    detail = st.columns(4)
+    detail[0].metric("Incidents", f"{chosen['incidents']:,}")
+    detail[1].metric("Share", f"{chosen['share']:.1%}")
+    detail[2].metric(
+        "PAI", f"{chosen['pai']:,.1f}", help="(share of incidents) / (share of study area)"
+    )
+    detail[3].metric("Trend", str(chosen["trend"]))
+    left, right = st.columns(2)
+    trend = timeseries.monthly_counts(
+        members, selection.first_month, selection.last_month, common.missing_months(selection)
+    )
+    left.altair_chart(
+        alt.Chart(trend)
+        .mark_line(point=True)
+        .encode(x=alt.X("month:O", title="Month"), y=alt.Y("count:Q", title="Incidents")),
+        width="stretch",
+    )
+    by_category = members["category"].value_counts().rename_axis("category")
+    right.dataframe(by_category.reset_index(name="incidents"), hide_index=True)
+    st.markdown(f"**Top streets:** {chosen['top_streets'] or 'none named'}")
+
+st.caption(caveats.LOCATION_ANONYMISATION)
