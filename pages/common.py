@@ -140,6 +140,15 @@ def find_hotspots(
     return stop_on_input_error(_hotspots, selection, float(eps_m), int(min_samples), bool(auto))
 
 
+def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | None, str]:
+    """Hotspots at the default settings, or None and the reason, without stopping the page."""
+    try:
+        result = _hotspots(selection, hotspots.DEFAULT_EPS_M, hotspots.DEFAULT_MIN_SAMPLES, False)
+    except GeoInputError as error:
+        return None, str(error)
+    return result, ""
+
+
 @st.cache_data(max_entries=1)
 def gazetteer() -> pd.DataFrame:
     """The embedded gazetteer of named places."""

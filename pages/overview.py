@@ -5,8 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from geo import caveats, timeseries
+from geo import caveats, maps, timeseries
 from pages import common
 
 selection = common.require_selection()
@@ -21,7 +22,8 @@ st.caption(
 )
 
 yoy = timeseries.year_on_year(counts, selection.first_month, selection.last_month)
-kpi = st.columns(4)
+found, no_hotspots = common.default_hotspots(selection)
+kpi = st.columns(5)
 kpi[0].metric("Incidents", f"{len(frame):,}")
 if yoy.months_compared:
     kpi[1].metric(
@@ -36,8 +38,16 @@ else:
     kpi[1].metric(
         "Change on a year earlier", "n/a", help="No month in range has data a year earlier"
     )
-kpi[2].metric("Months with data", f"{in_range['count'].notna().sum()} of {len(in_range)}")
-kpi[3].metric("Categories", f"{frame['category'].nunique()}")
+if found is not None:
+    kpi[2].metric(
+        "Hotspots",
+        f"{len(found.hotspots):,}",
+        help=f"DBSCAN, eps {found.eps_m:.0f} m, at least {found.min_samples} incidents",
+    )
+    kpi[3].metric("Incidents in hotspots", f"{1 - found.noise_share:.0%}")
+    kpi[4].metric("Area of hotspots", f"{found.hotspots['area_m2'].sum() / 1e4:,.1f} ha")
+else:
+    kpi[2].metric("Hotspots", "0", help=no_hotspots)
 
 st.subheader("Monthly trend")
 chart = (
@@ -56,6 +66,26 @@ if gaps:
         f"Gaps are months with no published data ({', '.join(gaps)}), not zero. "
         + caveats.MISSING_MONTHS
     )
+
+if found is not None and len(found.hotspots):
+    st.subheader("Top 10 hotspots")
+    top = found.hotspots.head(10)
+    left, right = st.columns([3, 2])
+    left.dataframe(
+        top[["rank", "name", "incidents", "share", "pai", "trend"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"share": st.column_config.NumberColumn(format="percent")},
+    )
+    with right:
+        st_folium(
+            maps.build_hotspot_map(top, incident_style="none", tiles=True),
+            key="overview_map",
+            height=320,
+            use_container_width=True,
+            returned_objects=[],
+        )
+    st.caption("Open the Hotspot explorer to change the DBSCAN settings.")
 
 st.subheader("Incidents by category")
 by_category = frame["category"].value_counts().rename_axis("category").reset_index(name="incidents")

@@ -42,6 +42,12 @@ def test_overview_numbers_match_geo(torbay):
     yoy = timeseries.year_on_year(counts, "2024-01", "2025-12")
     assert _metric(at, "Change on a year earlier") == f"{yoy.percent_change:+.0f}%"
     assert any("2024-05" in w.value for w in at.warning)  # missing months shown
+    from geo.hotspots import find_hotspots
+
+    found = find_hotspots(torbay, eps_m=100, min_samples=30)
+    assert _metric(at, "Hotspots") == f"{len(found.hotspots):,}"
+    assert _metric(at, "Incidents in hotspots") == f"{1 - found.noise_share:.0%}"
+    assert at.subheader[1].value == "Top 10 hotspots"
 
 
 def test_overview_category_and_dataset_widgets_change_results(torbay):
