@@ -13,8 +13,8 @@ MONTH_ONLY = (
 )
 
 MISSING_MONTHS = (
-    "Months with no published data are shown as gaps and left out of totals and "
-    "comparisons; they are never counted as zero."
+    "Months without data (not published, or not in this extract) are shown as gaps and "
+    "left out of totals and comparisons; they are never counted as zero."
 )
 
 ASB_IS_NOT_CRIME = (

@@ -62,10 +62,7 @@ chart = (
 st.altair_chart(chart, width="stretch")
 gaps = in_range.loc[in_range["count"].isna(), "month"].tolist()
 if gaps:
-    st.caption(
-        f"Gaps are months with no published data ({', '.join(gaps)}), not zero. "
-        + caveats.MISSING_MONTHS
-    )
+    st.caption(f"Gaps: no data for {', '.join(gaps)}. " + caveats.MISSING_MONTHS)
 
 if found is not None and len(found.hotspots):
     st.subheader("Top 10 hotspots")

@@ -10,6 +10,7 @@ Run: ``pytest -m browser`` (needs /usr/bin/chromium and ``scripts/vendor_assets.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import pytest
 from streamlit_server import StreamlitServer
@@ -41,7 +42,8 @@ def nav_paths(page: object) -> list[str]:
         link.get_attribute("href") or ""
         for link in page.locator('[data-testid="stSidebarNav"] a').all()
     ]
-    return [href.rstrip("/").rsplit("/", 1)[-1] for href in hrefs]
+    # The default page links to the app's root, so its path is "".
+    return [urlparse(href).path.strip("/").rsplit("/", 1)[-1] for href in hrefs]
 
 
 def open_page(seen: OfflinePage, server: StreamlitServer, path: str) -> None:
