@@ -20,6 +20,15 @@ PAGES = [
         url_path="overview",
         default=True,
     ),
+    st.Page(
+        "pages/hotspots.py", title="Hotspot explorer", icon=":material/layers:", url_path="hotspots"
+    ),
+    st.Page(
+        "pages/change.py",
+        title="Hotspot change",
+        icon=":material/compare_arrows:",
+        url_path="change",
+    ),
 ]
 
 navigation = st.navigation(PAGES)
