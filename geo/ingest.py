@@ -577,18 +577,9 @@ def _to_geodataframe(accepted: pa.Table) -> gpd.GeoDataFrame:
     lon = accepted.column("lon").to_numpy()
     lat = accepted.column("lat").to_numpy()
     frame = accepted.drop_columns(["lon", "lat", "_row"]).to_pandas()
-    frame["month"] = frame["month"].astype("object")
-    for column in (
-        "incident_id",
-        "category",
-        "location",
-        "lsoa_code",
-        "lsoa_name",
-        "force",
-        "outcome",
-        "source",
-    ):
-        frame[column] = frame[column].astype("string")
+    for field in schema.ARROW_SCHEMA:  # dates arrive as datetime.date objects already
+        if field.type == pa.string():
+            frame[field.name] = frame[field.name].astype("string")
     return gpd.GeoDataFrame(frame, geometry=points_from_lonlat(lon, lat), crs=schema.WGS84)[
         list(schema.INCIDENT_COLUMNS)
     ]
