@@ -1,0 +1,78 @@
+"""Patrol planner page, headless: no exception, numbers equal geo's, hours change the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import caveats, datasets, naming, planner, store
+from geo.forecast import ForecastMethod, UnitSpec, forecast_next
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRY = str(ROOT / "dashboard.py")
+#: The page's defaults (see pages/planner.py).
+DEFAULTS = {
+    "units": 2,
+    "shift_start": "16:00",
+    "shift_end": "00:00",
+    "peak_start": "18:00",
+    "peak_end": "00:00",
+    "minutes_per_visit": 15.0,
+    "travel_minutes": 5.0,
+    "max_hotspots": 10,
+    "seed": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def torbay_forecast():
+    history = store.read_incidents(datasets.get_dataset("torbay").incidents_path)
+    missing = datasets.load_summary("torbay")["months_missing"]["Devon & Cornwall Police"]
+    return forecast_next(
+        history,
+        method=ForecastMethod(),
+        units=UnitSpec(),
+        missing=missing,
+        study_area=datasets.load_study_area("torbay"),
+        gazetteer=naming.load_gazetteer(),
+    )
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _expected(forecast, hours: float) -> planner.PatrolPlan:
+    settings = planner.PlanSettings(
+        hours_per_day=hours, plan_date=dt.date.fromisoformat(f"{forecast.target}-01"), **DEFAULTS
+    )
+    return planner.plan_patrols(forecast.table, settings)
+
+
+def test_planner_page_matches_geo_and_follows_hours(torbay_forecast):
+    at = AppTest.from_file(ENTRY, default_timeout=60).run()
+    at.switch_page("pages/planner.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Patrol planner: Torbay"
+    expected = _expected(torbay_forecast, 6.0)
+    assert _metric(at, "Forecast month") == torbay_forecast.target == "2026-01"
+    assert _metric(at, "Hotspots in plan") == str(len(expected.plan))
+    assert _metric(at, "Visits per day") == str(int(expected.plan["visits_per_day"].sum()))
+    shown = at.dataframe[0].value
+    assert shown["Hotspot id"].tolist() == expected.plan["hotspot_id"].tolist()
+    assert shown["Visits/day"].tolist() == expected.plan["visits_per_day"].tolist()
+    # police.uk has months only: the page says so instead of drawing a time grid.
+    assert any(caveats.MONTH_ONLY in info.value for info in at.info)
+    labels = {button.label for button in at.get("download_button")}
+    assert {"Plan (CSV)", "Plan (GeoJSON)", "Waypoints (GPX)", "Briefing (PDF)"} <= labels
+    # The synthetic compliance table is labelled as synthetic.
+    assert any("SYNTHETIC" in warning.value for warning in at.warning)
+
+    at.number_input(key="planner_hours").set_value(2.0).run()
+    assert not at.exception
+    fewer = _expected(torbay_forecast, 2.0)
+    assert _metric(at, "Visits per day") == str(int(fewer.plan["visits_per_day"].sum()))
+    assert int(_metric(at, "Visits per day")) < int(expected.plan["visits_per_day"].sum())
