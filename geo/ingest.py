@@ -285,18 +285,25 @@ class _Verdicts:
     """The first reason each row fails for, and a detail worked out only for failing rows."""
 
     def __init__(self, n: int) -> None:
-        self.reason = np.full(n, None, dtype=object)
-        self.detail = np.full(n, "", dtype=object)
+        # 0 = accepted, else 1 + index into schema.REJECTION_REASONS; details stay sparse.
+        self.code = np.zeros(n, dtype=np.int8)
+        self.details: dict[int, str] = {}
 
     def reject(self, mask: np.ndarray, why: str, detail: Callable | None = None) -> None:
-        fresh = np.flatnonzero(mask & np.equal(self.reason, None))
-        self.reason[fresh] = why
+        fresh = np.flatnonzero(mask & (self.code == 0))
+        self.code[fresh] = schema.REJECTION_REASONS.index(why) + 1
         if detail is not None and len(fresh):
-            self.detail[fresh] = detail(fresh)
+            self.details.update(zip(fresh.tolist(), detail(fresh), strict=True))
 
     @property
     def accepted(self) -> np.ndarray:
-        return np.equal(self.reason, None)
+        return self.code == 0
+
+    def reasons(self, rows: np.ndarray) -> list[str]:
+        return [schema.REJECTION_REASONS[c - 1] for c in self.code[rows]]
+
+    def detail(self, rows: np.ndarray) -> list[str]:
+        return [self.details.get(r, "") for r in rows.tolist()]
 
 
 def validate_rows(
@@ -416,7 +423,7 @@ def _parse_coordinates(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdi
 
 def _number(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """``(values with NaN, blank mask, raw cells)`` of a numeric column read as float or text."""
-    raw = table.column(column).combine_chunks()
+    raw = table.column(column)
     if pa.types.is_floating(raw.type):
         return raw.to_numpy(zero_copy_only=False), raw.is_null().to_numpy(zero_copy_only=False), raw
     text = pc.utf8_trim_whitespace(raw)
@@ -437,14 +444,14 @@ def _is_blank(column: pa.Array) -> np.ndarray:
 
 def _text(table: pa.Table, column: str) -> pa.Array:
     """A text column with surrounding spaces removed (values that are parsed or grouped)."""
-    return pc.utf8_trim_whitespace(table.column(column).combine_chunks())
+    return pc.utf8_trim_whitespace(table.column(column))
 
 
 def _optional(table: pa.Table, mapping: ColumnMapping, column: str) -> pa.Array:
     source_column = getattr(mapping, column)
     if source_column is None:
         return pa.array([mapping.constants.get(column)] * table.num_rows, pa.string())
-    return table.column(source_column).combine_chunks()
+    return table.column(source_column)
 
 
 def _quoted(raw: pa.Array, rows: np.ndarray) -> list[str]:
@@ -460,8 +467,8 @@ def _rejected_rows(
         {
             "source": source,
             "row": rows + 1,
-            "reason": verdicts.reason[rows],
-            "detail": verdicts.detail[rows],
+            "reason": verdicts.reasons(rows),
+            "detail": verdicts.detail(rows),
             "raw": [json.dumps(r, ensure_ascii=False) for r in raw_rows],
         },
         columns=list(schema.REJECTED_COLUMNS),
@@ -577,9 +584,9 @@ def _to_geodataframe(accepted: pa.Table) -> gpd.GeoDataFrame:
     lon = accepted.column("lon").to_numpy()
     lat = accepted.column("lat").to_numpy()
     frame = accepted.drop_columns(["lon", "lat", "_row"]).to_pandas()
-    for field in schema.ARROW_SCHEMA:  # dates arrive as datetime.date objects already
-        if field.type == pa.string():
-            frame[field.name] = frame[field.name].astype("string")
+    for column in schema.ARROW_SCHEMA:  # dates arrive as datetime.date objects already
+        if column.type == pa.string():
+            frame[column.name] = frame[column.name].astype("string")
     return gpd.GeoDataFrame(frame, geometry=points_from_lonlat(lon, lat), crs=schema.WGS84)[
         list(schema.INCIDENT_COLUMNS)
     ]
