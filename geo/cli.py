@@ -190,9 +190,90 @@ def _run_impact(args: argparse.Namespace) -> int:
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(impact_json(result), out, indent=2, ensure_ascii=False)
     print(result.headline)
-    print(f"before {result.windows.before[0]}..{result.windows.before[-1]}, "
-          f"after {result.windows.after[0]}..{result.windows.after[-1]}")
+    print(
+        f"before {result.windows.before[0]}..{result.windows.before[-1]}, "
+        f"after {result.windows.after[0]}..{result.windows.after[-1]}"
+    )
     print(f"wrote {args.out}")
+    return 0
+
+
+def _add_plan(parser: argparse.ArgumentParser) -> None:
+    from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+
+    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
+    parser.add_argument("--hours-per-day", type=float, required=True, help="hotspot patrol hours")
+    parser.add_argument("--units", type=int, default=1, help="patrol units on shift")
+    parser.add_argument("--category", action="append", help="keep this category (repeatable)")
+    parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
+    parser.add_argument("--min-samples", type=int, default=DEFAULT_MIN_SAMPLES)
+    parser.add_argument("--method", default="both", help="forecast: recent, seasonal or both")
+    parser.add_argument("--missing", action="append", help="month with no data, YYYY-MM")
+    parser.add_argument("--shift", default="16:00-00:00", help="shift hours, HH:MM-HH:MM")
+    parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM")
+    parser.add_argument("--minutes-per-visit", type=float, default=15.0, help="10 to 16")
+    parser.add_argument("--max-hotspots", type=int, default=10)
+    parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random visit order")
+    parser.add_argument("--out", required=True, help="PLAN.csv to write")
+    parser.add_argument("--schedule", help="SCHEDULE.csv of visit times per unit")
+    parser.add_argument("--gpx", help="waypoints GPX to write")
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from geo import exports
+    from geo.checks import fail
+    from geo.forecast import ForecastMethod, UnitSpec, forecast_next
+    from geo.planner import PlanSettings, plan_patrols
+    from geo.store import read_incidents
+
+    def hours(name: str, text: str | None) -> tuple[str | None, str | None]:
+        if text is None:
+            return None, None
+        start, sep, end = text.partition("-")
+        if not sep:
+            fail(f"`--{name}` must look like 18:00-02:00, got {text!r}")
+        return start, end
+
+    incidents = read_incidents(args.incidents, categories=args.category)
+    predicted = forecast_next(
+        incidents,
+        method=ForecastMethod(args.method),
+        units=UnitSpec("hotspots", args.eps, args.min_samples),
+        missing=args.missing,
+    )
+    shift_start, shift_end = hours("shift", args.shift)
+    peak_start, peak_end = hours("peak", args.peak)
+    settings = PlanSettings(
+        hours_per_day=args.hours_per_day,
+        units=args.units,
+        shift_start=shift_start,
+        shift_end=shift_end,
+        peak_start=peak_start,
+        peak_end=peak_end,
+        minutes_per_visit=args.minutes_per_visit,
+        max_hotspots=args.max_hotspots,
+        seed=args.seed,
+        plan_date=dt.date.fromisoformat(args.date) if args.date else None,
+    )
+    plan = plan_patrols(predicted.table, settings)
+    Path(args.out).write_text(exports.plan_csv(plan), encoding="utf-8")
+    if args.schedule:
+        Path(args.schedule).write_text(exports.schedule_csv(plan), encoding="utf-8")
+    if args.gpx:
+        Path(args.gpx).write_text(exports.plan_gpx(plan), encoding="utf-8")
+    print(f"forecast for {predicted.target} from data up to {predicted.based_on}")
+    print(
+        f"{len(plan.plan)} hotspots, {int(plan.plan['visits_per_day'].sum())} visits of "
+        f"{settings.minutes_per_visit:g} min = {plan.minutes_used / 60:g} h of "
+        f"{settings.hours_per_day:g} h a day"
+    )
+    for note in plan.notes:
+        print(f"note: {note}")
+    print(f"wrote {', '.join(p for p in (args.out, args.schedule, args.gpx) if p)}")
     return 0
 
 
@@ -202,6 +283,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "coverage": ("patrol coverage per hotspot before/after", _add_coverage, _run_coverage),
     "hotspots": ("DBSCAN hotspots to GeoJSON (+ labels CSV)", _add_hotspots, _run_hotspots),
     "impact": ("before/after impact against comparison areas", _add_impact, _run_impact),
+    "plan": ("Koper-style patrol plan for next month's hotspots", _add_plan, _run_plan),
     "synth-patrols": (
         "(re)write the synthetic Torbay demo patrols",
         _add_synth_patrols,
