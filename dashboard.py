@@ -29,6 +29,19 @@ PAGES = [
         icon=":material/compare_arrows:",
         url_path="change",
     ),
+    st.Page(
+        "pages/coverage.py",
+        title="Patrol coverage",
+        icon=":material/directions_walk:",
+        url_path="coverage",
+    ),
+    st.Page("pages/impact.py", title="Impact", icon=":material/balance:", url_path="impact"),
+    st.Page(
+        "pages/planner.py",
+        title="Patrol planner",
+        icon=":material/event_note:",
+        url_path="planner",
+    ),
 ]
 
 navigation = st.navigation(PAGES)

@@ -55,6 +55,28 @@ COVERAGE_COLUMNS: tuple[str, ...] = (
 )
 #: Visit-length bins in minutes, left-closed: [0, 2), [2, 5), ... [30, inf).
 VISIT_LENGTH_BINS = (0.0, 2.0, 5.0, 10.0, 16.0, 30.0, np.inf)
+#: Label of each visit-length bin ("0-2", ... "30+") and of the Koper bin.
+VISIT_LENGTH_LABELS: tuple[str, ...] = tuple(
+    f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"{lo:g}+"
+    for lo, hi in zip(VISIT_LENGTH_BINS[:-1], VISIT_LENGTH_BINS[1:], strict=True)
+)
+KOPER_LABEL = f"{KOPER_MINUTES[0]:g}-{KOPER_MINUTES[1]:g}"
+#: Metrics :func:`dosage_change` puts side by side.
+DOSAGE_METRICS: tuple[str, ...] = (
+    "patrol_minutes_per_week",
+    "visits",
+    "koper_visits",
+    "days_visited_pct",
+)
+#: Classes of change in patrol minutes per week (:func:`classify_dosage`), most first.
+DOSAGE_CLASSES: tuple[str, ...] = (
+    "doubled or more",
+    "up 25-100%",
+    "within ±25%",
+    "down 25-50%",
+    "down 50% or more",
+    "no patrol",
+)
 _MS_PER_MIN = 60_000
 _HOUR_MS = 3_600_000
 
@@ -449,14 +471,14 @@ def visit_length_distribution(visit_table: pd.DataFrame, periods: pd.DataFrame) 
     Columns ``hotspot_id``, ``period``, ``role``, ``length_min`` (bin label such as
     ``"10-16"``) and ``visits``.
     """
-    edges = np.asarray(VISIT_LENGTH_BINS)
-    labels = [
-        f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"{lo:g}+"
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
-    ]
     frame = visit_table.assign(
         period=_period_of(_epoch_ms(visit_table["start"]), periods),
-        length_min=pd.cut(visit_table["minutes"], edges, right=False, labels=labels),
+        length_min=pd.cut(
+            visit_table["minutes"],
+            np.asarray(VISIT_LENGTH_BINS),
+            right=False,
+            labels=list(VISIT_LENGTH_LABELS),
+        ),
     )
     counts = frame.groupby(["hotspot_id", "period", "role", "length_min"], observed=True).size()
     return counts.rename("visits").reset_index()
@@ -506,6 +528,187 @@ def hotspot_share(
     )
     share["hotspot_share_pct"] = 100.0 * share["hotspot_minutes"] / share["patrol_minutes_total"]
     return share
+
+
+def weekly_coverage(intervals: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """Patrol-minutes in all hotspots per week, for all roles together and for each role.
+
+    Weeks are aligned to the funding date (the ``before`` period's end), so no week
+    straddles it; only whole weeks inside the periods are kept (up to 6 days at each end
+    are left out). Minutes are patrol-minutes per hotspot (at least one unit present),
+    summed over hotspots, as in :func:`coverage_table`.
+
+    Columns ``week_start`` (local midnight, tz Europe/London), ``period``, ``role`` and
+    ``patrol_minutes``; every week appears for every role, with 0 when no patrol.
+    """
+    check_columns("periods", periods.columns, ("period", "start", "end"))
+    funding = periods["end"].iloc[0]
+    first, stop = periods["start"].iloc[0].date(), periods["end"].iloc[-1].date()
+    weeks_before = (funding.date() - first).days // 7
+    weeks_after = (stop - funding.date()).days // 7
+    # Local midnights (never ambiguous in the UK), so weeks follow the clock across DST.
+    starts = [funding.date() + dt.timedelta(weeks=k) for k in range(-weeks_before, weeks_after + 1)]
+    edges = pd.DatetimeIndex(pd.to_datetime(starts)).tz_localize(TIMEZONE)
+    edges_ms = _epoch_ms(edges)
+    parts = []
+    for role, subset in _by_role(intervals):
+        codes = pd.factorize(subset["hotspot_id"])[0].astype("int64")
+        _, start_ms, end_ms = merge_intervals(
+            codes, _epoch_ms(subset["start"]), _epoch_ms(subset["end"])
+        )
+        covered = _time_before(edges_ms, start_ms, end_ms)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "week_start": edges[:-1],
+                    "period": np.where(edges[:-1] < funding, *PERIODS),
+                    "role": role,
+                    "patrol_minutes": np.diff(covered) / _MS_PER_MIN,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def dosage_change(table: pd.DataFrame, role: str = ALL_ROLES) -> pd.DataFrame:
+    """Before and after side by side per hotspot for one ``role``, with a change class.
+
+    ``table`` is :func:`coverage_table` output. Columns ``hotspot_id``, ``name``, then
+    ``<metric>_before`` and ``<metric>_after`` for :data:`DOSAGE_METRICS`, then
+    ``change`` and ``pct_change`` of patrol minutes per week (after - before; % is NaN
+    when before is 0) and ``dosage_class`` (:data:`DOSAGE_CLASSES`). Rows keep the
+    table's hotspot order. An unknown ``role`` gives an empty frame with these columns.
+    """
+    check_columns("table", table.columns, ("hotspot_id", "name", "period", "role", *DOSAGE_METRICS))
+    rows = table[table["role"] == role]
+    wide = rows.pivot(index="hotspot_id", columns="period", values=list(DOSAGE_METRICS))
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([DOSAGE_METRICS, PERIODS]))
+    wide.columns = [f"{metric}_{period}" for metric, period in wide.columns]
+    order = rows.drop_duplicates("hotspot_id")[["hotspot_id", "name"]]
+    frame = order.merge(wide, left_on="hotspot_id", right_index=True).reset_index(drop=True)
+    counts = [f"{metric}_{period}" for metric in ("visits", "koper_visits") for period in PERIODS]
+    frame[counts] = frame[counts].astype("int64")
+    before = frame["patrol_minutes_per_week_before"].astype("float64")
+    after = frame["patrol_minutes_per_week_after"].astype("float64")
+    frame["change"] = after - before
+    frame["pct_change"] = 100.0 * frame["change"] / before.where(before != 0)
+    frame["dosage_class"] = classify_dosage(before.to_numpy(), after.to_numpy())
+    return frame
+
+
+def classify_dosage(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The :data:`DOSAGE_CLASSES` label of each pair of before/after minutes per week.
+
+    By % change: +100% or more (or none before and some after), [+25, +100)%,
+    (-25, +25)%, (-50, -25]%, -50% or less; "no patrol" when both are 0.
+    """
+    before, after = np.asarray(before, "float64"), np.asarray(after, "float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(before > 0, 100.0 * (after - before) / before, np.inf)
+    none = (before == 0) & (after == 0)
+    conditions = [none, pct >= 100, pct >= 25, pct > -25, pct > -50]
+    labels = [DOSAGE_CLASSES[-1], *DOSAGE_CLASSES[:4]]
+    return np.select(conditions, labels, default=DOSAGE_CLASSES[4]).astype(object)
+
+
+def hour_of_day_profile(
+    hourly: pd.DataFrame, periods: pd.DataFrame, role: str = ALL_ROLES
+) -> pd.DataFrame:
+    """Patrol-minutes per week in all hotspots by local hour of day, per period.
+
+    ``hourly`` is :func:`coverage_by_hour` output. Columns ``period``, ``hour`` (0-23),
+    ``patrol_minutes_per_week`` (summed over hotspots and weekdays, divided by the
+    period's weeks) and ``share_pct`` (of the period's patrol-minutes); all 24 hours.
+    """
+    check_columns("hourly", hourly.columns, ("period", "role", "hour", "patrol_minutes"))
+    rows = hourly[hourly["role"] == role]
+    minutes = rows.groupby(["period", "hour"])["patrol_minutes"].sum()
+    grid = pd.MultiIndex.from_product([periods["period"], range(24)], names=["period", "hour"])
+    frame = minutes.reindex(grid, fill_value=0.0).reset_index()
+    weeks = frame["period"].map(periods.set_index("period")["weeks"])
+    frame["patrol_minutes_per_week"] = frame["patrol_minutes"] / weeks
+    totals = frame.groupby("period")["patrol_minutes"].transform("sum")
+    frame["share_pct"] = 100.0 * frame["patrol_minutes"] / totals.where(totals > 0)
+    return frame[["period", "hour", "patrol_minutes_per_week", "share_pct"]]
+
+
+def visit_length_shares(visit_lengths: pd.DataFrame, role: str = ALL_ROLES) -> pd.DataFrame:
+    """Visits in all hotspots per length bin and period, as counts and % of the period.
+
+    ``visit_lengths`` is :func:`visit_length_distribution` output. Columns ``period``,
+    ``length_min`` (every bin, in :data:`VISIT_LENGTH_BINS` order), ``koper`` (the
+    10-16 min bin), ``visits`` and ``share_pct``.
+    """
+    check_columns("visit_lengths", visit_lengths.columns, ("period", "role", "length_min"))
+    rows = visit_lengths[visit_lengths["role"] == role]
+    counts = rows.groupby(["period", rows["length_min"].astype("str")])["visits"].sum()
+    grid = pd.MultiIndex.from_product(
+        [PERIODS, VISIT_LENGTH_LABELS], names=["period", "length_min"]
+    )
+    frame = counts.reindex(grid, fill_value=0).reset_index()
+    frame["koper"] = frame["length_min"] == KOPER_LABEL
+    totals = frame.groupby("period")["visits"].transform("sum")
+    frame["share_pct"] = 100.0 * frame["visits"] / totals.where(totals > 0)
+    return frame[["period", "length_min", "koper", "visits", "share_pct"]]
+
+
+def demand_by_hour(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents with a known time by local hour of day (Europe/London).
+
+    Columns ``hour`` (0-23, all 24), ``incidents`` and ``share_pct``. Empty when no
+    incident has an ``occurred_at`` time: police.uk publishes months only.
+    """
+    columns = ["hour", "incidents", "share_pct"]
+    times = incidents["occurred_at"].dropna() if "occurred_at" in incidents.columns else None
+    if times is None or times.empty:
+        return pd.DataFrame(columns=columns)
+    hours = pd.DatetimeIndex(times).tz_convert(TIMEZONE).hour
+    counts = np.bincount(hours, minlength=24)
+    return pd.DataFrame(
+        {"hour": np.arange(24), "incidents": counts, "share_pct": 100.0 * counts / counts.sum()}
+    )
+
+
+def patrol_density(
+    pings: pd.DataFrame,
+    periods: pd.DataFrame,
+    *,
+    cell_m: float = 25.0,
+    max_gap_min: float = 5.0,
+) -> pd.DataFrame:
+    """Officer-minutes of patrol per square grid cell, period and role (for a heat map).
+
+    Each ping carries the time to the same unit's next ping when that is at most
+    ``max_gap_min`` later (as in :func:`hotspot_share`), and lands in a ``cell_m``-metre
+    cell of the British National Grid (EPSG:27700). Columns ``period``, ``role`` (``"all"``
+    and each role), ``easting``, ``northing`` (cell centre, metres) and ``minutes``.
+    """
+    cell_m = check_positive("cell_m", cell_m)
+    gap_ms = check_positive("max_gap_min", max_gap_min) * _MS_PER_MIN
+    check_columns("pings", pings.columns, ("unit_id", "role", "timestamp", "easting", "northing"))
+    units, t_ms = _unit_codes(pings), _epoch_ms(pings["timestamp"])
+    order = _track_order(units, t_ms)
+    units, t_ms = units[order], t_ms[order]
+    step = np.r_[np.diff(t_ms), 0]
+    minutes = np.where(np.r_[units[1:] == units[:-1], False] & (step <= gap_ms), step, 0)
+    minutes = minutes / _MS_PER_MIN
+    frame = pd.DataFrame(
+        {
+            "period": _period_of(t_ms, periods),
+            "role": pings["role"].to_numpy()[order],
+            "col": np.floor(pings["easting"].to_numpy()[order] / cell_m),
+            "row": np.floor(pings["northing"].to_numpy()[order] / cell_m),
+            "minutes": minutes,
+        }
+    )
+    frame = frame[frame["period"].notna() & (frame["minutes"] > 0)]
+    keys = ["period", "col", "row"]
+    by_role = frame.groupby([*keys, "role"], as_index=False)["minutes"].sum()
+    total = frame.groupby(keys, as_index=False)["minutes"].sum().assign(role=ALL_ROLES)
+    cells = pd.concat([total, by_role], ignore_index=True)
+    cells["easting"] = (cells["col"] + 0.5) * cell_m
+    cells["northing"] = (cells["row"] + 0.5) * cell_m
+    return cells[["period", "role", "easting", "northing", "minutes"]]
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -601,6 +804,24 @@ def _period_of(t_ms: np.ndarray, periods: pd.DataFrame) -> np.ndarray:
     return names[_period_code(t_ms, periods)]
 
 
+def _time_before(edges_ms: np.ndarray, start_ms: np.ndarray, end_ms: np.ndarray) -> np.ndarray:
+    """Total ms of the intervals ``[start, end)`` that lies before each edge (int64 ms).
+
+    Uses sum(min(edge, end)) - sum(min(edge, start)), each from sorted prefix sums.
+    """
+    origin = int(edges_ms[0]) if len(edges_ms) else 0
+    edges = np.asarray(edges_ms, "int64") - origin
+    return _sum_of_min(edges, end_ms - origin) - _sum_of_min(edges, start_ms - origin)
+
+
+def _sum_of_min(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``[sum(min(e, values)) for e in edges]`` in O((n + m) log n), int64."""
+    values = np.sort(np.asarray(values, "int64"))
+    prefix = np.r_[0, np.cumsum(values)]
+    below = np.searchsorted(values, edges, side="left")
+    return prefix[below] + edges * (len(values) - below)
+
+
 def _ragged_arange(counts: np.ndarray) -> np.ndarray:
     """``concatenate([arange(c) for c in counts])`` without a loop."""
     ends = np.cumsum(counts)
@@ -623,7 +844,7 @@ def _track_order(units: np.ndarray, t_ms: np.ndarray) -> np.ndarray:
     return np.lexsort((t_ms, units))
 
 
-def _epoch_ms(timestamps: pd.Series) -> np.ndarray:
+def _epoch_ms(timestamps: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     """Milliseconds since 1970-01-01 UTC as int64 (tz-aware input)."""
     values = pd.DatetimeIndex(timestamps)
     return values.as_unit("ms").asi8.astype("int64")
