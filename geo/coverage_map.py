@@ -62,7 +62,7 @@ def build_coverage_map(
     check_columns("zones", zones.columns, ("hotspot_id", "name", "geometry"))
     check_columns("density", density.columns, ("period", "role", "easting", "northing", "minutes"))
     max_cells = check_min_int("max_cells", max_cells, 1)
-    m = maps.build_base_map(maps._to_wgs84(zones, "zones").total_bounds, tiles=tiles)
+    m = maps.build_base_map(maps.to_wgs84(zones, "zones").total_bounds, tiles=tiles)
     cells = density[density["role"] == role]
     for period in PERIODS:
         add_patrol_heat_layer(
@@ -111,7 +111,7 @@ def add_patrol_heat_layer(
     )
     HeatMap(
         rows.tolist(),
-        name=maps._layer_name(name, len(busiest), len(cells), "cells"),
+        name=maps.layer_name(name, len(busiest), len(cells), "cells"),
         radius=12,
         blur=12,
         min_opacity=0.25,
@@ -147,24 +147,24 @@ def add_dosage_layer(
             "dosage_class",
         ),
     )
-    drawn = maps._to_wgs84(zones, "zones").merge(
+    drawn = maps.to_wgs84(zones, "zones").merge(
         change.drop(columns="name", errors="ignore"), on="hotspot_id", how="left"
     )
     drawn["dosage_class"] = drawn["dosage_class"].fillna(DOSAGE_CLASSES[-1])
     drawn = drawn.assign(_abs=drawn["change"].abs()).sort_values(
         ["_abs", "hotspot_id"], ascending=[False, True], kind="stable", na_position="last"
     )
-    pct = maps._format(drawn["pct_change"], " ({:+,.0f}%)")
+    pct = maps.format_values(drawn["pct_change"], " ({:+,.0f}%)")
     properties = pd.DataFrame(
         {
-            "name_text": maps._escape(drawn["name"]),
-            "before_text": maps._format(drawn["patrol_minutes_per_week_before"], "{:,.0f}"),
-            "after_text": maps._format(drawn["patrol_minutes_per_week_after"], "{:,.0f}"),
+            "name_text": maps.escape_text(drawn["name"]),
+            "before_text": maps.format_values(drawn["patrol_minutes_per_week_before"], "{:,.0f}"),
+            "after_text": maps.format_values(drawn["patrol_minutes_per_week_after"], "{:,.0f}"),
             "change_text": [
                 c + ("" if p == "–" else p)
-                for c, p in zip(maps._format(drawn["change"], "{:+,.0f}"), pct, strict=True)
+                for c, p in zip(maps.format_values(drawn["change"], "{:+,.0f}"), pct, strict=True)
             ],
-            "class_text": maps._escape(drawn["dosage_class"]),
+            "class_text": maps.escape_text(drawn["dosage_class"]),
             "_fill": drawn["dosage_class"].map(DOSAGE_COLOURS).tolist(),
         },
         index=drawn.index,
@@ -177,12 +177,12 @@ def add_dosage_layer(
         "Change",
         "Change class",
     ]
-    data, shown = maps._feature_collection(
+    data, shown = maps.feature_collection(
         maps.simplify_for_web(drawn, simplify_m), properties, max_bytes
     )
     folium.GeoJson(
         data,
-        name=maps._layer_name(name, shown, len(drawn), "hotspots"),
+        name=maps.layer_name(name, shown, len(drawn), "hotspots"),
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"],
             "color": "#222222",

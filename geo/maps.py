@@ -289,7 +289,7 @@ def simplify_for_web(
     with topology preserved; coordinates are then rounded to ``decimals`` places.
     """
     tolerance_m = check_positive("tolerance_m", tolerance_m)
-    geoms = _to_wgs84(gdf, "gdf").geometry
+    geoms = to_wgs84(gdf, "gdf").geometry
     if geoms.empty:
         return geoms
     west, south, east, north = geoms.total_bounds
@@ -299,7 +299,7 @@ def simplify_for_web(
     return gpd.GeoSeries(rounded, index=gdf.index, crs=WGS84)
 
 
-def _to_wgs84(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+def to_wgs84(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     if not isinstance(gdf, gpd.GeoDataFrame):
         fail(f"`{name}` must be a GeoDataFrame, got {type(gdf).__name__}")
     if gdf.crs is None:
@@ -307,7 +307,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return gdf if gdf.crs == WGS84 else gdf.to_crs(WGS84)
 
 
-def _feature_collection(
+def feature_collection(
     geoms: gpd.GeoSeries, properties: pd.DataFrame, max_bytes: int
 ) -> tuple[dict[str, Any], int]:
     """GeoJSON of the first features whose rendered size fits in ``max_bytes``; also the count.
@@ -333,7 +333,7 @@ def _rendered_size(value: Any) -> int:
     return len(text) + 5 * sum(text.count(c) for c in "<>&'")
 
 
-def _layer_name(label: str, shown: int, total: int, what: str) -> str:
+def layer_name(label: str, shown: int, total: int, what: str) -> str:
     if shown == total:
         return label
     return f"{label} ({shown:,} of {total:,} {what} shown)"
@@ -342,7 +342,7 @@ def _layer_name(label: str, shown: int, total: int, what: str) -> str:
 # ---------------------------------------------------------------- text formatting
 
 
-def _escape(values: Iterable[Any]) -> list[str]:
+def escape_text(values: Iterable[Any]) -> list[str]:
     """Format and HTML-escape values for tooltips and popups (missing -> "–")."""
     return [html.escape(_as_text(value)) for value in values]
 
@@ -355,7 +355,7 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _format(values: pd.Series, pattern: str) -> list[str]:
+def format_values(values: pd.Series, pattern: str) -> list[str]:
     """Format numbers with ``pattern`` (e.g. ``"{:,.1f}"``), missing -> "–"."""
     numbers = pd.to_numeric(values, errors="coerce")
     return ["–" if pd.isna(v) else pattern.format(v) for v in numbers]
@@ -363,7 +363,7 @@ def _format(values: pd.Series, pattern: str) -> list[str]:
 
 def _months(values: pd.Series) -> list[str]:
     """Months as escaped ``YYYY-MM`` (dates, timestamps, periods or text)."""
-    return _escape(None if pd.isna(v) else str(v)[:7] for v in values)
+    return escape_text(None if pd.isna(v) else str(v)[:7] for v in values)
 
 
 # ---------------------------------------------------------------- hotspots
@@ -409,16 +409,16 @@ def add_hotspot_layer(
         check_columns("hotspots", hotspots.columns, ("density_per_ha",))
     max_hotspots = check_min_int("max_hotspots", max_hotspots, 1)
     total = len(hotspots)
-    top = _to_wgs84(hotspots, "hotspots").sort_values(["rank", "id"], kind="stable")
+    top = to_wgs84(hotspots, "hotspots").sort_values(["rank", "id"], kind="stable")
     top = top.head(max_hotspots)
     colours, legend = _hotspot_colours(top, color_by)
     properties, labels = _hotspot_properties(top)
     tooltip = [f for f in ("hotspot", "incidents", "share", "density_per_ha") if f in labels]
     properties["_fill"] = colours
-    data, shown = _feature_collection(simplify_for_web(top, simplify_m), properties, max_bytes)
+    data, shown = feature_collection(simplify_for_web(top, simplify_m), properties, max_bytes)
     layer = folium.GeoJson(
         data,
-        name=_layer_name(name, shown, total, "hotspots"),
+        name=layer_name(name, shown, total, "hotspots"),
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"],
             "color": "#222222",
@@ -468,26 +468,26 @@ def _hotspot_colours(
 def _hotspot_properties(hotspots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     """Escaped display text per hotspot, and the label of each column (field -> label)."""
     display = {
-        "share": ("Share of all incidents", lambda s: _format(s, "{:.1%}")),
+        "share": ("Share of all incidents", lambda s: format_values(s, "{:.1%}")),
         "area_m2": (
             "Area",
-            lambda s: _format(pd.to_numeric(s, errors="coerce") / 1e4, "{:,.2f} ha"),
+            lambda s: format_values(pd.to_numeric(s, errors="coerce") / 1e4, "{:,.2f} ha"),
         ),
-        "density_per_ha": ("Density", lambda s: _format(s, "{:,.1f} incidents/ha")),
-        "pai": ("PAI", lambda s: _format(s, "{:,.1f}")),
+        "density_per_ha": ("Density", lambda s: format_values(s, "{:,.1f} incidents/ha")),
+        "pai": ("PAI", lambda s: format_values(s, "{:,.1f}")),
         "first_month": ("First month", _months),
         "last_month": ("Last month", _months),
-        "months_active": ("Months active", lambda s: _format(s, "{:,.0f}")),
-        "top_categories": ("Top categories", _escape),
-        "top_streets": ("Top streets", _escape),
-        "trend": ("Trend", _escape),
-        "trend_ratio": ("Trend ratio", lambda s: _format(s, "×{:,.2f}")),
+        "months_active": ("Months active", lambda s: format_values(s, "{:,.0f}")),
+        "top_categories": ("Top categories", escape_text),
+        "top_streets": ("Top streets", escape_text),
+        "trend": ("Trend", escape_text),
+        "trend_ratio": ("Trend ratio", lambda s: format_values(s, "×{:,.2f}")),
     }
-    ranks = _format(hotspots["rank"], "#{:.0f}")
-    names = _escape(hotspots["name"])
+    ranks = format_values(hotspots["rank"], "#{:.0f}")
+    names = escape_text(hotspots["name"])
     text = {
         "hotspot": [f"{rank} {name}" for rank, name in zip(ranks, names, strict=True)],
-        "incidents": _format(hotspots["incidents"], "{:,.0f}"),
+        "incidents": format_values(hotspots["incidents"], "{:,.0f}"),
     }
     labels = {"hotspot": "Hotspot", "incidents": "Incidents"}
     for column, (label, fmt) in display.items():
@@ -564,7 +564,7 @@ def _merge(
 
 
 def _incident_lonlat(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    points = _to_wgs84(incidents, "incidents").geometry
+    points = to_wgs84(incidents, "incidents").geometry
     return shapely.get_x(points.values), shapely.get_y(points.values)
 
 
@@ -673,17 +673,17 @@ def add_gi_layer(
         sort.append("_absz")
     drawn = drawn.sort_values(sort, ascending=False, kind="stable")
     properties = pd.DataFrame(
-        {"gi_class": _escape(drawn["_class"]), "_fill": drawn["_class"].map(GI_COLOURS)},
+        {"gi_class": escape_text(drawn["_class"]), "_fill": drawn["_class"].map(GI_COLOURS)},
         index=drawn.index,
     )
     fields, aliases = ["gi_class"], ["Gi* class"]
     if z_column and z_column in cells.columns:
-        properties["z_text"] = _format(drawn[z_column], "{:+.2f}")
+        properties["z_text"] = format_values(drawn[z_column], "{:+.2f}")
         fields, aliases = [*fields, "z_text"], [*aliases, "z-score"]
-    data, shown = _feature_collection(simplify_for_web(drawn, 1.0), properties, max_bytes)
+    data, shown = feature_collection(simplify_for_web(drawn, 1.0), properties, max_bytes)
     folium.GeoJson(
         data,
-        name=_layer_name(name, shown, len(drawn), "cells"),
+        name=layer_name(name, shown, len(drawn), "cells"),
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"],
             "color": f["properties"]["_fill"],
@@ -714,12 +714,12 @@ def add_boundary_layer(
     Outlines only (no fill), so they never hide or block the layers below.
     """
     check_columns("boundaries", boundaries.columns, (name_column, "geometry"))
-    areas = _to_wgs84(boundaries, "boundaries")
-    properties = pd.DataFrame({"area": _escape(areas[name_column])}, index=areas.index)
-    data, shown = _feature_collection(simplify_for_web(areas, simplify_m), properties, max_bytes)
+    areas = to_wgs84(boundaries, "boundaries")
+    properties = pd.DataFrame({"area": escape_text(areas[name_column])}, index=areas.index)
+    data, shown = feature_collection(simplify_for_web(areas, simplify_m), properties, max_bytes)
     folium.GeoJson(
         data,
-        name=_layer_name(name, shown, len(areas), "areas"),
+        name=layer_name(name, shown, len(areas), "areas"),
         style_function=lambda _f: {"color": "#555555", "weight": 1, "fill": False},
         tooltip=folium.GeoJsonTooltip(fields=["area"], aliases=["Area"]),
         show=show,
@@ -745,27 +745,27 @@ def add_change_layer(
     check_columns("areas", areas.columns, ("classification", "change", "geometry"))
     change = pd.to_numeric(areas["change"], errors="coerce")
     drawn = (
-        _to_wgs84(areas, "areas")
+        to_wgs84(areas, "areas")
         .assign(_abs=change.abs())
         .sort_values("_abs", ascending=False, kind="stable", na_position="last")
     )
     classes = drawn["classification"].astype("string").str.strip().str.lower()
     properties = pd.DataFrame(
         {
-            "class_text": _escape(drawn["classification"]),
-            "change_text": _format(drawn["change"], "{:+,.0f}"),
+            "class_text": escape_text(drawn["classification"]),
+            "change_text": format_values(drawn["change"], "{:+,.0f}"),
             "_fill": classes.map(CHANGE_COLOURS).fillna(_OTHER_COLOUR).tolist(),
         },
         index=drawn.index,
     )
     fields, aliases = ["class_text", "change_text"], ["Change class", "Change in incidents"]
     if name_column and name_column in areas.columns:
-        properties.insert(0, "name_text", _escape(drawn[name_column]))
+        properties.insert(0, "name_text", escape_text(drawn[name_column]))
         fields, aliases = ["name_text", *fields], ["Name", *aliases]
-    data, shown = _feature_collection(simplify_for_web(drawn, simplify_m), properties, max_bytes)
+    data, shown = feature_collection(simplify_for_web(drawn, simplify_m), properties, max_bytes)
     folium.GeoJson(
         data,
-        name=_layer_name(name, shown, len(drawn), "areas"),
+        name=layer_name(name, shown, len(drawn), "areas"),
         style_function=lambda f: {
             "fillColor": f["properties"]["_fill"],
             "color": "#222222",
@@ -959,7 +959,7 @@ def _fit_bounds(*frames: gpd.GeoDataFrame | None) -> np.ndarray:
     usable = [f for f in frames if f is not None and not f.geometry.is_empty.all()]
     if not usable:
         fail("nothing to map: hotspots, incidents and boundaries are all empty")
-    return _to_wgs84(usable[0], "map data").total_bounds
+    return to_wgs84(usable[0], "map data").total_bounds
 
 
 def rank_from_tooltip(text: str | None) -> int | None:

@@ -112,12 +112,10 @@ def _funding_line(axes, result: ImpactResult) -> None:
     )
 
 
-def series_png(result: ImpactResult) -> bytes:
-    """Treated against comparison incidents per area by month; gaps are missing months."""
-    figure = Figure(figsize=(8, 3.5))
-    axes = figure.subplots()
-    for group in ("treated", "comparison", "buffer"):
-        rows = result.series[result.series["group"] == group]
+def _plot_groups(axes, series: pd.DataFrame, groups: tuple[str, ...]) -> None:
+    """One line per group of incidents per area by month (NaN months leave gaps)."""
+    for group in groups:
+        rows = series[series["group"] == group]
         axes.plot(
             _month_axis(rows["month"]),
             rows["per_area"],
@@ -126,6 +124,13 @@ def series_png(result: ImpactResult) -> bytes:
             color=COLOURS[group],
             label=group,
         )
+
+
+def series_png(result: ImpactResult) -> bytes:
+    """Treated against comparison incidents per area by month; gaps are missing months."""
+    figure = Figure(figsize=(8, 3.5))
+    axes = figure.subplots()
+    _plot_groups(axes, result.series, ("treated", "comparison", "buffer"))
     _funding_line(axes, result)
     for window, shade in ((result.windows.before, "#dddddd"), (result.windows.after, "#c8e6c9")):
         start = pd.Period(window[0], freq="M").start_time
@@ -145,16 +150,7 @@ def trends_png(result: ImpactResult) -> bytes:
     label = LSOA_SERIES_LABEL if trends is result.lsoa_trends else result.category
     figure = Figure(figsize=(8, 3.5))
     axes = figure.subplots()
-    for group in ("treated", "comparison"):
-        rows = source[source["group"] == group]
-        axes.plot(
-            _month_axis(rows["month"]),
-            rows["per_area"],
-            marker="o",
-            markersize=3,
-            color=COLOURS[group],
-            label=group,
-        )
+    _plot_groups(axes, source, ("treated", "comparison"))
     _funding_line(axes, result)
     verdict = "PASSES" if trends.passes else "FAILS"
     axes.set_title(
