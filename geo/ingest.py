@@ -28,6 +28,9 @@ from geo import schema
 from geo.checks import check_columns, fail
 from geo.projection import bng_to_lonlat, lonlat_to_bng, points_from_lonlat
 
+#: Bytes per CSV block: blocks are parsed in parallel and become the Arrow chunks.
+BLOCK_BYTES = 1 << 24
+
 #: police.uk street files are named ``YYYY-MM-<force>-street.csv``.
 STREET_SUFFIX = "-street.csv"
 
@@ -234,12 +237,17 @@ def _zip_sources(path: Path, generic: bool) -> list[SourceFile]:
 # ---------------------------------------------------------------- reading one CSV
 
 
-def read_csv_table(data: bytes, name: str, numeric: Sequence[str] = ()) -> pa.Table:
-    """Parse CSV bytes into a table of string columns (blank cells are null).
+def read_csv_table(
+    data: bytes, name: str, numeric: Sequence[str] = (), unique: Sequence[str] | None = None
+) -> pa.Table:
+    """Parse CSV bytes into a table of text columns (blank cells are null).
 
     Columns named in ``numeric`` are parsed as float64 (blank cells null) when every
     cell is a number, which is much faster; if any is not, the whole file is read as
-    text so that the row checks can say which cells are wrong. Handles a UTF-8
+    text so that the row checks can say which cells are wrong. When ``unique`` is given,
+    the other text columns (months, crime types, places: few distinct values) are
+    dictionary-encoded, so each distinct value is parsed and checked once, and the
+    columns named in ``unique`` (ids, date-times) stay plain text. Handles a UTF-8
     byte-order mark, CRLF line ends and quoted commas. Fails naming ``name`` when the
     bytes are empty or not a CSV.
     """
@@ -248,13 +256,19 @@ def read_csv_table(data: bytes, name: str, numeric: Sequence[str] = ()) -> pa.Ta
     if b"\x00" in data[:4096]:
         fail("is not a CSV file (it contains binary data)", file=name)
     try:
-        header_text = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+        end = data.find(b"\n")
+        header_text = data[: end if end >= 0 else None].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError:
         fail("is not a CSV file (its header is not UTF-8 text)", file=name)
     header = next(csv.reader([header_text]))
     if len(header) < 2 or len(set(header)) != len(header):
         fail(f"is not a CSV file with a header row (first line: {header_text[:80]!r})", file=name)
-    text_types = {column: pa.string() for column in header}
+    text_types: dict[str, pa.DataType] = {
+        column: pa.string()
+        if unique is None or column in unique
+        else pa.dictionary(pa.int32(), pa.string())
+        for column in header
+    }
     typed = text_types | {column: pa.float64() for column in numeric if column in text_types}
     try:
         table = _read_typed(data, typed)
@@ -271,7 +285,7 @@ def read_csv_table(data: bytes, name: str, numeric: Sequence[str] = ()) -> pa.Ta
 def _read_typed(data: bytes, column_types: dict[str, pa.DataType]) -> pa.Table:
     return pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(block_size=1 << 24),
+        read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
         convert_options=pacsv.ConvertOptions(
             column_types=column_types, strings_can_be_null=True, quoted_strings_can_be_null=True
         ),
@@ -279,6 +293,23 @@ def _read_typed(data: bytes, column_types: dict[str, pa.DataType]) -> pa.Table:
 
 
 # ---------------------------------------------------------------- validating rows
+
+
+#: pandas dtype of text columns: Arrow-backed, missing values are pd.NA.
+_TEXT = pd.StringDtype("pyarrow")
+
+#: Canonical columns while rows are checked: repeated text stays dictionary-encoded, so
+#: that filtering and combining files moves small integers rather than strings.
+_WORKING_SCHEMA = pa.schema(
+    [
+        pa.field(f.name, pa.dictionary(pa.int32(), pa.string()))
+        if f.name in {"category", "location", "lsoa_code", "lsoa_name", "force", "outcome"}
+        else f
+        for f in schema.ARROW_SCHEMA
+        if f.name != "source"
+    ]
+    + [("lon", pa.float64()), ("lat", pa.float64()), ("_row", pa.int64())]
+)
 
 
 class _Verdicts:
@@ -308,14 +339,15 @@ class _Verdicts:
 
 def validate_rows(
     table: pa.Table, mapping: ColumnMapping, source: str
-) -> tuple[pa.Table, pd.DataFrame]:
-    """Split one file's rows into canonical accepted rows and rejected rows.
+) -> tuple[pa.Table, np.ndarray, pd.DataFrame]:
+    """Check one file's rows and convert them to canonical columns.
 
-    Returns ``(accepted, rejected)``: ``accepted`` is an Arrow table of the canonical
-    columns without ``geometry`` and ``source``, plus ``lon``/``lat`` (EPSG:4326 degrees)
-    and ``_row`` (1-based data row); ``rejected`` has :data:`geo.schema.REJECTED_COLUMNS`.
-    The first failing rule gives a row's reason; duplicate ids are checked later, across
-    all files (:func:`ingest_groups`).
+    Returns ``(canonical, accepted, rejected)``: ``canonical`` is an Arrow table of every
+    row in the canonical columns without ``geometry`` and ``source``, plus ``lon``/``lat``
+    (EPSG:4326 degrees) and ``_row`` (1-based data row); ``accepted`` is the boolean mask
+    of rows that passed; ``rejected`` has :data:`geo.schema.REJECTED_COLUMNS`. The first
+    failing rule gives a row's reason. Duplicate ids are checked later, across all files
+    (:func:`ingest_groups`), and rows are filtered once, after that.
     """
     check_columns("the file", table.column_names, mapping.source_columns(), file=source)
     verdicts = _Verdicts(table.num_rows)
@@ -339,19 +371,21 @@ def validate_rows(
         "_row": np.arange(1, table.num_rows + 1, dtype="int64"),
     }
     keep = verdicts.accepted
-    accepted = pa.table(columns).filter(pa.array(keep))
-    return accepted, _rejected_rows(table, ~keep, verdicts, source)
+    canonical = pa.table(columns).cast(_WORKING_SCHEMA)
+    return canonical, keep, _rejected_rows(table, ~keep, verdicts, source)
 
 
 def _parse_time(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdicts) -> tuple:
     if mapping.month is not None:
         raw = _text(table, mapping.month)
-        parsed = pc.strptime(raw, format="%Y-%m", unit="s", error_is_null=True)
+        parsed = _per_value(
+            raw, lambda values: pc.strptime(values, format="%Y-%m", unit="s", error_is_null=True)
+        )
         bad = parsed.is_null().to_numpy(zero_copy_only=False)
         verdicts.reject(bad, schema.REASON_BAD_MONTH, lambda rows: _quoted(raw, rows))
         occurred = pa.nulls(table.num_rows, pa.timestamp("us", tz=schema.TIMEZONE))
         return parsed.cast(pa.date32()), occurred
-    raw = _text(table, mapping.date)
+    raw = _text(table, mapping.date).cast(pa.string())
     occurred = _to_local_time(pd.Series(raw.to_pandas(), dtype="string"), mapping)
     bad = occurred.isna().to_numpy()
     verdicts.reject(bad, schema.REASON_BAD_DATE, lambda rows: _quoted(raw, rows))
@@ -438,31 +472,53 @@ def _inside_gb(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
         return (easting >= west) & (easting <= east) & (northing >= south) & (northing <= north)
 
 
-def _is_blank(column: pa.Array) -> np.ndarray:
-    return pc.fill_null(pc.equal(column, ""), True).to_numpy(zero_copy_only=False)
+def _per_value(column: pa.ChunkedArray, compute: Callable) -> pa.ChunkedArray:
+    """``compute`` on every cell; on a dictionary column, once per distinct value."""
+    return pa.chunked_array(
+        [
+            compute(chunk.dictionary).take(chunk.indices)
+            if pa.types.is_dictionary(chunk.type)
+            else compute(chunk)
+            for chunk in column.chunks
+        ]
+    )
 
 
-def _text(table: pa.Table, column: str) -> pa.Array:
+def _is_blank(column: pa.ChunkedArray) -> np.ndarray:
+    blank = _per_value(column, lambda values: pc.fill_null(pc.equal(values, ""), True))
+    return pc.fill_null(blank, True).to_numpy()
+
+
+def _text(table: pa.Table, column: str) -> pa.ChunkedArray:
     """A text column with surrounding spaces removed (values that are parsed or grouped)."""
-    return pc.utf8_trim_whitespace(table.column(column))
+    return pa.chunked_array(
+        [
+            pa.DictionaryArray.from_arrays(chunk.indices, pc.utf8_trim_whitespace(chunk.dictionary))
+            if pa.types.is_dictionary(chunk.type)
+            else pc.utf8_trim_whitespace(chunk)
+            for chunk in table.column(column).chunks
+        ],
+        type=table.column(column).type,
+    )
 
 
 def _optional(table: pa.Table, mapping: ColumnMapping, column: str) -> pa.Array:
     source_column = getattr(mapping, column)
     if source_column is None:
-        return pa.array([mapping.constants.get(column)] * table.num_rows, pa.string())
+        constant = pa.array([mapping.constants.get(column)], pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, "int32")), constant)
     return table.column(source_column)
 
 
-def _quoted(raw: pa.Array, rows: np.ndarray) -> list[str]:
-    return [repr(value) for value in raw.take(rows).to_pylist()]
+def _quoted(raw: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
+    return [repr(value) for value in raw.cast(pa.string()).take(rows).to_pylist()]
 
 
 def _rejected_rows(
     table: pa.Table, mask: np.ndarray, verdicts: _Verdicts, source: str
 ) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
-    raw_rows = table.take(pa.array(rows)).to_pylist() if len(rows) else []
+    raw_rows = _decoded(table.filter(pa.array(mask))).to_pylist() if len(rows) else []
     return pd.DataFrame(
         {
             "source": source,
@@ -525,25 +581,31 @@ def ingest_groups(
         jobs += [(file, mapping) for file in files]
     if not jobs:
         fail("no input files were given", fix="Name at least one CSV file, folder or zip")
-    accepted_parts, rejected_parts, names = [], [], []
+    canonical_parts, keep_parts, rejected_parts, names = [], [], [], []
     rows_read = 0
     for source, mapping in progress(jobs) if progress else jobs:
-        numeric = [
-            c for c in (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing) if c
-        ]
-        table = read_csv_table(source.read_bytes(), source.name, numeric)
+        coordinates = (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing)
+        table = read_csv_table(
+            source.read_bytes(),
+            source.name,
+            numeric=[c for c in coordinates if c],
+            unique=[c for c in (mapping.incident_id, mapping.date, *coordinates) if c],
+        )
         rows_read += table.num_rows
-        accepted, rejected = validate_rows(table, mapping, source.name)
-        accepted_parts.append(accepted)
+        canonical, keep, rejected = validate_rows(table, mapping, source.name)
+        canonical_parts.append(canonical)
+        keep_parts.append(keep)
         rejected_parts.append(rejected)
         names.append(source.name)
-    sources_column = pd.Categorical.from_codes(
-        np.repeat(np.arange(len(names)), [t.num_rows for t in accepted_parts]), categories=names
+    canonical = pa.concat_tables(canonical_parts)
+    keep = np.concatenate(keep_parts)
+    file_index = np.repeat(np.arange(len(names)), [t.num_rows for t in canonical_parts])
+    duplicated, duplicates = _duplicate_ids(canonical, keep, np.asarray(names)[file_index])
+    accepted = _decoded(canonical.filter(pa.array(keep & ~duplicated)))
+    accepted = accepted.append_column(
+        "source",
+        pa.DictionaryArray.from_arrays(file_index[keep & ~duplicated].astype("int32"), names),
     )
-    accepted = pa.concat_tables(accepted_parts).append_column(
-        "source", pa.array(np.asarray(sources_column), pa.string())
-    )
-    accepted, duplicates = _drop_duplicate_ids(accepted)
     rejected = pd.concat([*rejected_parts, duplicates], ignore_index=True)
     coverage = accepted.group_by(["force", "month"]).aggregate([([], "count_all")])
     coverage = coverage.to_pandas().rename(columns={"count_all": "rows"})
@@ -551,42 +613,58 @@ def ingest_groups(
     return IngestResult(_to_geodataframe(accepted), rejected, summary)
 
 
-def _drop_duplicate_ids(accepted: pa.Table) -> tuple[pa.Table, pd.DataFrame]:
-    """Keep the first row of every non-blank id; reject the others with a reason."""
-    codes = pc.dictionary_encode(accepted.column("incident_id").combine_chunks()).indices
-    codes = codes.to_numpy(zero_copy_only=False)
-    has_id = ~np.isnan(codes) if codes.dtype.kind == "f" else np.ones(len(codes), dtype=bool)
-    codes = np.where(has_id, codes, -1).astype("int64")
-    _, first_index = np.unique(codes, return_index=True)
-    is_first = np.zeros(len(codes), dtype=bool)
-    is_first[first_index] = True
-    duplicated = has_id & ~is_first
+def _decoded(table: pa.Table) -> pa.Table:
+    """``table`` with text as ``large_string``, the layout pandas' Arrow strings use as is."""
+    for i, column in enumerate(table.schema):
+        if pa.types.is_dictionary(column.type) or column.type == pa.string():
+            table = table.set_column(i, column.name, table.column(i).cast(pa.large_string()))
+    return table
+
+
+def _duplicate_ids(
+    canonical: pa.Table, keep: np.ndarray, sources: np.ndarray
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Mask of accepted rows whose non-blank id an earlier accepted row already has.
+
+    Returns the mask and their rejected rows (reason "duplicate id", naming the first).
+    """
+    ids = canonical.column("incident_id")
+    duplicated = np.zeros(len(keep), dtype=bool)
+    # Equal ids have equal prefixes, and short prefixes hash much faster than 64-character
+    # police.uk ids: only rows whose prefix repeats need the full comparison.
+    prefix, _ = pd.factorize(pd.Series(pc.utf8_slice_codeunits(ids, 0, 16), dtype=_TEXT))
+    repeats = (prefix >= 0) & (np.bincount(prefix + 1)[prefix + 1] > 1)
+    if repeats.any():
+        rows = np.flatnonzero(repeats & keep)
+        codes = np.full(len(keep), -1)
+        codes[rows], _ = pd.factorize(pd.Series(ids.take(rows), dtype=_TEXT))
+        _, first = np.unique(codes[rows], return_index=True)
+        duplicated[rows] = True
+        duplicated[rows[first]] = False
+        first_row = dict(zip(codes[rows[first]], rows[first], strict=True))
     dup_rows = np.flatnonzero(duplicated)
-    first_of = dict(zip(codes[first_index], first_index, strict=True))
-    where = [first_of[c] for c in codes[dup_rows]]
-    source = accepted.column("source").to_numpy()
-    row = accepted.column("_row").to_numpy()
-    dups = accepted.take(pa.array(dup_rows)).drop_columns(["_row"]).to_pylist()
+    row = canonical.column("_row").to_numpy()
+    where = [first_row[c] for c in codes[dup_rows]] if len(dup_rows) else []
+    raw = _decoded(canonical.filter(pa.array(duplicated)).drop_columns(["_row"])).to_pylist()
     rejected = pd.DataFrame(
         {
-            "source": source[dup_rows],
+            "source": sources[dup_rows],
             "row": row[dup_rows],
             "reason": schema.REASON_DUPLICATE_ID,
-            "detail": [f"same id as {source[i]} row {row[i]}" for i in where],
-            "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in dups],
+            "detail": [f"same id as {sources[i]} row {row[i]}" for i in where],
+            "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
         },
         columns=list(schema.REJECTED_COLUMNS),
     )
-    return accepted.filter(pa.array(~duplicated)), rejected
+    return duplicated, rejected
 
 
 def _to_geodataframe(accepted: pa.Table) -> gpd.GeoDataFrame:
     lon = accepted.column("lon").to_numpy()
     lat = accepted.column("lat").to_numpy()
-    frame = accepted.drop_columns(["lon", "lat", "_row"]).to_pandas()
-    for column in schema.ARROW_SCHEMA:  # dates arrive as datetime.date objects already
-        if column.type == pa.string():
-            frame[column.name] = frame[column.name].astype("string")
+    frame = _decoded(accepted.drop_columns(["lon", "lat", "_row"])).to_pandas(
+        types_mapper={pa.large_string(): _TEXT}.get  # no copy; dates stay datetime.date
+    )
     return gpd.GeoDataFrame(frame, geometry=points_from_lonlat(lon, lat), crs=schema.WGS84)[
         list(schema.INCIDENT_COLUMNS)
     ]

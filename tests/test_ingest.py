@@ -140,6 +140,20 @@ def test_rejected_rows_keep_their_original_fields(bad_rows):
     assert rejected.loc[7, "detail"].endswith("row 2")
 
 
+def test_many_csv_blocks_give_the_same_result(monkeypatch, bad_rows, torbay):
+    """Large files are parsed in blocks whose dictionaries differ; nothing may change."""
+    import geo.ingest
+
+    monkeypatch.setattr(geo.ingest, "BLOCK_BYTES", 512)
+    small_blocks = ingest([FIXTURES / "bad-rows-street.csv"])
+    pd.testing.assert_frame_equal(small_blocks.rejected, bad_rows.rejected)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(small_blocks.incidents), pd.DataFrame(bad_rows.incidents)
+    )
+    month = ingest([TORBAY_ZIP]).incidents
+    pd.testing.assert_frame_equal(pd.DataFrame(month), pd.DataFrame(torbay.incidents))
+
+
 def test_quoted_comma_survives(bad_rows):
     assert "On or near Castle Circus, Torquay" in set(bad_rows.incidents["location"])
     assert len(bad_rows.incidents) == 2
