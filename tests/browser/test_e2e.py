@@ -68,15 +68,31 @@ def assert_offline_clean(seen: OfflinePage) -> None:
     assert not outside, f"the app asked the internet for more than tiles: {outside[:5]}{hint}"
 
 
+def wait_for_maps(seen: OfflinePage, path: str) -> int:
+    """Wait until every map on the page has drawn vector layers; return how many maps."""
+    frames = seen.page.locator(MAP_FRAME)
+    for i in range(frames.count()):
+        frame = seen.page.frame_locator(MAP_FRAME).nth(i)
+        frame.locator(".leaflet-container").wait_for(timeout=PAGE_TIMEOUT_MS)
+        drawn = frame.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas")
+        drawn.first.wait_for(state="attached", timeout=PAGE_TIMEOUT_MS)
+        assert drawn.count() > 0, f"map {i} on page {path!r} drew nothing"
+    return frames.count()
+
+
 def test_every_page_renders_without_error(dashboard: StreamlitServer, offline_page) -> None:
     open_page(offline_page, dashboard, "")
     paths = nav_paths(offline_page.page) or [""]
     unknown = [p for p in paths if p and p not in KNOWN_PAGES]
     assert not unknown, f"pages not covered by this test: {unknown}"
+    maps_seen = 0
     for path in paths:
         open_page(offline_page, dashboard, path)
         assert_no_exception(offline_page, path)
+        maps_seen += wait_for_maps(offline_page, path)
+        offline_page.page.wait_for_timeout(500)  # let tiles fail over to the plain basemap
         offline_page.screenshot(f"page-{path or 'home'}")
+    assert maps_seen >= 4  # overview, hotspots, change, coverage, planner have maps
     assert not offline_page.page_errors, offline_page.page_errors
     assert_offline_clean(offline_page)
 
@@ -98,3 +114,39 @@ def test_hotspot_map_draws_polygons_offline(dashboard: StreamlitServer, offline_
     offline_page.screenshot("hotspot-map")
     assert_no_exception(offline_page, "hotspots")
     assert_offline_clean(offline_page)
+
+
+def test_script_in_an_uploaded_location_is_shown_as_text(
+    dashboard: StreamlitServer, offline_page, tmp_path
+) -> None:
+    """A hostile Location in an upload names a hotspot; it must render as text, not run."""
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    header = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+        "LSOA code,LSOA name,Crime type,Last outcome category,Context"
+    )
+    rows = [
+        f',2025-0{1 + i % 3},F,F,-3.531704,50.468426,"On or near {payload}",'
+        f"E01015217,Torbay 008A,Anti-social behaviour,,"
+        for i in range(40)
+    ]
+    upload = tmp_path / "2025-01-hostile-street.csv"
+    upload.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+    page = offline_page.page
+    open_page(offline_page, dashboard, "hotspots?dataset=Upload+a+file")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    wait_until_idle(page)
+    page.wait_for_selector('text="Hotspots"', timeout=PAGE_TIMEOUT_MS)
+    wait_until_idle(page)
+    frame = page.frame_locator(MAP_FRAME).first
+    polygon = frame.locator(".leaflet-overlay-pane path").first
+    polygon.wait_for(timeout=PAGE_TIMEOUT_MS)
+    polygon.click(force=True)  # opens the popup with the hotspot's name and streets
+    page.wait_for_timeout(1_000)
+    popup = frame.locator(".leaflet-popup-content")
+    assert payload in popup.inner_text()
+    assert frame.locator(".leaflet-popup-content img, .leaflet-popup-content script").count() == 0
+    assert not offline_page.dialogs, offline_page.dialogs
+    offline_page.screenshot("hostile-upload")
+    assert_no_exception(offline_page, "hotspots")
