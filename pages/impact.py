@@ -256,7 +256,7 @@ kpi[0].metric(
 )
 kpi[1].metric(
     "95% CI",
-    f"{(did.ci_low - 1) * 100:+.0f}% to {(did.ci_high - 1) * 100:+.0f}%",
+    f"{(did.ci_low - 1) * 100:+.0f}…{(did.ci_high - 1) * 100:+.0f}%",
     help="Includes 0%: the data cannot tell an effect from chance" if weak else None,
 )
 kpi[2].metric(

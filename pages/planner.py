@@ -206,7 +206,10 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
-    column_config={"Share of risk": st.column_config.NumberColumn(format="percent")},
+    column_config={
+        "Share of risk": st.column_config.NumberColumn(format="percent"),
+        "Forecast incidents": st.column_config.NumberColumn(format="%.1f"),
+    },
 )
 st_folium(build_plan_map(plan.plan), returned_objects=[], key="planner_map", height=460)
 st.caption(

@@ -56,7 +56,7 @@ def test_impact_page_matches_geo(expected):
     assert expected.headline in messages
     did = expected.did
     assert _metric(at, "Change vs comparison") == f"{did.percent_change:+.0f}%"
-    ci = f"{(did.ci_low - 1) * 100:+.0f}% to {(did.ci_high - 1) * 100:+.0f}%"
+    ci = f"{(did.ci_low - 1) * 100:+.0f}…{(did.ci_high - 1) * 100:+.0f}%"
     assert _metric(at, "95% CI") == ci
     assert _metric(at, "WDD") == f"{expected.wdd.estimate:+.0f}"
     errors = " ".join(e.value for e in at.error)
