@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.checks import check_min_int, check_not_empty, check_positive, fail
 
 
-def pai(n, n_total, area, area_total) -> np.ndarray:
+def pai(n: ArrayLike, n_total: ArrayLike, area: ArrayLike, area_total: ArrayLike) -> np.ndarray:
     """Proportional Area Index ``(n / n_total) / (area / area_total)``, vectorised.
 
     ``n`` incidents inside areas of ``area`` (any unit, the same as ``area_total``),
@@ -41,7 +42,7 @@ def _counts(counts) -> np.ndarray:
     return values
 
 
-def gini(counts) -> float:
+def gini(counts: ArrayLike) -> float:
     """Gini coefficient (0 equal - 1 all in one unit) of incident counts per unit.
 
     Include the units with zero incidents: they are what makes crime concentrated.
@@ -62,7 +63,7 @@ def _generalised_rows(sorted_counts: np.ndarray, generalised: bool = True) -> np
     return np.maximum(1.0, units / totals) * (standard - 1) + 1
 
 
-def generalised_gini(counts, unbiased: bool = False) -> float:
+def generalised_gini(counts: ArrayLike, unbiased: bool = False) -> float:
     """Generalised Gini G' = max(1, N / n) * (G - 1) + 1 (Bernasco & Steenbeek 2017).
 
     ``N`` = number of units, ``n`` = number of incidents. ``unbiased`` multiplies by
@@ -78,7 +79,7 @@ def generalised_gini(counts, unbiased: bool = False) -> float:
 
 
 def generalised_gini_ci(
-    counts, n_boot: int = 999, level: float = 0.95, seed: int = 0
+    counts: ArrayLike, n_boot: int = 999, level: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:
     """Percentile bootstrap interval for :func:`generalised_gini`, resampling units.
 
@@ -98,7 +99,7 @@ def generalised_gini_ci(
     return float(low), float(high)
 
 
-def lorenz_curve(counts, areas=None) -> pd.DataFrame:
+def lorenz_curve(counts: ArrayLike, areas: ArrayLike | None = None) -> pd.DataFrame:
     """Lorenz-curve data: share of incidents in the densest x % of the area.
 
     Units are sorted by density (``counts / areas``; by count when ``areas`` is None,
@@ -122,7 +123,9 @@ def lorenz_curve(counts, areas=None) -> pd.DataFrame:
     )
 
 
-def share_in_top_area(counts, areas=None, area_share: float = 0.05) -> float:
+def share_in_top_area(
+    counts: ArrayLike, areas: ArrayLike | None = None, area_share: float = 0.05
+) -> float:
     """Share of incidents (0-1) in the densest ``area_share`` of the area (interpolated)."""
     area_share = check_positive("area_share", area_share)
     curve = lorenz_curve(counts, areas)

@@ -57,6 +57,9 @@ from geo.gistar import assign_cells, grid_cells
 from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES, find_hotspots, metric_xy
 from geo.schema import WGS84
 
+#: A study-area outline: polygons with a CRS, or one shapely geometry in EPSG:4326.
+StudyArea = gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry
+
 METHODS = ("recent", "seasonal", "both")
 UNIT_KINDS = ("hotspots", "grid")
 #: Columns of :attr:`Backtest.months`.
@@ -225,7 +228,7 @@ def hotspot_units(
     spec: UnitSpec,
     crs: str,
     *,
-    study_area=None,
+    study_area: StudyArea | None = None,
     gazetteer: pd.DataFrame | None = NO_GAZETTEER,
 ) -> Units:
     """DBSCAN hotspots of ``incidents`` as units; polygons reprojected to ``crs`` (metres).
@@ -322,7 +325,7 @@ def forecast_next(
     method: ForecastMethod | None = None,
     units: UnitSpec | None = None,
     missing: Iterable[str] | None = None,
-    study_area=None,
+    study_area: StudyArea | None = None,
     gazetteer: pd.DataFrame | None = None,
 ) -> Forecast:
     """Forecast the month after the last month of ``incidents`` for every unit.
@@ -366,7 +369,7 @@ def _units_at(
     last: int,
     spec: UnitSpec,
     *,
-    study_area=None,
+    study_area: StudyArea | None = None,
     gazetteer: pd.DataFrame | None = NO_GAZETTEER,
 ) -> Units:
     """Units known at the end of month code ``last`` (hotspots from its training window)."""
@@ -378,13 +381,13 @@ def _units_at(
     )
 
 
-def _extent(points: Points, study_area) -> tuple[float, ...]:
+def _extent(points: Points, study_area: StudyArea | None) -> tuple[float, ...]:
     if study_area is None:
         return (points.x.min(), points.y.min(), points.x.max(), points.y.max())
     return tuple(_as_geoseries(study_area).to_crs(points.crs).total_bounds)
 
 
-def _as_geoseries(study_area) -> gpd.GeoSeries:
+def _as_geoseries(study_area: StudyArea) -> gpd.GeoSeries:
     if isinstance(study_area, shapely.Geometry):
         return gpd.GeoSeries([study_area], crs=WGS84)
     if study_area.crs is None:
@@ -392,7 +395,7 @@ def _as_geoseries(study_area) -> gpd.GeoSeries:
     return gpd.GeoSeries(study_area.geometry, crs=study_area.crs)
 
 
-def study_area_m2(points: Points, study_area) -> float:
+def study_area_m2(points: Points, study_area: StudyArea | None) -> float:
     """Area (m²) of ``study_area`` in the points' CRS, or of the points' convex hull."""
     if study_area is None:
         xy = np.column_stack([points.x, points.y])
@@ -410,7 +413,7 @@ def backtest(
     units: UnitSpec | None = None,
     top_k: int = 10,
     missing: Iterable[str] | None = None,
-    study_area=None,
+    study_area: StudyArea | None = None,
 ) -> Backtest:
     """Score the forecast of every month on the month that followed (module docstring).
 

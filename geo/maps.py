@@ -300,6 +300,7 @@ def simplify_for_web(
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """``gdf`` in EPSG:4326; fails naming argument ``name`` when it is not usable."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         fail(f"`{name}` must be a GeoDataFrame, got {type(gdf).__name__}")
     if gdf.crs is None:
@@ -334,6 +335,7 @@ def _rendered_size(value: Any) -> int:
 
 
 def layer_name(label: str, shown: int, total: int, what: str) -> str:
+    """Layer-control label that says when only ``shown`` of ``total`` ``what`` are drawn."""
     if shown == total:
         return label
     return f"{label} ({shown:,} of {total:,} {what} shown)"

@@ -55,7 +55,7 @@ def peak_times(incidents: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame) -> pd.Da
     )
 
 
-def weekday_hour_grid(peaks: pd.DataFrame, hotspot_id) -> pd.DataFrame:
+def weekday_hour_grid(peaks: pd.DataFrame, hotspot_id: int) -> pd.DataFrame:
     """One hotspot's counts as a 7 x 24 table: rows Mon..Sun, columns hours 0..23."""
     rows = peaks[peaks["hotspot_id"] == hotspot_id]
     if rows.empty:
