@@ -373,7 +373,6 @@ def _read_ping_parquet(path: Path, *, max_gap_min: float) -> PatrolRead:
         fail(f"not a readable parquet file ({error})", fix="Use a ping CSV instead", file=path)
     check_columns("ping parquet", frame.columns, ("unit_id", "timestamp"), file=path)
     _check_coordinate_columns(frame, path)
-    frame["timestamp"] = frame["timestamp"].astype("str").str.replace(" ", "T")
     return validate_pings(frame, source=path.name, max_gap_min=max_gap_min)
 
 
@@ -437,7 +436,12 @@ def _localise(
     """Parse ISO 8601 times into Europe/London by the module's rules.
 
     Returns ``(timestamps, unparsable, nonexistent, ambiguous)``; masks are numpy bools.
+    Already tz-aware datetimes (canonical parquet pings) are only converted.
     """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        result = values.dt.tz_convert(TIMEZONE).dt.as_unit(_TIME_UNIT)
+        no_flags = np.zeros(len(values), dtype=bool)
+        return result, result.isna().to_numpy(), no_flags, no_flags.copy()
     text = _clean_text(values)
     aware = text.str.contains(_AWARE_PATTERN, regex=True).fillna(False).to_numpy(dtype=bool)
     result = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[{_TIME_UNIT}, {TIMEZONE}]")
