@@ -302,9 +302,10 @@ def _span(incidents: gpd.GeoDataFrame) -> tuple[str, str]:
 
 
 def _default_candidates(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """DBSCAN hotspots at the defaults, named as the dashboard names them."""
     from geo.hotspots import find_hotspots
 
-    return find_hotspots(incidents, gazetteer=pd.DataFrame()).hotspots
+    return find_hotspots(incidents).hotspots
 
 
 def _check_distinct_ids(treated: gpd.GeoDataFrame, comparison: gpd.GeoDataFrame) -> None:
