@@ -25,6 +25,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r "$requirements"
+.venv/bin/python -m pip install -q --no-deps -e .
 
 command -v npm >/dev/null || apt_install npm
 .venv/bin/python scripts/vendor_assets.py
