@@ -1,14 +1,11 @@
-"""Kernel density surfaces for the map's heat layer.
+"""Kernel density surface for the map's density layer.
 
-Two forms:
-
-- :func:`weighted_points`: one row per distinct snap point with its incident count, the
-  cheapest exact input for a browser heat layer (folium ``HeatMap``).
-- :func:`kde_grid`: a quartic-kernel density per grid cell, in incidents per km², the
-  usual crime-mapping KDE (Chainey et al. 2008 found KDE the best predictor of future
-  hotspots). Bandwidth by default from MASS ``bandwidth.nrd`` on all incidents, averaged
-  over x and y, as sfhotspot's ``hotspot_kde``; cell size by default
-  :func:`geo.gistar.auto_cell_size`.
+:func:`kde_grid` gives a quartic-kernel density per grid cell, in incidents per km², the
+usual crime-mapping KDE (Chainey et al. 2008 found KDE the best predictor of future
+hotspots). Bandwidth by default from MASS ``bandwidth.nrd`` on all incidents, averaged
+over x and y, as sfhotspot's ``hotspot_kde``; cell size by default
+:func:`geo.gistar.auto_cell_size`. (The map's plain heat layer instead blurs the weighted
+snap points of :func:`geo.maps.aggregate_points` in the browser.)
 """
 
 from __future__ import annotations
@@ -17,26 +14,13 @@ import math
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
 from geo.checks import check_not_empty, check_positive, fail
 from geo.gistar import auto_cell_size, grid_cells
 from geo.hotspots import collapse_duplicates
-from geo.projection import transform_xy
 from geo.schema import WGS84
-
-
-def weighted_points(x: np.ndarray, y: np.ndarray, crs: str) -> pd.DataFrame:
-    """Distinct points with counts: ``lat``, ``lon`` (EPSG:4326), ``weight`` (incidents).
-
-    ``x``/``y`` are metres in the metric CRS ``crs``. Sorted by weight, heaviest first.
-    """
-    unique, _, counts = collapse_duplicates(x, y)
-    lon, lat = transform_xy(unique[:, 0], unique[:, 1], crs, WGS84)
-    points = pd.DataFrame({"lat": lat, "lon": lon, "weight": counts})
-    return points.sort_values("weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def nrd_bandwidth(x: np.ndarray, y: np.ndarray) -> float:

@@ -72,6 +72,7 @@ MAX_MAP_BYTES = 1_500_000
 HOTSPOT_BYTES = 450_000
 BOUNDARY_BYTES = 180_000
 GI_BYTES = 250_000
+KDE_BYTES = 300_000
 CHANGE_BYTES = 500_000
 LABEL_BYTES = 25_000
 
@@ -116,7 +117,7 @@ HOTSPOT_COLOURS = ("#bd0026", "#f03b20", "#fd8d3c", "#fecc5c", "#ffffb2")
 RANK_BREAKS = (5, 10, 20, 50)
 
 HotspotColour = Literal["rank", "intensity"]
-IncidentStyle = Literal["heat", "clusters", "none"]
+IncidentStyle = Literal["heat", "kde", "clusters", "none"]
 
 
 # ---------------------------------------------------------------- offline assets
@@ -701,6 +702,58 @@ def add_gi_layer(
     ]
 
 
+#: Density classes of the KDE surface, lowest first (ColorBrewer YlOrRd).
+KDE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+
+
+def add_kde_layer(
+    m: folium.Map,
+    cells: gpd.GeoDataFrame,
+    *,
+    max_bytes: int = KDE_BYTES,
+    name: str = "Incident density (KDE)",
+    show: bool = True,
+) -> list[tuple[str, str]]:
+    """Add a kernel density surface: grid cells coloured by ``density_per_km2``.
+
+    ``cells`` come from :func:`geo.kde.kde_grid`. Colours are quintiles of the cells'
+    densities; the densest cells are drawn first until ``max_bytes``, so a large area
+    keeps its hottest parts. Returns legend entries (incidents per km²).
+    """
+    check_columns("cells", cells.columns, ("density_per_km2", "geometry"))
+    density = pd.to_numeric(cells["density_per_km2"], errors="coerce")
+    drawn = to_wgs84(cells, "cells").assign(_density=density)
+    drawn = drawn[drawn["_density"] > 0].sort_values("_density", ascending=False, kind="stable")
+    if drawn.empty:
+        return []
+    breaks = np.quantile(drawn["_density"], [0.2, 0.4, 0.6, 0.8])
+    level = np.searchsorted(breaks, drawn["_density"].to_numpy(), side="right")
+    properties = pd.DataFrame(
+        {
+            "density_text": format_values(drawn["_density"], "{:,.0f} incidents/km²"),
+            "_fill": np.asarray(KDE_COLOURS)[level],
+        },
+        index=drawn.index,
+    )
+    data, shown = feature_collection(simplify_for_web(drawn, 1.0), properties, max_bytes)
+    folium.GeoJson(
+        data,
+        name=layer_name(name, shown, len(drawn), "cells"),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "stroke": False,
+            "fillOpacity": 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["density_text"], aliases=["Density"]),
+        show=show,
+    ).add_to(m)
+    edges = [drawn["_density"].min(), *breaks, drawn["_density"].max()]
+    return [
+        (f"{low:,.0f}–{high:,.0f} per km²", colour)
+        for low, high, colour in zip(edges[:-1], edges[1:], KDE_COLOURS, strict=True)
+    ][::-1]
+
+
 def add_boundary_layer(
     m: folium.Map,
     boundaries: gpd.GeoDataFrame,
@@ -900,6 +953,7 @@ def build_hotspot_map(
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     gi_cells: gpd.GeoDataFrame | None = None,
+    kde_cells: gpd.GeoDataFrame | None = None,
     gazetteer: pd.DataFrame | None = None,
     incident_style: IncidentStyle = "heat",
     color_by: HotspotColour = "rank",
@@ -908,12 +962,13 @@ def build_hotspot_map(
 ) -> folium.Map:
     """Build the hotspot-explorer map: every layer, a layer control and a legend.
 
-    Layers, bottom to top: boundaries, Gi* (off at start), incidents (heat or
-    clusters), hotspots, labels. Bounds fit the hotspots, else the incidents, else the
-    boundaries. ``synthetic=True`` says so in the legend. Assets are local
+    Layers, bottom to top: boundaries, Gi* (off at start), incidents (heat, clusters or
+    the KDE surface ``kde_cells`` from :func:`geo.kde.kde_grid`), hotspots, labels.
+    Bounds fit the hotspots, else the incidents, else the boundaries.
+    ``synthetic=True`` says so in the legend. Assets are local
     (:func:`use_local_assets`); the HTML stays under :data:`MAX_MAP_BYTES`.
     """
-    check_choice("incident_style", incident_style, ("heat", "clusters", "none"))
+    check_choice("incident_style", incident_style, ("heat", "kde", "clusters", "none"))
     m = build_base_map(_fit_bounds(hotspots, incidents, boundaries), tiles=tiles)
     sections: list[tuple[str, Sequence[tuple[str, str]]]] = []
     if boundaries is not None:
@@ -924,6 +979,10 @@ def build_hotspot_map(
         add_heat_layer(m, incidents)
     elif incidents is not None and incident_style == "clusters":
         add_cluster_layer(m, incidents)
+    elif incident_style == "kde":
+        if kde_cells is None:
+            fail('`incident_style="kde"` needs `kde_cells`', fix="Pass geo.kde.kde_grid(...)")
+        sections.append(("Incident density (KDE)", add_kde_layer(m, kde_cells)))
     title = "Hotspots by rank" if color_by == "rank" else "Hotspots by density"
     sections.insert(0, (title, add_hotspot_layer(m, hotspots, color_by=color_by)))
     if gazetteer is not None:

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import datasets, gistar, hotspots, naming, store, timeseries
+from geo import datasets, gistar, hotspots, kde, naming, store, timeseries
 from geo.checks import GeoInputError
 from geo.ingest import IngestResult, SourceFile, ingest_groups
 
@@ -179,6 +179,13 @@ def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoD
     )
     cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area)
     return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
+
+
+@st.cache_data(show_spinner="Computing the density surface…", max_entries=16)
+def kde_cells(selection: Selection) -> gpd.GeoDataFrame:
+    """Quartic-kernel density grid of the selection (EPSG:4326), for the map."""
+    x, y, crs = hotspots.metric_xy(incidents(selection))
+    return kde.kde_grid(x, y, crs)
 
 
 @st.cache_data(max_entries=16)

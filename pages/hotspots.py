@@ -71,7 +71,17 @@ with st.expander("Choosing eps: k-distance chart"):
 
 options = st.columns(5)
 incident_style = options[0].selectbox(
-    "Incidents layer", ["heat", "clusters", "none"], key="incident_style"
+    "Incidents layer",
+    ["heat", "kde", "clusters", "none"],
+    format_func={
+        "heat": "heat (snap points)",
+        "kde": "density surface (KDE)",
+        "clusters": "clustered points",
+        "none": "none",
+    }.get,
+    key="incident_style",
+    help="The KDE surface is a quartic kernel on a grid (incidents per km²), bandwidth "
+    "chosen from the data's spread as in sfhotspot.",
 )
 color_by = options[1].selectbox("Colour hotspots by", ["rank", "intensity"], key="color_by")
 show_gi = options[2].toggle("Gi* layer", key="show_gi", help="Getis-Ord Gi* on a grid, FDR.")
@@ -87,6 +97,7 @@ hotspot_map = maps.build_hotspot_map(
     frame if incident_style != "none" else None,
     boundaries=common.boundaries(selection.dataset) if show_lsoa else None,
     gi_cells=common.gi_cells(selection) if show_gi else None,
+    kde_cells=common.kde_cells(selection) if incident_style == "kde" else None,
     gazetteer=common.gazetteer(),
     incident_style=incident_style,
     color_by=color_by,

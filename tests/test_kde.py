@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.checks import GeoInputError
-from geo.kde import kde_grid, nrd_bandwidth, quartic_kernel, weighted_points
+from geo.kde import kde_grid, nrd_bandwidth, quartic_kernel
 from geo.schema import BNG
 
 ORIGIN = np.array([292_000.0, 63_000.0])
@@ -26,13 +26,6 @@ def test_kde_grid_integrates_to_the_number_of_incidents():
     assert total == pytest.approx(2_000, rel=0.01)
     assert cells.attrs["bandwidth_m"] == pytest.approx(nrd_bandwidth(xy[:, 0], xy[:, 1]))
     assert cells.crs == "EPSG:4326"
-
-
-def test_weighted_points_collapse_snap_points():
-    xy = np.r_[np.zeros((5, 2)), np.ones((2, 2)) * 100] + ORIGIN
-    points = weighted_points(xy[:, 0], xy[:, 1], BNG)
-    assert points["weight"].tolist() == [5, 2]
-    assert points["lat"].between(50, 51).all()
 
 
 def test_bad_bandwidth_is_rejected():

@@ -413,3 +413,23 @@ def test_same_input_gives_the_same_map_up_to_element_ids() -> None:
 def test_nothing_to_map_is_an_input_error() -> None:
     with pytest.raises(GeoInputError, match="nothing to map"):
         maps.build_hotspot_map(hotspot_table(0))
+
+
+def test_kde_surface_layer_is_drawn_within_budget():
+    from geo.kde import kde_grid
+    from geo.projection import lonlat_to_bng
+
+    rng = np.random.default_rng(3)
+    lon = -3.53 + rng.normal(0, 0.01, 5_000)
+    lat = 50.46 + rng.normal(0, 0.01, 5_000)
+    x, y = lonlat_to_bng(lon, lat)
+    cells = kde_grid(x, y, "EPSG:27700", cell_size_m=50)
+    m = maps.build_base_map(cells.total_bounds, tiles=False)
+    legend = maps.add_kde_layer(m, cells, max_bytes=60_000)
+    html = maps.map_html(m)
+    assert len(legend) == 5 and legend[0][1] == maps.KDE_COLOURS[-1]  # densest first
+    assert "incidents/km" in html
+    assert len(html.encode()) < 200_000
+    hotspots = gpd.GeoDataFrame(geometry=[cells.union_all().convex_hull], crs=cells.crs)
+    with pytest.raises(GeoInputError, match="kde_cells"):
+        maps.build_hotspot_map(hotspots, incident_style="kde")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -129,8 +130,6 @@ def test_hotspot_explorer_matches_geo_and_reacts_to_eps(torbay):
 def test_hotspot_map_is_offline_and_escaped():
     at = _page("pages/hotspots.py")
     component = at.get("component_instance")[0]
-    import json
-
     args = json.loads(component.proto.json_args)
     assert "returned_objects" in json.dumps(args)
     script = args["script"]
@@ -170,3 +169,11 @@ def test_change_page_rejects_overlapping_periods_with_a_message():
     at.select_slider(key="after").set_value(("2024-02", "2025-04")).run()
     assert not at.exception
     assert any("overlap" in e.value for e in at.error)
+
+
+def test_hotspot_explorer_kde_layer():
+    at = _page("pages/hotspots.py")
+    at.selectbox(key="incident_style").select("kde").run()
+    assert not at.exception
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert "Incident density (KDE)" in script
