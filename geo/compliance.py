@@ -56,7 +56,7 @@ def compare_with_plan(
     -------
     DataFrame
         :data:`COMPLIANCE_COLUMNS`, one row per planned hotspot; percentages are
-        delivered / planned x 100.
+        delivered / planned x 100 (NaN when nothing was planned).
     """
     check_columns("plan", plan.columns, ("hotspot_id", "name", "visits_per_day", "minutes_per_day"))
     check_not_empty("plan", len(plan), fix="Make a plan first")
@@ -94,8 +94,11 @@ def compare_with_plan(
             "koper_visits": delivered["koper_visits"].reindex(keys).fillna(0).to_numpy("int64"),
         }
     )
-    table["visits_pct"] = 100.0 * table["delivered_visits"] / table["planned_visits"]
-    table["minutes_pct"] = 100.0 * table["delivered_minutes"] / table["planned_minutes"]
+    # A hotspot whose visits could not be scheduled has nothing planned: % is NaN, not inf.
+    planned_visits = table["planned_visits"].where(table["planned_visits"] > 0)
+    planned_minutes = table["planned_minutes"].where(table["planned_minutes"] > 0)
+    table["visits_pct"] = 100.0 * table["delivered_visits"] / planned_visits
+    table["minutes_pct"] = 100.0 * table["delivered_minutes"] / planned_minutes
     table["delivered_visits_per_day"] = table["delivered_visits"] / days
     table["delivered_minutes_per_day"] = table["delivered_minutes"] / days
     return table[list(COMPLIANCE_COLUMNS)]

@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 
 from geo.checks import check_columns, check_non_negative, check_not_empty, check_positive, fail
+from geo.patrols import epoch_ms
 from geo.schema import BNG, TIMEZONE, WGS84
 
 ALL_ROLES = "all"
@@ -53,8 +54,9 @@ COVERAGE_COLUMNS: tuple[str, ...] = (
     "koper_visits",
     "days_visited_pct",
 )
-#: Visit-length bins in minutes, left-closed: [0, 2), [2, 5), ... [30, inf).
-VISIT_LENGTH_BINS = (0.0, 2.0, 5.0, 10.0, 16.0, 30.0, np.inf)
+#: Visit-length bins in minutes, left-closed: [0, 2), [2, 5), ... [30, inf). The Koper
+#: bin ends just above 16 so that it holds exactly the Koper visits, 10 <= minutes <= 16.
+VISIT_LENGTH_BINS = (0.0, 2.0, 5.0, 10.0, float(np.nextafter(16.0, np.inf)), 30.0, np.inf)
 #: Label of each visit-length bin ("0-2", ... "30+") and of the Koper bin.
 VISIT_LENGTH_LABELS: tuple[str, ...] = tuple(
     f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"{lo:g}+"
@@ -122,7 +124,7 @@ def measure_coverage(
     tracks = _tracks(pings, zones)
     intervals = presence_intervals(pings, zones, max_gap_min=max_gap_min, tracks=tracks)
     visit_table = visits(intervals)
-    table = coverage_table(intervals, zones, periods)
+    table = coverage_table(intervals, zones, periods, visit_table=visit_table)
     return Coverage(
         zones=zones,
         periods=periods,
@@ -222,7 +224,7 @@ class _Tracks:
 
 def _tracks(pings: pd.DataFrame, zones: gpd.GeoDataFrame) -> _Tracks:
     check_columns("pings", pings.columns, ("unit_id", "role", "timestamp", "easting", "northing"))
-    units, t_ms = _unit_codes(pings), _epoch_ms(pings["timestamp"])
+    units, t_ms = _unit_codes(pings), epoch_ms(pings["timestamp"])
     order = _track_order(units, t_ms)
     x, y = pings["easting"].to_numpy()[order], pings["northing"].to_numpy()[order]
     ping, zone = locate_pings(x, y, zones)
@@ -278,8 +280,8 @@ def log_intervals(logs: pd.DataFrame, zones: gpd.GeoDataFrame) -> tuple[pd.DataF
         unit_id=logs["unit_id"].to_numpy()[matched],
         role=logs["role"].to_numpy()[matched],
         hotspot_id=hotspot.to_numpy()[matched],
-        start_ms=_epoch_ms(logs["start"])[matched],
-        end_ms=_epoch_ms(logs["end"])[matched],
+        start_ms=epoch_ms(logs["start"])[matched],
+        end_ms=epoch_ms(logs["end"])[matched],
     )
     return intervals, logs[~matched].reset_index(drop=True)
 
@@ -295,8 +297,9 @@ def merge_intervals(
         return keys, start_ms, end_ms
     order = np.lexsort((start_ms, keys))
     keys, start_ms, end_ms = keys[order], start_ms[order], end_ms[order]
-    # A per-key running maximum of the end: offset each key past the previous ones.
-    offset = int(end_ms.max() - min(start_ms.min(), 0) + gap_ms + 1)
+    # A per-key running maximum of the end: lift each key above the previous ones by
+    # more than the whole time span (not the epoch, so rank * offset cannot overflow).
+    offset = int(end_ms.max() - start_ms.min()) + 1
     rank = np.r_[0, np.cumsum(keys[1:] != keys[:-1])]
     running_end = np.maximum.accumulate(end_ms - start_ms.min() + rank * offset) - rank * offset
     running_end += start_ms.min()
@@ -318,8 +321,8 @@ def visits(intervals: pd.DataFrame, *, merge_gap_min: float = MERGE_GAP_MIN) -> 
         hotspot_codes, hotspots = pd.factorize(subset["hotspot_id"])
         keys, start_ms, end_ms = merge_intervals(
             hotspot_codes.astype("int64"),
-            _epoch_ms(subset["start"]),
-            _epoch_ms(subset["end"]),
+            epoch_ms(subset["start"]),
+            epoch_ms(subset["end"]),
             gap_ms=gap_ms,
         )
         minutes = (end_ms - start_ms) / _MS_PER_MIN
@@ -369,14 +372,21 @@ def funding_periods(
 
 
 def coverage_table(
-    intervals: pd.DataFrame, zones: gpd.GeoDataFrame, periods: pd.DataFrame
+    intervals: pd.DataFrame,
+    zones: gpd.GeoDataFrame,
+    periods: pd.DataFrame,
+    *,
+    visit_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per hotspot, period and role (``"all"`` first): :data:`COVERAGE_COLUMNS`,
     then ``role``, ``name``, ``officer_minutes``, ``officer_minutes_per_week``,
     ``visits_per_week``, ``koper_visits_per_week``, ``median_visit_minutes``,
     ``mean_visit_minutes``.
+
+    ``visit_table`` is ``visits(intervals)`` when the caller already has it.
     """
-    visit_table = visits(intervals)
+    if visit_table is None:
+        visit_table = visits(intervals)
     rows = []
     for role, subset in _by_role(intervals):
         role_visits = visit_table[visit_table["role"] == role]
@@ -436,7 +446,7 @@ def coverage_by_hour(intervals: pd.DataFrame, periods: pd.DataFrame) -> pd.DataF
     for role, subset in _by_role(intervals):
         codes, hotspots = pd.factorize(subset["hotspot_id"])
         keys, start_ms, end_ms = merge_intervals(
-            codes.astype("int64"), _epoch_ms(subset["start"]), _epoch_ms(subset["end"])
+            codes.astype("int64"), epoch_ms(subset["start"]), epoch_ms(subset["end"])
         )
         # UK offsets are whole hours, so UTC hour boundaries are local hour boundaries.
         first_hour, last_hour = start_ms // _HOUR_MS, np.maximum(end_ms - 1, start_ms) // _HOUR_MS
@@ -472,7 +482,7 @@ def visit_length_distribution(visit_table: pd.DataFrame, periods: pd.DataFrame) 
     ``"10-16"``) and ``visits``.
     """
     frame = visit_table.assign(
-        period=_period_of(_epoch_ms(visit_table["start"]), periods),
+        period=_period_of(epoch_ms(visit_table["start"]), periods),
         length_min=pd.cut(
             visit_table["minutes"],
             np.asarray(VISIT_LENGTH_BINS),
@@ -549,12 +559,12 @@ def weekly_coverage(intervals: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFr
     # Local midnights (never ambiguous in the UK), so weeks follow the clock across DST.
     starts = [funding.date() + dt.timedelta(weeks=k) for k in range(-weeks_before, weeks_after + 1)]
     edges = pd.DatetimeIndex(pd.to_datetime(starts)).tz_localize(TIMEZONE)
-    edges_ms = _epoch_ms(edges)
+    edges_ms = epoch_ms(edges)
     parts = []
     for role, subset in _by_role(intervals):
         codes = pd.factorize(subset["hotspot_id"])[0].astype("int64")
         _, start_ms, end_ms = merge_intervals(
-            codes, _epoch_ms(subset["start"]), _epoch_ms(subset["end"])
+            codes, epoch_ms(subset["start"]), epoch_ms(subset["end"])
         )
         covered = _time_before(edges_ms, start_ms, end_ms)
         parts.append(
@@ -652,6 +662,21 @@ def visit_length_shares(visit_lengths: pd.DataFrame, role: str = ALL_ROLES) -> p
     return frame[["period", "length_min", "koper", "visits", "share_pct"]]
 
 
+def long_visit_share(
+    visit_lengths: pd.DataFrame, role: str = ALL_ROLES, *, over_min: float = KOPER_MINUTES[1]
+) -> pd.Series:
+    """% of each period's visits in the length bins that start at ``over_min`` or later.
+
+    With the default (16 min, the top of the Koper dose) this is the share of visits too
+    long to count as Koper-dose visits. Indexed by period (:data:`PERIODS`); NaN for a
+    period without visits.
+    """
+    shares = visit_length_shares(visit_lengths, role)
+    lower = dict(zip(VISIT_LENGTH_LABELS, VISIT_LENGTH_BINS[:-1], strict=True))
+    long = shares[shares["length_min"].map(lower) >= over_min]
+    return long.groupby("period")["share_pct"].sum(min_count=1).reindex(list(PERIODS))
+
+
 def demand_by_hour(incidents: pd.DataFrame) -> pd.DataFrame:
     """Incidents with a known time by local hour of day (Europe/London).
 
@@ -686,7 +711,7 @@ def patrol_density(
     cell_m = check_positive("cell_m", cell_m)
     gap_ms = check_positive("max_gap_min", max_gap_min) * _MS_PER_MIN
     check_columns("pings", pings.columns, ("unit_id", "role", "timestamp", "easting", "northing"))
-    units, t_ms = _unit_codes(pings), _epoch_ms(pings["timestamp"])
+    units, t_ms = _unit_codes(pings), epoch_ms(pings["timestamp"])
     order = _track_order(units, t_ms)
     units, t_ms = units[order], t_ms[order]
     step = np.r_[np.diff(t_ms), 0]
@@ -721,9 +746,9 @@ def _period_metrics(
     period: tuple,
 ) -> pd.DataFrame:
     """Metrics of one role subset in one period, one row per zone."""
-    lo, hi = _epoch_ms(pd.Series([period.start, period.end]))
-    start_ms = np.clip(_epoch_ms(intervals["start"]), lo, hi)
-    end_ms = np.clip(_epoch_ms(intervals["end"]), lo, hi)
+    lo, hi = epoch_ms(pd.Series([period.start, period.end]))
+    start_ms = np.clip(epoch_ms(intervals["start"]), lo, hi)
+    end_ms = np.clip(epoch_ms(intervals["end"]), lo, hi)
     inside = (end_ms > start_ms) | ((start_ms >= lo) & (start_ms < hi) & (end_ms == start_ms))
     codes = pd.Categorical(intervals["hotspot_id"], categories=zones["hotspot_id"]).codes
     codes, start_ms, end_ms = codes[inside].astype("int64"), start_ms[inside], end_ms[inside]
@@ -731,7 +756,7 @@ def _period_metrics(
     officer = np.bincount(codes, weights=(end_ms - start_ms) / _MS_PER_MIN, minlength=n)
     keys, union_start, union_end = merge_intervals(codes, start_ms, end_ms)
     patrol = np.bincount(keys, weights=(union_end - union_start) / _MS_PER_MIN, minlength=n)
-    visit_start = _epoch_ms(visit_table["start"])
+    visit_start = epoch_ms(visit_table["start"])
     in_period = visit_table[(visit_start >= lo) & (visit_start < hi)]
     grouped = in_period.groupby("hotspot_id")
     days = in_period["start"].dt.tz_convert(TIMEZONE).dt.date.groupby(in_period["hotspot_id"])
@@ -793,7 +818,7 @@ def _period_code(t_ms: np.ndarray, periods: pd.DataFrame) -> np.ndarray:
     """Row number in ``periods`` of each epoch-ms time, -1 outside all periods."""
     codes = np.full(len(t_ms), -1, dtype="int64")
     for index, period in enumerate(periods.itertuples()):
-        lo, hi = _epoch_ms(pd.Series([period.start, period.end]))
+        lo, hi = epoch_ms(pd.Series([period.start, period.end]))
         codes[(t_ms >= lo) & (t_ms < hi)] = index
     return codes
 
@@ -842,12 +867,6 @@ def _track_order(units: np.ndarray, t_ms: np.ndarray) -> np.ndarray:
     if blocks == len(np.unique(units)) and np.all(~same | (t_ms[1:] >= t_ms[:-1])):
         return np.arange(len(units))
     return np.lexsort((t_ms, units))
-
-
-def _epoch_ms(timestamps: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Milliseconds since 1970-01-01 UTC as int64 (tz-aware input)."""
-    values = pd.DatetimeIndex(timestamps)
-    return values.as_unit("ms").asi8.astype("int64")
 
 
 def _timestamps(epoch_ms: np.ndarray) -> pd.DatetimeIndex:

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.checks import check_columns, check_positive, fail
+from geo.checks import check_columns, check_not_empty, check_positive, fail
 from geo.projection import lonlat_to_bng
 from geo.schema import (
     BNG,
@@ -227,6 +227,7 @@ def read_patrols(paths: list[str | Path], *, max_gap_min: float = 5.0) -> Patrol
     A ``.parquet`` file must hold canonical pings (e.g. the synthetic demo); it is
     validated like a CSV.
     """
+    check_not_empty("paths", len(paths), fix="Pass at least one ping CSV, GPX or parquet file")
     reads = []
     for path in map(Path, paths):
         suffix = path.suffix.lower()
@@ -322,9 +323,7 @@ def validate_pings(
 
 def sort_pings(pings: pd.DataFrame) -> pd.DataFrame:
     """Return ``pings`` stably sorted by ``unit_id`` then ``timestamp``, index reset."""
-    order = np.lexsort(
-        (_epoch_ms(pings["timestamp"]), pd.factorize(pings["unit_id"], sort=True)[0])
-    )
+    order = np.lexsort((epoch_ms(pings["timestamp"]), pd.factorize(pings["unit_id"], sort=True)[0]))
     return pings.iloc[order].reset_index(drop=True)
 
 
@@ -587,7 +586,7 @@ def _track_flags(
     """Duplicate, speed and gap flags on the unit's time-sorted track."""
     units = pd.factorize(pings["unit_id"])[0]
     shifts = pd.factorize(pings["shift_id"], use_na_sentinel=False)[0]
-    t_ms = _epoch_ms(pings["timestamp"])
+    t_ms = epoch_ms(pings["timestamp"])
     order = np.lexsort((t_ms, units))
     t_s, unit, shift = t_ms[order] / 1000.0, units[order], shifts[order]
     x, y = pings["easting"].to_numpy()[order], pings["northing"].to_numpy()[order]
@@ -638,10 +637,10 @@ def _ambiguous_detail(timestamp: pd.Series, mask: np.ndarray) -> np.ndarray:
     return details
 
 
-def _epoch_ms(timestamps: pd.Series) -> np.ndarray:
-    """Milliseconds since 1970-01-01 UTC as int64."""
-    return (
-        timestamps.dt.as_unit(_TIME_UNIT).array.asi8.copy()
-        if len(timestamps)
-        else np.zeros(0, "int64")
-    )
+def epoch_ms(timestamps: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Milliseconds since 1970-01-01 UTC as a new int64 array (tz-aware input).
+
+    The one converter for :mod:`geo.patrols` and :mod:`geo.coverage`; NaT becomes the
+    int64 minimum, so drop or reject missing times first.
+    """
+    return pd.DatetimeIndex(timestamps).as_unit(_TIME_UNIT).asi8.astype("int64")

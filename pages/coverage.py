@@ -36,13 +36,13 @@ Files = tuple[tuple[str, bytes], ...]
 
 @st.cache_data(show_spinner="Reading patrol pings…", max_entries=2)
 def patrols(files: Files, max_gap_min: float) -> PatrolRead:
-    """Uploaded ping CSV / GPX files, validated; no files means the SYNTHETIC demo.
+    """Uploaded ping CSV / GPX files, or the SYNTHETIC demo when there are none.
 
-    ``max_gap_min`` only sets the "long gap" flags of uploads: pass :func:`flag_gap`.
+    Both are validated by :func:`geo.patrols.read_patrols`, as the CLI does, so the page
+    shows the same counts and flags; ``max_gap_min`` sets the "long gap" flags.
     """
     if not files:
-        pings = synthetic.read_synthetic_pings(SYNTHETIC_DIR / synthetic.PINGS_FILE)
-        return PatrolRead(pings, pd.DataFrame(), pd.DataFrame(), len(pings))
+        return read_patrols([SYNTHETIC_DIR / synthetic.PINGS_FILE], max_gap_min=max_gap_min)
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for index, (name, data) in enumerate(files):
@@ -54,15 +54,10 @@ def patrols(files: Files, max_gap_min: float) -> PatrolRead:
         return read_patrols(paths, max_gap_min=max_gap_min)
 
 
-def flag_gap(files: Files, max_gap_min: float) -> float:
-    """The gap :func:`patrols` needs: the demo is read once, whatever the gap."""
-    return max_gap_min if files else 0.0
-
-
 @st.cache_data(max_entries=8)
 def patrol_days(files: Files, max_gap_min: float) -> tuple[dt.date, dt.date] | None:
     """First and last local day with pings (None when no ping was accepted)."""
-    rows = patrols(files, flag_gap(files, max_gap_min)).rows
+    rows = patrols(files, max_gap_min).rows
     if rows.empty:
         return None
     days = rows["timestamp"].dt.tz_convert(coverage.TIMEZONE)
@@ -93,7 +88,7 @@ def measure(
     buffer_m: float,
 ) -> tuple[coverage.Coverage, pd.DataFrame, pd.DataFrame]:
     """Coverage tables, the weekly series and the patrol-time density grid."""
-    pings = patrols(files, flag_gap(files, max_gap_min)).rows
+    pings = patrols(files, max_gap_min).rows
     zones = hotspot_polygons(selection, *hotspot_args)
     result = coverage.measure_coverage(
         pings, zones, funding, buffer_m=buffer_m, max_gap_min=max_gap_min, start=start, end=end
@@ -101,6 +96,11 @@ def measure(
     weekly = coverage.weekly_coverage(result.intervals, result.periods)
     density = coverage.patrol_density(pings, result.periods, max_gap_min=max_gap_min)
     return result, weekly, density
+
+
+def percent(value: float) -> str:
+    """``"30%"``, or ``"n/a"`` for a period without visits (NaN)."""
+    return "n/a" if pd.isna(value) else f"{value:.0f}%"
 
 
 # ---------------------------------------------------------------- inputs
@@ -156,36 +156,37 @@ elif not files:
     st.info("Upload one or more ping CSV or GPX files in the sidebar to begin.")
     st.stop()
 
-if not is_synthetic:
-    try:
-        read = patrols(files, flag_gap(files, max_gap_min))
-    except GeoInputError as error:
-        st.error(f"These patrol files cannot be used. {error}")
-        st.stop()
-    with st.expander("Patrol file checks", expanded=not read.rejected.empty):
-        cols = st.columns(3)
-        cols[0].metric("Pings read", f"{read.read:,}")
-        cols[1].metric("Accepted", f"{len(read.rows):,}")
-        cols[2].metric("Rejected", f"{len(read.rejected):,}")
-        if not read.rejected.empty:
-            st.download_button(
-                "Download rejected rows with reasons (CSV)",
-                read.rejected.to_csv(index=False),
-                "patrol-pings-rejected.csv",
-                mime="text/csv",
-                on_click="ignore",
-            )
-        if not read.flags.empty:
-            flag_counts = read.flags["flag"].value_counts().rename_axis("flag")
-            st.caption("Kept but flagged (check these pings):")
-            st.dataframe(flag_counts.reset_index(name="pings"), hide_index=True)
-            st.download_button(
-                "Download flagged pings (CSV)",
-                read.flags.to_csv(index=False),
-                "patrol-pings-flagged.csv",
-                mime="text/csv",
-                on_click="ignore",
-            )
+try:
+    read = patrols(files, max_gap_min)
+except GeoInputError as error:
+    st.error(f"These patrol files cannot be used. {error}")
+    st.stop()
+file_tag = "-synthetic" if is_synthetic else ""
+checks_title = "Patrol file checks (SYNTHETIC demo pings)" if is_synthetic else "Patrol file checks"
+with st.expander(checks_title, expanded=not read.rejected.empty):
+    cols = st.columns(3)
+    cols[0].metric("Pings read", f"{read.read:,}")
+    cols[1].metric("Accepted", f"{len(read.rows):,}")
+    cols[2].metric("Rejected", f"{len(read.rejected):,}")
+    if not read.rejected.empty:
+        st.download_button(
+            "Download rejected rows with reasons (CSV)",
+            read.rejected.to_csv(index=False),
+            f"patrol-pings{file_tag}-rejected.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+    if not read.flags.empty:
+        flag_counts = read.flags["flag"].value_counts().rename_axis("flag")
+        st.caption("Kept but flagged (check these pings):")
+        st.dataframe(flag_counts.reset_index(name="pings"), hide_index=True)
+        st.download_button(
+            "Download flagged pings (CSV)",
+            read.flags.to_csv(index=False),
+            f"patrol-pings{file_tag}-flagged.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
 days = patrol_days(files, max_gap_min)
 if days is None:
     st.error("No ping was accepted from these files; see the rejected rows above.")
@@ -280,7 +281,6 @@ if change.empty:
     st.stop()
 
 synthetic_tag = " (SYNTHETIC patrols)" if is_synthetic else ""
-file_tag = "-synthetic" if is_synthetic else ""
 role_text = "all roles" if role == coverage.ALL_ROLES else role
 before_weeks, after_weeks = result.periods["weeks"]
 st.caption(
@@ -321,6 +321,30 @@ kpi[3].metric(
     if share_after is None or share_before is None
     else (f"{share_after - share_before:+.1f} pts on {share_before:.0f}% before"),
 )
+
+long_share = coverage.long_visit_share(result.visit_lengths, role)
+if hotspot_source == DBSCAN:
+    hectares = result.zones.area / 10_000  # EPSG:27700, square metres
+    zones_hint = (
+        " The SYNTHETIC patrols were planned as 10–16 minute stops in five 60 m target "
+        "zones: choose “SYNTHETIC demo target zones” under Hotspots to measure the dose "
+        "where it was planned."
+        if is_synthetic
+        else ""
+    )
+    st.info(
+        f"**Reading the Koper figures.** DBSCAN hotspots are polygons around whole incident "
+        f"clusters, here median {hectares.median():.1f} ha, largest {hectares.max():.1f} ha. "
+        "A unit that stops at several places inside one large polygon makes one long visit, "
+        "and visits longer than the 10–16 minute dose are not Koper visits: "
+        f"{percent(long_share['before'])} of visits before and {percent(long_share['after'])} "
+        "after lasted 16 minutes or more. Koper "
+        f"visits per week went from {koper_before:,.1f} to {koper_after:,.1f} while patrol "
+        f"time in the hotspots went from {before_total:,.0f} to {after_total:,.0f} min/week: "
+        "in polygons this size they measure how long units stay, not whether 10–16 minute "
+        f"stops happened inside.{zones_hint}",
+        icon=":material/info:",
+    )
 
 st.subheader(f"Map: change in patrol dosage{synthetic_tag}")
 coverage_map = build_coverage_map(result.zones, change, density, role=role, synthetic=is_synthetic)
@@ -363,6 +387,11 @@ st.dataframe(
         "Days visited % before": number(format="%.0f%%"),
         "Days visited % after": number(format="%.0f%%"),
     },
+)
+st.caption(
+    f"Visits and Koper visits are totals over each window, and the windows differ in length "
+    f"({before_weeks:.1f} weeks before, {after_weeks:.1f} after): compare them per week, "
+    "as in Koper visits/week above. Minutes are already per week."
 )
 downloads = st.columns(2)
 downloads[0].download_button(
@@ -458,5 +487,8 @@ visit_chart = (
 st.altair_chart(visit_chart, width="stretch")
 st.caption(
     "Koper (1995): visits of about 10–16 minutes deter most; much shorter visits do little, "
-    "longer ones add little. Re-entries within 2 minutes count as one visit."
+    "longer ones add little. Re-entries within 2 minutes count as one visit. Visit length "
+    "depends on the hotspot's size: in a large polygon, stops at several places join into "
+    f"one visit ({percent(long_share['after'])} of visits after the funding date lasted 16 "
+    "minutes or more)."
 )

@@ -15,8 +15,9 @@ from streamlit_folium import st_folium
 
 from geo import briefing, caveats, compliance, exports, forecast, peaktimes, planner, store
 from geo.datasets import DATA_DIR
+from geo.patrols import read_patrols
 from geo.plan_map import build_plan_map
-from geo.synthetic import PINGS_FILE, read_synthetic_pings
+from geo.synthetic import PINGS_FILE
 from pages import common
 
 METHODS = {
@@ -91,8 +92,8 @@ def run_peak_times(
 
 @st.cache_data(show_spinner="Reading the synthetic patrols…", max_entries=1)
 def synthetic_pings() -> pd.DataFrame:
-    """The SYNTHETIC Torbay demo pings."""
-    return read_synthetic_pings(DATA_DIR / "synthetic" / PINGS_FILE)
+    """The SYNTHETIC Torbay demo pings, validated as the coverage page and CLI read them."""
+    return read_patrols([DATA_DIR / "synthetic" / PINGS_FILE]).rows
 
 
 @st.cache_data(max_entries=16)
@@ -156,7 +157,9 @@ max_hotspots = more[1].number_input("Most hotspots in the plan", 1, 50, 10, key=
 seed = more[2].number_input("Random order seed", 0, 10_000, 1, key="planner_seed")
 plan_date = more[3].date_input("Plan for", target_day, key="planner_date")
 
-hours_per_day = float(hours) if basis == "per day" else float(hours) / 7
+hours_per_day = (
+    float(hours) if basis == "per day" else planner.hours_per_day_from_week(float(hours))
+)
 settings = common.stop_on_input_error(
     planner.PlanSettings,
     hours_per_day=hours_per_day,

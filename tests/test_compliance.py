@@ -46,3 +46,32 @@ def test_planned_against_delivered_by_hand():
     assert table.loc[2, "delivered_visits"] == 0 and table.loc[2, "visits_pct"] == 0
     two_days = compare_with_plan(plan, pings, "2026-01-09", "2026-01-11").set_index("hotspot_id")
     assert two_days.loc[1, "planned_minutes"] == 60.0 and two_days.loc[1, "days"] == 2
+
+
+def test_nothing_planned_gives_nan_percent_not_inf():
+    plan = gpd.GeoDataFrame(
+        {
+            "hotspot_id": [1],
+            "name": ["Unscheduled"],
+            "visits_per_day": [0],
+            "minutes_per_day": [0.0],
+        },
+        geometry=[shapely.box(290000, 63000, 290100, 63100)],
+        crs=BNG,
+    )
+    pings = pd.DataFrame(
+        {
+            "unit_id": "U1",
+            "role": "police",
+            "shift_id": "S1",
+            "timestamp": pd.date_range(
+                "2026-01-09 18:00", periods=3, freq="min", tz="Europe/London"
+            ),
+            "easting": 290050.0,
+            "northing": 63050.0,
+            "source": "test",
+        }
+    )
+    table = compare_with_plan(plan, pings, "2026-01-09", "2026-01-10")
+    assert table["visits_pct"].isna().all() and table["minutes_pct"].isna().all()
+    assert table["delivered_visits"].iloc[0] == 1

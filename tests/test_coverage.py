@@ -207,6 +207,23 @@ def test_merge_intervals_union():
     assert [a.tolist() for a in merged] == [[0, 1], [0, 0], [30, 4]]
 
 
+def test_merge_intervals_matches_brute_force_at_epoch_times_with_many_keys():
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 5_000, 20_000)
+    start = 1_700_000_000_000 + rng.integers(0, 3_600_000, len(keys))
+    end = start + rng.integers(0, 600_000, len(keys))
+    got = coverage.merge_intervals(keys, start, end, gap_ms=60_000)
+    expected = ([], [], [])
+    for key in np.unique(keys):
+        mine = np.flatnonzero(keys == key)
+        for lo, hi in sorted(zip(start[mine], end[mine], strict=True)):
+            if expected[0] and expected[0][-1] == key and lo <= expected[2][-1] + 60_000:
+                expected[2][-1] = max(expected[2][-1], hi)
+            else:
+                expected[0].append(key), expected[1].append(lo), expected[2].append(hi)
+    assert [a.tolist() for a in got] == [[int(v) for v in e] for e in expected]
+
+
 def test_bad_arguments_name_the_argument():
     with pytest.raises(GeoInputError, match="buffer_m"):
         coverage.hotspot_zones(hotspots(), buffer_m=-1)

@@ -230,6 +230,24 @@ def test_visit_length_shares_mark_the_koper_bin():
     assert before.loc["10-16", "share_pct"] == pytest.approx(100)
 
 
+def test_long_visit_share_counts_visits_past_the_koper_dose():
+    pings = pd.concat(
+        [
+            visit("A", "2024-06-10 10:00", 12),
+            visit("A", "2024-06-11 10:00", 1),
+            visit("A", "2024-06-12 10:00", 40),
+            visit("A", "2024-05-12 10:00", 13),
+        ]
+    )
+    result = coverage.measure_coverage(
+        pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29"
+    )
+    share = coverage.long_visit_share(result.visit_lengths)
+    assert share["after"] == pytest.approx(100 / 3)  # the 40-minute visit of three
+    assert share["before"] == 0
+    assert coverage.long_visit_share(result.visit_lengths, "marshal").isna().all()
+
+
 def test_demand_by_hour_needs_incident_times():
     months_only = pd.DataFrame(
         {"occurred_at": pd.Series([pd.NaT] * 3, dtype="datetime64[ms, UTC]")}
@@ -302,3 +320,11 @@ def test_heat_layer_keeps_the_busiest_cells():
     assert heat.layer_name == "heat (3 of 10 cells shown)"
     top = np.quantile([9.0, 8.0, 7.0], 0.99)  # the 99th percentile is full intensity
     assert [row[2] for row in heat.data] == pytest.approx([1.0, 8 / top, 7 / top], abs=1e-3)
+
+
+def test_koper_bin_holds_exactly_the_koper_visits():
+    from geo.coverage import KOPER_LABEL, VISIT_LENGTH_BINS, VISIT_LENGTH_LABELS
+
+    minutes = pd.Series([9.99, 10.0, 15.5, 16.0, 16.01])
+    bins = pd.cut(minutes, VISIT_LENGTH_BINS, labels=VISIT_LENGTH_LABELS, right=False)
+    assert (bins == KOPER_LABEL).tolist() == [False, True, True, True, False]

@@ -148,3 +148,17 @@ def test_uploaded_pings_are_validated_and_measured(tmp_path, torbay_hotspots):
     shown = _row(_dosage(at), "Name")
     assert shown["After (min/week)"] == pytest.approx(expected["patrol_minutes_per_week_after"])
     assert shown["Koper visits after"] == 1
+
+
+def test_demo_pings_are_validated_and_koper_figures_explained():
+    at = _page()
+    assert not at.exception
+    read = patrols.read_patrols([ROOT / "data" / "synthetic" / synthetic.PINGS_FILE])
+    assert _metric(at, "Pings read") == f"{read.read:,}"
+    assert _metric(at, "Accepted") == f"{len(read.rows):,}"
+    assert any("SYNTHETIC demo pings" in e.label for e in at.expander)
+    (note,) = [i.value for i in at.info if "Reading the Koper figures" in i.value]
+    assert "one large polygon" in note and "SYNTHETIC demo target zones" in note
+    assert any("totals over each window" in c.value for c in at.caption)
+    at.radio(key="cov_hotspots").set_value("zones").run()
+    assert not any("Reading the Koper figures" in i.value for i in at.info)

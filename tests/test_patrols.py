@@ -169,3 +169,17 @@ def test_patrol_log_needs_a_place_column(tmp_path):
     path.write_text("unit,start,end\nA,2024-07-03 10:00,2024-07-03 10:10\n")
     with pytest.raises(GeoInputError, match="log.csv: patrol log has no 'place' or 'hotspot_id'"):
         patrols.read_patrol_log(path)
+
+
+def test_read_patrols_needs_at_least_one_path():
+    with pytest.raises(GeoInputError, match="paths"):
+        patrols.read_patrols([])
+
+
+def test_epoch_ms_is_utc_milliseconds_for_series_and_index():
+    stamps = pd.Series(pd.to_datetime(["2024-03-31 00:30", "2024-03-31 02:30"]))
+    local = stamps.dt.tz_localize("Europe/London")
+    expected = [1711845000000, 1711848600000]  # 00:30 GMT and 02:30 BST = 01:30 UTC
+    assert patrols.epoch_ms(local).tolist() == expected
+    assert patrols.epoch_ms(pd.DatetimeIndex(local)).tolist() == expected
+    assert patrols.epoch_ms(local.iloc[:0]).dtype == "int64"
