@@ -306,8 +306,8 @@ def period_change(
     rates and ``classification``: the most common sfhotspot class (persistent, emerging,
     former, intermittent) among the grid cells it overlaps, or ``no pattern``.
     """
-    first_before, last_before = (parse_month(m, "before") for m in before)
-    first_after, last_after = (parse_month(m, "after") for m in after)
+    first_before, last_before = _month_span(before, "before")
+    first_after, last_after = _month_span(after, "after")
     if last_before >= first_after:
         fail(
             f"the periods overlap or are out of order: before ends {last_before:%Y-%m}, "
@@ -340,10 +340,30 @@ def period_change(
     )
 
 
+def _month_span(span: tuple[str, str], name: str) -> tuple[dt.date, dt.date]:
+    """``(first, last)`` months of a period as dates; fails when they are reversed."""
+    first, last = (parse_month(m, name) for m in span)
+    if first > last:
+        fail(
+            f"`{name}` starts after it ends: {first:%Y-%m} > {last:%Y-%m}",
+            fix="Put the earlier month first",
+        )
+    return first, last
+
+
+#: Order that breaks ties between classes of equally many cells in one hotspot.
+_CLASS_ORDER = ("persistent", "emerging", "intermittent", "former")
+
+
 def _dominant_class(hotspots: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarray:
+    """Most common class among the cells whose centre lies in each hotspot."""
     classed = cells[cells["classification"] != NO_PATTERN]
-    pairs = gpd.sjoin(hotspots[["id", "geometry"]], classed[["classification", "geometry"]])
-    dominant = pairs.groupby("id")["classification"].agg(lambda s: s.value_counts().index[0])
+    centres = classed[["classification"]].set_geometry(classed.geometry.representative_point())
+    pairs = gpd.sjoin(centres, hotspots[["id", "geometry"]], predicate="within")
+    counts = pairs.groupby(["id", "classification"]).size().rename("cells").reset_index()
+    counts["order"] = counts["classification"].map(_CLASS_ORDER.index)
+    top = counts.sort_values(["id", "cells", "order"], ascending=[True, False, True])
+    dominant = top.drop_duplicates("id").set_index("id")["classification"]
     return dominant.reindex(hotspots["id"]).fillna(NO_PATTERN).to_numpy()
 
 
@@ -353,6 +373,11 @@ def default_periods(months: list[str]) -> tuple[tuple[str, str], tuple[str, str]
     The earliest run of up to 4 months, and the same calendar months a year later when
     they have data; otherwise the first and second halves of the months.
     """
+    if len(months) < 2:
+        fail(
+            f"two periods need at least 2 months with data, got {len(months)}",
+            fix="Choose a dataset or selection that covers more months",
+        )
     periods = [pd.Period(m, "M") for m in months]
     present = set(periods)
     run = [periods[0]]

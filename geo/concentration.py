@@ -68,10 +68,13 @@ def generalised_gini(counts: ArrayLike, unbiased: bool = False) -> float:
 
     ``N`` = number of units, ``n`` = number of incidents. ``unbiased`` multiplies by
     ``min(N, n) / (min(N, n) - 1)`` (the small-sample correction of ``lorenzgini``).
+    NaN when all counts are zero.
     """
     values = _counts(counts)
     units, total = len(values), values.sum()
-    value = max(1.0, units / total) * (gini(values) - 1) + 1 if total else np.nan
+    if total == 0:
+        return float("nan")
+    value = _generalised_rows(np.sort(values)[None, :])[0]
     if unbiased:
         smaller = min(units, total)
         value *= smaller / (smaller - 1) if smaller > 1 else np.nan
@@ -93,7 +96,13 @@ def generalised_gini_ci(
         fail(f"`level` must be below 1, got {level!r}", fix="Use e.g. 0.95")
     rng = np.random.default_rng(seed)
     draws = np.sort(values[rng.integers(0, len(values), (n_boot, len(values)))], axis=1)
-    replicates = _generalised_rows(draws[draws.sum(axis=1) > 0])
+    draws = draws[draws.sum(axis=1) > 0]
+    if len(draws) == 0:
+        fail(
+            "every bootstrap replicate drew only units without incidents",
+            fix="Check that `counts` are not all zero, or use a larger n_boot",
+        )
+    replicates = _generalised_rows(draws)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(replicates, [tail, 100 - tail])
     return float(low), float(high)

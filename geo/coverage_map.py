@@ -57,22 +57,24 @@ def build_coverage_map(
         :func:`geo.coverage.patrol_density` output (cells in metres, EPSG:27700); the
         rows of ``role`` are drawn, at most ``max_cells`` busiest cells per period.
     synthetic
-        Say in the legend that the patrols are synthetic.
+        Say in the legend and in every layer name that the patrols are synthetic.
     """
     check_columns("zones", zones.columns, ("hotspot_id", "name", "geometry"))
     check_columns("density", density.columns, ("period", "role", "easting", "northing", "minutes"))
     max_cells = check_min_int("max_cells", max_cells, 1)
     m = maps.build_base_map(maps.to_wgs84(zones, "zones").total_bounds, tiles=tiles)
     cells = density[density["role"] == role]
+    patrol = "SYNTHETIC patrol" if synthetic else "Patrol"
     for period in PERIODS:
         add_patrol_heat_layer(
             m,
             cells[cells["period"] == period],
             max_cells=max_cells,
-            name=f"Patrol time {period} (heat)",
+            name=f"{patrol} time {period} (heat)",
             show=period == PERIODS[-1],
         )
-    legend = add_dosage_layer(m, zones, change)
+    dosage = "SYNTHETIC patrol dosage" if synthetic else "patrol dosage"
+    legend = add_dosage_layer(m, zones, change, name=f"Hotspots by change in {dosage}")
     maps.add_legend(
         m,
         [
@@ -165,7 +167,10 @@ def add_dosage_layer(
                 for c, p in zip(maps.format_values(drawn["change"], "{:+,.0f}"), pct, strict=True)
             ],
             "class_text": maps.escape_text(drawn["dosage_class"]),
-            "_fill": drawn["dosage_class"].map(DOSAGE_COLOURS).tolist(),
+            "_fill": drawn["dosage_class"]
+            .map(DOSAGE_COLOURS)
+            .fillna(DOSAGE_COLOURS[DOSAGE_CLASSES[-1]])
+            .tolist(),
         },
         index=drawn.index,
     )

@@ -158,7 +158,8 @@ def hotspot_gistar(
     shape : ``"square"`` or ``"hex"``.
     nb_dist_m : neighbour distance between cell centres (m); default ``cell * sqrt(2)``.
     boundary : study area (any CRS); the grid covers it and keeps only cells touching it
-        (zero-count cells outside the area would dilute the statistic).
+        (zero-count cells outside the area would dilute the statistic). Incidents
+        outside it are left out; ``attrs["outside_boundary"]`` says how many.
     fdr : correct p-values with Benjamini-Hochberg; ``False`` leaves them raw.
     alpha : significance level for ``hot`` / ``cold``.
 
@@ -167,22 +168,28 @@ def hotspot_gistar(
     GeoDataFrame (EPSG:4326)
         ``cell``, ``n``, ``gistar`` (z), ``pvalue`` (adjusted if ``fdr``), ``gi_bin``
         (-3..3), ``hot``, ``cold``, geometry; ``attrs`` hold ``cell_size_m``,
-        ``nb_dist_m``, ``shape`` and ``fdr`` as used.
+        ``nb_dist_m``, ``shape``, ``fdr`` as used and ``outside_boundary``.
     """
     check_not_empty("incidents", len(x), fix="Widen the month or category filter")
     alpha = check_positive("alpha", alpha)
+    if alpha >= 1:
+        fail(f"`alpha` must be below 1, got {alpha!r}", fix="Use e.g. 0.05")
     cell_size_m = auto_cell_size(x, y) if cell_size_m is None else cell_size_m
     cell_size_m = check_positive("cell_size_m", cell_size_m, fix="Use e.g. 200 (metres)")
     nb_dist_m = cell_size_m * math.sqrt(2) if nb_dist_m is None else nb_dist_m
     nb_dist_m = check_positive("nb_dist_m", nb_dist_m)
-    area = None if boundary is None else boundary.to_crs(crs).union_all()
+    area = None if boundary is None else _boundary_area(boundary, crs)
     bounds = area.bounds if area is not None else (x.min(), y.min(), x.max(), y.max())
     centres, polygons = grid_cells(bounds, cell_size_m, shape)
+    outside = 0
     if area is not None:
         keep = shapely.intersects(polygons, area)
         centres, polygons = centres[keep], polygons[keep]
         inside = shapely.intersects_xy(area, x, y)
+        outside = int((~inside).sum())
         x, y = x[inside], y[inside]
+        if len(x) == 0:
+            fail("no incidents lie inside `boundary`", fix="Pass the study area of these incidents")
     counts = np.bincount(assign_cells(x, y, centres), minlength=len(centres))
     z = gistar_z(counts, binary_weights(centres, nb_dist_m))
     p = 2 * norm.sf(np.abs(z))
@@ -199,8 +206,21 @@ def hotspot_gistar(
         }
     )
     cells = gpd.GeoDataFrame(table, geometry=polygons, crs=crs).to_crs(WGS84)
-    cells.attrs.update(cell_size_m=cell_size_m, nb_dist_m=nb_dist_m, shape=shape, fdr=fdr)
+    cells.attrs.update(
+        cell_size_m=cell_size_m,
+        nb_dist_m=nb_dist_m,
+        shape=shape,
+        fdr=fdr,
+        outside_boundary=outside,
+    )
     return cells
+
+
+def _boundary_area(boundary: gpd.GeoSeries | gpd.GeoDataFrame, crs: str) -> shapely.Geometry:
+    """The union of ``boundary`` in the metric ``crs``; fails if it has no CRS."""
+    if boundary.crs is None:
+        fail("`boundary` has no CRS", fix="Set it, e.g. .set_crs('EPSG:4326')")
+    return boundary.to_crs(crs).union_all()
 
 
 def gi_class(bins: np.ndarray) -> np.ndarray:

@@ -43,7 +43,13 @@ from scipy.spatial import cKDTree
 
 from geo.checks import check_columns, check_min_int, check_not_empty, check_positive, fail
 from geo.concentration import pai
-from geo.naming import count_by_id, load_gazetteer, name_clusters, street_codes
+from geo.naming import (
+    count_by_id,
+    load_gazetteer,
+    name_clusters,
+    ranked_counts,
+    street_codes,
+)
 from geo.projection import metric_crs_for, transform_xy
 from geo.schema import BNG, WGS84
 
@@ -231,13 +237,19 @@ def cluster_points(x: np.ndarray, y: np.ndarray, eps_m: float, min_samples: int)
     ``np.column_stack([x, y])`` (see the module docstring); returns labels and the core
     mask per input point.
     """
+    eps_m, min_samples = _check_parameters(eps_m, min_samples)
+    unique, inverse, counts = collapse_duplicates(x, y)
+    clustering = weighted_dbscan(unique, counts, eps_m, min_samples)
+    return Clustering(clustering.labels[inverse], clustering.core[inverse])
+
+
+def _check_parameters(eps_m: float, min_samples: int) -> tuple[float, int]:
+    """``(eps_m, min_samples)`` as float metres and int incidents, or a clear error."""
     eps_m = check_positive("eps_m", eps_m, fix="Use a neighbourhood radius in metres, e.g. 100")
     min_samples = check_min_int(
         "min_samples", min_samples, 1, fix="Use a number of incidents, e.g. 30"
     )
-    unique, inverse, counts = collapse_duplicates(x, y)
-    clustering = weighted_dbscan(unique, counts, eps_m, min_samples)
-    return Clustering(clustering.labels[inverse], clustering.core[inverse])
+    return eps_m, min_samples
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -360,10 +372,7 @@ def find_hotspots(
     x, y, crs = metric_xy(incidents)
     if auto:
         eps_m, min_samples = auto_parameters(x, y)
-    eps_m = check_positive("eps_m", eps_m, fix="Use a neighbourhood radius in metres, e.g. 100")
-    min_samples = check_min_int(
-        "min_samples", min_samples, 1, fix="Use a number of incidents, e.g. 30"
-    )
+    eps_m, min_samples = _check_parameters(eps_m, min_samples)
     unique, inverse, counts = collapse_duplicates(x, y)
     clustering = weighted_dbscan(unique, counts, eps_m, min_samples)
     if clustering.labels.max() < 0:
@@ -516,10 +525,7 @@ def _counts_by_month(index: np.ndarray, month: np.ndarray, k: int, n_months: int
 
 def _top_values(ids: np.ndarray, codes: np.ndarray, names: np.ndarray, k: int) -> np.ndarray:
     """``"A (12); B (3)"`` of the :data:`TOP_N` most frequent values per id 1..k."""
-    counts = count_by_id(ids[ids >= 0], codes[ids >= 0])
-    counts = counts.assign(name=names[counts["code"].to_numpy()])
-    counts = counts.groupby(["id", "name"], as_index=False)["n"].sum()
-    counts = counts.sort_values(["id", "n", "name"], ascending=[True, False, True])
+    counts = ranked_counts(count_by_id(ids[ids >= 0], codes[ids >= 0]), names)
     top = counts.groupby("id").head(TOP_N)
     text = top["name"].astype(str) + " (" + top["n"].astype(str) + ")"
     joined = text.groupby(top["id"]).agg("; ".join)
@@ -534,7 +540,7 @@ def trend(by_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in the earlier half (the middle month is left out when their number is odd; ``inf``
     when the earlier half had none). "rising" at >= :data:`TREND_FACTOR`, "falling" at
     <= 1 / :data:`TREND_FACTOR`, else "steady"; fewer than :data:`TREND_MIN_MONTHS`
-    months give "too few months" and NaN.
+    months (or none outside the middle month) give "too few months" and NaN.
     """
     k, n_months = by_month.shape
     if n_months < TREND_MIN_MONTHS:
@@ -544,8 +550,11 @@ def trend(by_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     recent = by_month[:, n_months - half :].sum(axis=1).astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = recent / earlier
+    # 0 / 0: every incident fell in the middle month, so there is nothing to compare.
     label = np.select(
-        [ratio >= TREND_FACTOR, ratio <= 1 / TREND_FACTOR], TREND_LABELS[:2], TREND_LABELS[2]
+        [np.isnan(ratio), ratio >= TREND_FACTOR, ratio <= 1 / TREND_FACTOR],
+        [TREND_LABELS[3], *TREND_LABELS[:2]],
+        TREND_LABELS[2],
     )
     return label.astype(object), ratio
 

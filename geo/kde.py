@@ -3,9 +3,10 @@
 :func:`kde_grid` gives a quartic-kernel density per grid cell, in incidents per km², the
 usual crime-mapping KDE (Chainey et al. 2008 found KDE the best predictor of future
 hotspots). Bandwidth by default from MASS ``bandwidth.nrd`` on all incidents, averaged
-over x and y, as sfhotspot's ``hotspot_kde``; cell size by default
-:func:`geo.gistar.auto_cell_size`. (The map's plain heat layer instead blurs the weighted
-snap points of :func:`geo.maps.aggregate_points` in the browser.)
+over x and y and halved (:func:`nrd_bandwidth`); sfhotspot's ``hotspot_kde`` uses the
+full ``bandwidth.nrd`` value as the radius, twice ours. Cell size by default
+:func:`geo.gistar.auto_cell_size`. (The map's plain heat layer instead blurs the
+weighted snap points of :func:`geo.maps.aggregate_points` in the browser.)
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def nrd_bandwidth(x: np.ndarray, y: np.ndarray) -> float:
     radius, so the result here is already the radius in metres.
     """
     n = len(x)
+    if n < 2:
+        fail(
+            f"cannot choose a KDE bandwidth from {n} incident(s)",
+            fix="Give bandwidth_m yourself, e.g. 200",
+        )
     widths = []
     for values in (x, y):
         q25, q75 = np.percentile(values, [25, 75])

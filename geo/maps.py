@@ -381,6 +381,8 @@ def add_hotspot_layer(
     simplify_m: float = 2.0,
     max_bytes: int = HOTSPOT_BYTES,
     name: str = "Hotspots",
+    count_label: str = "Incidents",
+    count_format: str = "{:,.0f}",
 ) -> list[tuple[str, str]]:
     """Draw hotspot polygons, coloured by rank or intensity, with tooltips and popups.
 
@@ -400,6 +402,8 @@ def add_hotspot_layer(
         GeoJSON; the layer name says when some are left out.
     simplify_m
         Simplification tolerance, metres.
+    count_label, count_format
+        Label and number format of the ``incidents`` column, e.g. for a forecast.
 
     Returns
     -------
@@ -415,7 +419,7 @@ def add_hotspot_layer(
     top = to_wgs84(hotspots, "hotspots").sort_values(["rank", "id"], kind="stable")
     top = top.head(max_hotspots)
     colours, legend = _hotspot_colours(top, color_by)
-    properties, labels = _hotspot_properties(top)
+    properties, labels = _hotspot_properties(top, count_label, count_format)
     tooltip = [f for f in ("hotspot", "incidents", "share", "density_per_ha") if f in labels]
     properties["_fill"] = colours
     data, shown = feature_collection(simplify_for_web(top, simplify_m), properties, max_bytes)
@@ -456,9 +460,8 @@ def _hotspot_colours(
         finite = density[np.isfinite(density)]
         edges = np.unique(np.quantile(finite, [0.8, 0.6, 0.4, 0.2])) if finite.size else []
         edges = np.sort(edges)[::-1]
-        classes = np.array(
-            [int(np.sum(d < edges)) if np.isfinite(d) else len(edges) for d in density]
-        )
+        below = (density[:, None] < edges[None, :]).sum(axis=1)
+        classes = np.where(np.isfinite(density), below, len(edges))
         labels = [f"≥ {edge:,.1f} incidents/ha" for edge in edges] + [
             f"< {edges[-1]:,.1f} incidents/ha" if len(edges) else "all hotspots"
         ]
@@ -468,7 +471,9 @@ def _hotspot_colours(
     return colours, legend
 
 
-def _hotspot_properties(hotspots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+def _hotspot_properties(
+    hotspots: gpd.GeoDataFrame, count_label: str, count_format: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Escaped display text per hotspot, and the label of each column (field -> label)."""
     display = {
         "share": ("Share of all incidents", lambda s: format_values(s, "{:.1%}")),
@@ -490,9 +495,9 @@ def _hotspot_properties(hotspots: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[
     names = escape_text(hotspots["name"])
     text = {
         "hotspot": [f"{rank} {name}" for rank, name in zip(ranks, names, strict=True)],
-        "incidents": format_values(hotspots["incidents"], "{:,.0f}"),
+        "incidents": format_values(hotspots["incidents"], count_format),
     }
-    labels = {"hotspot": "Hotspot", "incidents": "Incidents"}
+    labels = {"hotspot": "Hotspot", "incidents": count_label}
     for column, (label, fmt) in display.items():
         if column in hotspots.columns:
             text[column] = fmt(hotspots[column])
@@ -726,7 +731,8 @@ def add_kde_layer(
     drawn = drawn[drawn["_density"] > 0].sort_values("_density", ascending=False, kind="stable")
     if drawn.empty:
         return []
-    breaks = np.quantile(drawn["_density"], [0.2, 0.4, 0.6, 0.8])
+    # Equal densities can repeat a quintile: keep distinct breaks, one colour class each.
+    breaks = np.unique(np.quantile(drawn["_density"], [0.2, 0.4, 0.6, 0.8]))
     level = np.searchsorted(breaks, drawn["_density"].to_numpy(), side="right")
     properties = pd.DataFrame(
         {
@@ -750,7 +756,7 @@ def add_kde_layer(
     edges = [drawn["_density"].min(), *breaks, drawn["_density"].max()]
     return [
         (f"{low:,.0f}–{high:,.0f} per km²", colour)
-        for low, high, colour in zip(edges[:-1], edges[1:], KDE_COLOURS, strict=True)
+        for low, high, colour in zip(edges[:-1], edges[1:], KDE_COLOURS, strict=False)
     ][::-1]
 
 

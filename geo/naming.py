@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from geo.checks import check_columns, fail
 from geo.projection import transform_xy
@@ -101,8 +102,8 @@ def load_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
     (points along a long street) sharing one name.
     """
     path = GAZETTEER_PATH if path is None else Path(path)
-    if not path.exists():
-        fail(f"gazetteer file not found: {path.name}", fix="Check the path")
+    if not path.is_file():
+        fail("gazetteer file not found", fix="Check the path of the gazetteer CSV", file=path)
     gazetteer = pd.read_csv(path)
     check_columns("gazetteer", gazetteer.columns, GAZETTEER_COLUMNS, file=path)
     numbers = gazetteer[["lat", "lon", "radius_m"]].apply(pd.to_numeric, errors="coerce")
@@ -118,22 +119,42 @@ def load_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
 def nearest_place(xy: np.ndarray, crs: str, gazetteer: pd.DataFrame) -> np.ndarray:
     """Row of the nearest gazetteer place within its ``radius_m`` of each point, or -1.
 
-    ``xy`` are distinct points (m, 2) in metres in the metric CRS ``crs``.
+    ``xy`` are distinct points (m, 2) in metres in the metric CRS ``crs``. A distance
+    equal to the radius counts; ties go to the first row. Only point-place pairs within
+    the largest radius are formed, so memory stays small for big gazetteers.
     """
+    nearest = np.full(len(xy), -1)
     if len(gazetteer) == 0 or len(xy) == 0:
-        return np.full(len(xy), -1)
+        return nearest
     gx, gy = transform_xy(gazetteer["lon"], gazetteer["lat"], WGS84, crs)
-    distance = np.hypot(xy[:, :1] - gx[None, :], xy[:, 1:] - gy[None, :])
-    distance[distance > gazetteer["radius_m"].to_numpy(dtype="float64")[None, :]] = np.inf
-    nearest = distance.argmin(axis=1)
-    return np.where(np.isfinite(distance[np.arange(len(xy)), nearest]), nearest, -1)
+    radius = gazetteer["radius_m"].to_numpy(dtype="float64")
+    pairs = cKDTree(xy).sparse_distance_matrix(
+        cKDTree(np.column_stack([gx, gy])), radius.max(), output_type="ndarray"
+    )  # records i (point), j (place), v (metres)
+    point, place, distance = pairs["i"], pairs["j"], pairs["v"]
+    inside = distance <= radius[place]
+    point, place, distance = point[inside], place[inside], distance[inside]
+    order = np.lexsort((place, distance, point))
+    point, place = point[order], place[order]
+    _, first = np.unique(point, return_index=True)  # the nearest place of each point
+    nearest[point[first]] = place[first]
+    return nearest
+
+
+def ranked_counts(counts: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
+    """:func:`count_by_id` rows summed per (``id``, ``name``), most frequent first per id.
+
+    ``names[code]`` is the name of each code; codes sharing a name (a gazetteer place
+    with several points) are added up. Ties are broken by name, so the order is stable.
+    """
+    counts = counts.assign(name=names[counts["code"].to_numpy()])
+    counts = counts.groupby(["id", "name"], as_index=False)["n"].sum()
+    return counts.sort_values(["id", "n", "name"], ascending=[True, False, True])
 
 
 def _top_names(counts: pd.DataFrame, names: np.ndarray, limit: int) -> pd.Series:
     """Per ``id``: up to ``limit`` names with >= MIN_SHARE_OF_TOP of the top's count."""
-    counts = counts.assign(name=names[counts["code"].to_numpy()])
-    counts = counts.groupby(["id", "name"], as_index=False)["n"].sum()
-    counts = counts.sort_values(["id", "n", "name"], ascending=[True, False, True])
+    counts = ranked_counts(counts, names)
     top = counts.groupby("id")["n"].transform("max")
     keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("id").head(limit)
     return keep.groupby("id")["name"].agg(" / ".join)

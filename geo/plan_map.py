@@ -11,36 +11,47 @@ import geopandas as gpd
 
 from geo import maps
 from geo.checks import check_columns
+from geo.exports import dosage_text
 
 
 def build_plan_map(plan: gpd.GeoDataFrame, *, tiles: bool = True) -> folium.Map:
     """Map of a plan table (:attr:`geo.planner.PatrolPlan.plan`, any CRS).
 
-    Each hotspot is labelled ``"name: 4 visits x 15 min"`` and its popup gives the
-    forecast risk as "Incidents" (expected next month, rounded).
+    Each hotspot is labelled ``"name: 4 visits x 15 min = 60 min a day"``
+    (:func:`geo.exports.dosage_text`) and its tooltip gives the forecast risk (expected
+    incidents next month, one decimal), labelled as a forecast.
     """
     check_columns(
         "plan",
         plan.columns,
-        ("hotspot_id", "plan_rank", "name", "risk", "visits_per_day", "minutes_per_visit"),
+        (
+            "hotspot_id",
+            "plan_rank",
+            "name",
+            "risk",
+            "visits_per_day",
+            "minutes_per_visit",
+            "minutes_per_day",
+        ),
     )
     shown = gpd.GeoDataFrame(
         {
             "id": plan["hotspot_id"].to_numpy(),
             "rank": plan["plan_rank"].to_numpy(),
-            "name": [
-                f"{name}: {visits} visits x {minutes:g} min"
-                for name, visits, minutes in zip(
-                    plan["name"], plan["visits_per_day"], plan["minutes_per_visit"], strict=True
-                )
-            ],
-            "incidents": plan["risk"].round(1).to_numpy(),
+            "name": [f"{row['name']}: {dosage_text(row)}" for _, row in plan.iterrows()],
+            "incidents": plan["risk"].to_numpy(),
         },
         geometry=plan.geometry.to_numpy(),
         crs=plan.crs,
     )
-    m = maps.build_base_map(shown.to_crs(maps.WGS84).total_bounds, tiles=tiles)
-    legend = maps.add_hotspot_layer(m, shown, name="Planned hotspots")
-    maps.add_legend(m, [("Plan rank", legend)], note="Incidents = forecast for next month")
+    m = maps.build_base_map(maps.to_wgs84(shown, "plan").total_bounds, tiles=tiles)
+    legend = maps.add_hotspot_layer(
+        m,
+        shown,
+        name="Planned hotspots",
+        count_label="Forecast incidents (next month)",
+        count_format="{:,.1f}",
+    )
+    maps.add_legend(m, [("Plan rank", legend)], note="Forecast: expected incidents next month")
     folium.LayerControl(collapsed=False).add_to(m)
     return maps.use_local_assets(m)

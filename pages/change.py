@@ -71,8 +71,10 @@ for column, label, n, n_months, span in (
     column.dataframe(top[["rank", "name", key]], hide_index=True, width="stretch")
 
 st.subheader("Change map")
+period_months = result.cells.attrs.get("period_months", 1)
 st.caption(
-    "Grid cells coloured by their sfhotspot class over both periods (Gi* per month, Holm "
+    "Grid cells coloured by their sfhotspot class over both periods (Gi* per "
+    f"{'month' if period_months == 1 else f'{period_months} months with data'}, Holm "
     "correction); the tooltip gives the change in incidents."
 )
 st_folium(

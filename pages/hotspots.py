@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -56,7 +57,8 @@ kpi[2].metric("Area covered", f"{table['area_m2'].sum() / 1e4:,.1f} ha")
 kpi[3].metric("Incidents", f"{len(frame):,}")
 
 with st.expander("Choosing eps: k-distance chart"):
-    curve = common.k_distance(selection, int(result.min_samples))
+    # A core point has min_samples incidents within eps counting itself: min_samples - 1 others.
+    curve = common.k_distance(selection, int(result.min_samples) - 1)
     st.altair_chart(
         alt.Chart(curve)
         .mark_line()
@@ -81,7 +83,7 @@ incident_style = options[0].selectbox(
     }.get,
     key="incident_style",
     help="The KDE surface is a quartic kernel on a grid (incidents per km²), bandwidth "
-    "chosen from the data's spread as in sfhotspot.",
+    "chosen from the data's spread (MASS bandwidth.nrd rule of thumb, halved).",
 )
 color_by = options[1].selectbox("Colour hotspots by", ["rank", "intensity"], key="color_by")
 show_gi = options[2].toggle("Gi* layer", key="show_gi", help="Getis-Ord Gi* on a grid, FDR.")
@@ -162,7 +164,10 @@ if len(table):
     detail[0].metric("Incidents", f"{chosen['incidents']:,}")
     detail[1].metric("Share", f"{chosen['share']:.1%}")
     detail[2].metric(
-        "PAI", f"{chosen['pai']:,.1f}", help="(share of incidents) / (share of study area)"
+        "PAI",
+        f"{chosen['pai']:,.1f}" if pd.notna(chosen["pai"]) else "n/a",
+        help="(share of incidents) / (share of study area); n/a when the study area is a "
+        "line or a point",
     )
     detail[3].metric("Trend", str(chosen["trend"]))
     left, right = st.columns(2)

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
+
+from geo.projection import bng_to_lonlat
+from geo.schema import ASB, WGS84
+
+#: Torquay, metres EPSG:27700: the origin of :func:`make_incidents` offsets.
+TORQUAY_ORIGIN = np.array([292_000.0, 63_000.0])
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +33,28 @@ def _apptest_navigation_only(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _make_incidents(xy, months=None, categories=None, locations=None) -> gpd.GeoDataFrame:
+    """Schema-like incidents at BNG offsets ``xy`` (metres) from Torquay."""
+    xy = np.asarray(xy, dtype="float64").reshape(-1, 2) + TORQUAY_ORIGIN
+    n = len(xy)
+    lon, lat = bng_to_lonlat(xy[:, 0], xy[:, 1])
+    return gpd.GeoDataFrame(
+        {
+            "month": months if months is not None else [dt.date(2025, 1, 1)] * n,
+            "category": categories if categories is not None else [ASB] * n,
+            "location": locations if locations is not None else ["On or near Test Road"] * n,
+            "easting": xy[:, 0],
+            "northing": xy[:, 1],
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=WGS84,
+    )
+
+
+@pytest.fixture
+def make_incidents() -> Callable[..., gpd.GeoDataFrame]:
+    """Factory of schema-like incidents: ``make_incidents(xy, months=None, categories=None,
+    locations=None)`` with ``xy`` offsets in metres (EPSG:27700) from Torquay."""
+    return _make_incidents

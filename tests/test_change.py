@@ -185,3 +185,14 @@ def test_period_change_counts_add_up_and_cells_share_one_grid():
         period_change(
             asb, ("2024-01", "2025-02"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
         )
+
+
+def test_reversed_period_and_too_few_months_are_rejected(torbay_asb):
+    from geo.change import default_periods, period_change
+
+    with pytest.raises(GeoInputError, match="`before` starts after it ends"):
+        period_change(
+            torbay_asb, ("2024-04", "2024-01"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
+        )
+    with pytest.raises(GeoInputError, match="at least 2 months"):
+        default_periods(["2025-01"])

@@ -66,3 +66,9 @@ def test_pai_is_vectorised_and_safe():
 def test_bad_counts_are_rejected(counts):
     with pytest.raises(GeoInputError):
         gini(counts)
+
+
+def test_generalised_gini_of_zeros_is_nan_and_its_interval_an_error():
+    assert np.isnan(generalised_gini([0, 0, 0]))
+    with pytest.raises(GeoInputError, match="bootstrap replicate"):
+        generalised_gini_ci([0, 0, 0])

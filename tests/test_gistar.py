@@ -6,6 +6,7 @@ import math
 import warnings
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -128,3 +129,16 @@ def test_constant_counts_are_rejected():
 def test_too_many_cells_are_rejected():
     with pytest.raises(GeoInputError, match="larger cell size"):
         grid_cells((0, 0, 100_000, 100_000), 10)
+
+
+def test_boundary_reports_incidents_outside_and_refuses_an_empty_inside():
+    x = np.array([0.0, 50.0, 120.0, 900.0, 950.0]) + 292_000.0
+    y = np.array([0.0, 80.0, 10.0, 900.0, 990.0]) + 63_000.0
+    near = gpd.GeoSeries([shapely.box(291_900, 62_900, 292_400, 63_400)], crs=BNG)
+    cells = hotspot_gistar(x, y, BNG, 100, boundary=near)
+    assert cells.attrs["outside_boundary"] == 2 and cells["n"].sum() == 3
+    far = gpd.GeoSeries([shapely.box(0, 0, 100, 100)], crs=BNG)
+    with pytest.raises(GeoInputError, match="no incidents lie inside `boundary`"):
+        hotspot_gistar(x, y, BNG, 100, boundary=far)
+    with pytest.raises(GeoInputError, match="`boundary` has no CRS"):
+        hotspot_gistar(x, y, BNG, 100, boundary=gpd.GeoSeries([shapely.box(0, 0, 1, 1)]))

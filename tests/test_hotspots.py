@@ -32,32 +32,12 @@ from geo.hotspots import (
     trend,
     weighted_median,
 )
-from geo.projection import bng_to_lonlat
 from geo.schema import ASB, BNG, WGS84
 from geo.store import read_incidents
 
 INCIDENTS = Path(__file__).resolve().parent.parent / "data" / "incidents"
 TORBAY = INCIDENTS / "torbay.parquet"
 WEST_END = INCIDENTS / "west-end.parquet"
-ORIGIN = np.array([292_000.0, 63_000.0])  # Torquay, metres EPSG:27700
-
-
-def make_incidents(xy, months=None, categories=None, locations=None) -> gpd.GeoDataFrame:
-    """Schema-like incidents at BNG offsets ``xy`` (metres) from Torquay."""
-    xy = np.asarray(xy, dtype="float64") + ORIGIN
-    n = len(xy)
-    lon, lat = bng_to_lonlat(xy[:, 0], xy[:, 1])
-    return gpd.GeoDataFrame(
-        {
-            "month": months if months is not None else [dt.date(2025, 1, 1)] * n,
-            "category": categories if categories is not None else [ASB] * n,
-            "location": locations if locations is not None else ["On or near Test Road"] * n,
-            "easting": xy[:, 0],
-            "northing": xy[:, 1],
-        },
-        geometry=gpd.points_from_xy(lon, lat),
-        crs=WGS84,
-    )
 
 
 def assert_matches_sklearn(xy: np.ndarray, eps: float, min_samples: int) -> None:
@@ -247,7 +227,7 @@ def test_pai_uses_study_area_when_given(torbay_result):
     assert not np.allclose(with_area["pai"], result.hotspots["pai"])
 
 
-def test_single_snap_point_hotspot_is_a_circle_of_half_eps():
+def test_single_snap_point_hotspot_is_a_circle_of_half_eps(make_incidents):
     result = find_hotspots(make_incidents(np.zeros((40, 2))), eps_m=100, min_samples=30)
     polygon = result.hotspots.to_crs(BNG).geometry.iloc[0]
     assert polygon.area == pytest.approx(math.pi * 50**2, rel=0.01)
@@ -264,7 +244,7 @@ def test_trend_compares_recent_half_with_earlier_half():
     assert set(label) == {"too few months"} and np.isnan(ratio).all()
 
 
-def test_top_categories_and_streets_are_counted():
+def test_top_categories_and_streets_are_counted(make_incidents):
     xy = np.zeros((35, 2))
     categories = [ASB] * 20 + ["Shoplifting"] * 15
     locations = ["On or near Fleet Street"] * 30 + ["On or near Shopping Area"] * 5
@@ -287,17 +267,17 @@ def test_top_categories_and_streets_are_counted():
         ({"min_samples": 2.5}, "`min_samples` must be a whole number"),
     ],
 )
-def test_bad_parameters_are_rejected(arguments, message):
+def test_bad_parameters_are_rejected(arguments, message, make_incidents):
     with pytest.raises(GeoInputError, match=message):
         find_hotspots(make_incidents(np.zeros((3, 2))), **arguments)
 
 
-def test_empty_selection_is_rejected():
+def test_empty_selection_is_rejected(make_incidents):
     with pytest.raises(GeoInputError, match="empty.*Widen"):
         find_hotspots(make_incidents(np.zeros((0, 2))))
 
 
-def test_all_noise_says_which_way_to_move():
+def test_all_noise_says_which_way_to_move(make_incidents):
     xy = np.arange(20).reshape(10, 2) * 1_000.0
     with pytest.raises(GeoInputError, match="all 10 incidents are noise.*Increase eps or decrease"):
         find_hotspots(make_incidents(xy), eps_m=100, min_samples=3)

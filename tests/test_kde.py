@@ -32,3 +32,11 @@ def test_bad_bandwidth_is_rejected():
     xy = np.zeros((5, 2)) + ORIGIN
     with pytest.raises(GeoInputError, match="bandwidth"):
         kde_grid(xy[:, 0], xy[:, 1], BNG)
+
+
+def test_one_incident_needs_a_given_bandwidth():
+    x, y = np.array([ORIGIN[0]]), np.array([ORIGIN[1]])
+    with pytest.raises(GeoInputError, match="from 1 incident.*bandwidth_m"):
+        kde_grid(x, y, BNG)
+    cells = kde_grid(x, y, BNG, bandwidth_m=100, cell_size_m=20)
+    assert (cells["density_per_km2"] / 1e6 * 20**2).sum() == pytest.approx(1, rel=0.02)

@@ -433,3 +433,60 @@ def test_kde_surface_layer_is_drawn_within_budget():
     hotspots = gpd.GeoDataFrame(geometry=[cells.union_all().convex_hull], crs=cells.crs)
     with pytest.raises(GeoInputError, match="kde_cells"):
         maps.build_hotspot_map(hotspots, incident_style="kde")
+
+
+# ---------------------------------------------------------------- plan and coverage maps
+
+
+def test_plan_map_labels_the_forecast_and_the_daily_dosage() -> None:
+    from geo.plan_map import build_plan_map
+
+    plan = hotspot_table(2)[["name", "geometry"]].assign(
+        hotspot_id=[7, 9],
+        plan_rank=[1, 2],
+        risk=[2.64, 0.4],
+        visits_per_day=[4, 1],
+        minutes_per_visit=[15.0, 15.0],
+        minutes_per_day=[60.0, 15.0],
+    )
+    m = build_plan_map(plan, tiles=False)
+    layer = geojson_layers(m)["Planned hotspots"]
+    drawn = properties(layer)
+    assert drawn[0]["incidents"] == "2.6" and drawn[1]["incidents"] == "0.4"
+    assert drawn[1]["hotspot"] == "#2 Hotspot street 1: 1 visit x 15 min = 15 min a day"
+    assert SCRIPT not in maps.map_html(m)
+    assert "Forecast incidents (next month)" in maps.map_html(m)
+
+
+def test_coverage_map_names_synthetic_layers() -> None:
+    from geo.coverage import ALL_ROLES, DOSAGE_CLASSES
+    from geo.coverage_map import build_coverage_map
+
+    zones = hotspot_table(2)[["name", "geometry"]].assign(hotspot_id=[1, 2])
+    change = pd.DataFrame(
+        {
+            "hotspot_id": [1, 2],
+            "patrol_minutes_per_week_before": [10.0, 30.0],
+            "patrol_minutes_per_week_after": [30.0, 30.0],
+            "change": [20.0, 0.0],
+            "pct_change": [200.0, 0.0],
+            "dosage_class": [DOSAGE_CLASSES[0], DOSAGE_CLASSES[2]],
+        }
+    )
+    density = pd.DataFrame(
+        {
+            "period": ["before", "after"],
+            "role": ALL_ROLES,
+            "easting": TORQUAY_BNG[0],
+            "northing": TORQUAY_BNG[1],
+            "minutes": [10.0, 30.0],
+        }
+    )
+    names = [
+        layer.layer_name
+        for layer in build_coverage_map(zones, change, density, synthetic=True)._children.values()
+        if isinstance(layer, HeatMap | folium.GeoJson)
+    ]
+    assert len(names) == 3 and all("SYNTHETIC" in name for name in names)
+    real = build_coverage_map(zones, change, density)._children.values()
+    assert not any("SYNTHETIC" in getattr(layer, "layer_name", "") for layer in real)

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_hotspots import make_incidents
 
 from geo.checks import GeoInputError
 from geo.hotspots import find_hotspots
@@ -16,10 +15,12 @@ from geo.naming import (
     GAZETTEER_COLUMNS,
     GENERIC_LOCATIONS,
     load_gazetteer,
+    nearest_place,
     street_codes,
     street_names,
 )
-from geo.schema import ASB
+from geo.projection import bng_to_lonlat, transform_xy
+from geo.schema import ASB, BNG, WGS84
 from geo.store import read_incidents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +119,7 @@ def test_bad_gazetteer_file_is_rejected(tmp_path):
         load_gazetteer(path)
 
 
-def test_hotspot_without_place_is_named_after_its_top_streets():
+def test_hotspot_without_place_is_named_after_its_top_streets(make_incidents):
     xy = np.zeros((40, 2))
     locations = ["On or near Shopping Area"] * 20 + ["On or near Mill Lane"] * 12
     locations += ["On or near Brook Road"] * 8
@@ -128,7 +129,7 @@ def test_hotspot_without_place_is_named_after_its_top_streets():
     assert table["name"].iloc[0] == "Mill Lane / Brook Road"
 
 
-def test_generic_only_hotspot_gets_kind_and_coordinates():
+def test_generic_only_hotspot_gets_kind_and_coordinates(make_incidents):
     table = find_hotspots(
         make_incidents(np.zeros((40, 2)), locations=["On or near Parking Area"] * 40),
         min_samples=30,
@@ -137,13 +138,13 @@ def test_generic_only_hotspot_gets_kind_and_coordinates():
     assert table["name"].iloc[0].startswith("Parking Area near 50.")
 
 
-def test_repeated_names_are_numbered():
+def test_repeated_names_are_numbered(make_incidents):
     xy = np.r_[np.zeros((40, 2)), np.full((35, 2), 2_000.0)]
     table = find_hotspots(make_incidents(xy), min_samples=30, gazetteer=pd.DataFrame()).hotspots
     assert table["name"].tolist() == ["Test Road", "Test Road #2"]
 
 
-def test_gazetteer_place_wins_over_streets():
+def test_gazetteer_place_wins_over_streets(make_incidents):
     gazetteer = pd.DataFrame(
         {
             "name": ["Test Square"],
@@ -156,3 +157,26 @@ def test_gazetteer_place_wins_over_streets():
     )
     table = find_hotspots(make_incidents(np.zeros((40, 2))), min_samples=30, gazetteer=gazetteer)
     assert table.hotspots["name"].iloc[0] == "Test Square"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_place_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(-2_000, 2_000, size=(300, 2)).round(-1) + [292_000.0, 63_000.0]
+    gx = rng.uniform(-2_000, 2_000, 25).round(-1) + 292_000.0
+    gy = rng.uniform(-2_000, 2_000, 25).round(-1) + 63_000.0
+    lon, lat = bng_to_lonlat(gx, gy)
+    radius = rng.choice([100.0, 300.0, 800.0], 25)
+    gazetteer = pd.DataFrame({"name": [f"P{i}" for i in range(25)], "lat": lat, "lon": lon})
+    gazetteer = gazetteer.assign(area="Test", radius_m=radius, source="test")
+    px, py = transform_xy(lon, lat, WGS84, BNG)  # as nearest_place projects them
+    distance = np.hypot(xy[:, :1] - px[None, :], xy[:, 1:] - py[None, :])
+    distance[distance > radius[None, :]] = np.inf
+    expected = np.where(np.isfinite(distance.min(axis=1)), distance.argmin(axis=1), -1)
+    np.testing.assert_array_equal(nearest_place(xy, BNG, gazetteer), expected)
+    assert (expected >= 0).any() and (expected < 0).any()
+
+
+def test_missing_gazetteer_file_is_named(tmp_path):
+    with pytest.raises(GeoInputError, match="nowhere.csv: gazetteer file not found"):
+        load_gazetteer(tmp_path / "nowhere.csv")
