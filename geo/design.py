@@ -11,7 +11,8 @@ One verb per function:
   months without published data get no row at all, never a 0.
 - :func:`suggest_comparison`: rank candidate areas by how close their baseline level and
   trend are to the treated areas', excluding any within the buffer of a treated area.
-- :func:`build_panel`: the long monthly panel of :func:`geo.impact.did_rate_ratio`.
+- :func:`build_panel`: the long monthly panel of :func:`geo.impact.did_rate_ratio`;
+  :func:`funding_flags`: which months are after funding, and which is the transition month.
 - :func:`read_lsoa_monthly`, :func:`lsoas_covering`, :func:`lsoa_panel`: the LSOA monthly
   all-crime series (ASB included, no per-type split) for longer pre-funding trends.
 
@@ -337,6 +338,12 @@ def suggest_comparison(
             fix="Lower the buffer, offer more candidates (e.g. LSOAs) or choose areas yourself",
         )
     reference = profile.reindex(treated["area_id"])
+    if reference["baseline_per_month"].isna().any():
+        fail(
+            f"`counts` has no rows for treated area "
+            f"{reference.index[reference['baseline_per_month'].isna()][0]!r}",
+            fix="Count incidents in the treated areas as well as the candidates",
+        )
     level_t = math.log(max(reference["baseline_per_month"].mean(), 0.5))
     trend_t = float(reference["trend_pct_per_month"].mean())
     level_gap = np.abs(np.log(table["baseline_per_month"].clip(lower=0.5)) - level_t)
@@ -457,6 +464,9 @@ def read_lsoa_monthly(path: str | Path) -> LsoaSeries:
     frame = pd.DataFrame(
         {"lsoa_code": table["lsoa_code"], "month": table["month"].str.slice(0, 7), "count": counts}
     ).dropna(subset=["count"])
+    check_not_empty(
+        "LSOA monthly counts", len(frame), fix="The file needs rows with an all_crime count"
+    )
     present = sorted(frame["month"].unique())
     span = pd.period_range(present[0], present[-1], freq="M").astype(str)
     missing = tuple(month for month in span if month not in set(present))
@@ -502,17 +512,15 @@ def lsoa_panel(
 ) -> pd.DataFrame:
     """Long panel of LSOA monthly counts for :func:`geo.impact.parallel_trends`.
 
-    An LSOA in both sets counts as treated. ``post`` is True for months starting on or
-    after ``funding_date``; a month containing a mid-month funding date is left out.
+    An LSOA in both sets counts as treated. ``post`` and the left-out transition month
+    follow :func:`funding_flags`.
     """
     treated = set(map(str, treated_codes))
     comparison = set(map(str, comparison_codes)) - treated
     if not treated or not comparison:
         fail("the LSOA panel needs treated and comparison LSOAs")
-    start = pd.Timestamp(funding_date)
-    month_start = pd.PeriodIndex(series.counts["month"], freq="M").start_time
-    transition = (month_start < start) & (month_start + pd.offsets.MonthBegin(1) > start)
-    keep = series.counts["lsoa_code"].isin(treated | comparison) & ~np.asarray(transition)
+    post, transition = funding_flags(series.counts["month"], funding_date)
+    keep = series.counts["lsoa_code"].isin(treated | comparison).to_numpy() & ~transition
     frame = series.counts.loc[keep]
     return pd.DataFrame(
         {
@@ -520,9 +528,21 @@ def lsoa_panel(
             "month": frame["month"].to_numpy(),
             "count": frame["count"].to_numpy(),
             "treated": frame["lsoa_code"].isin(treated).to_numpy(),
-            "post": (month_start[keep.to_numpy()] >= start),
+            "post": post[keep],
         }
     ).reset_index(drop=True)
+
+
+def funding_flags(months: Iterable[str], funding_date: str) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean arrays ``(post, transition)`` for ``'YYYY-MM'`` months.
+
+    ``post``: the month starts on or after ``funding_date``. ``transition``: the month
+    contains a mid-month funding date, so it is neither before nor after and is left out.
+    """
+    start = pd.Timestamp(funding_date)
+    month_start = pd.PeriodIndex(list(months), freq="M").start_time
+    transition = (month_start < start) & (month_start + pd.offsets.MonthBegin(1) > start)
+    return np.asarray(month_start >= start), np.asarray(transition)
 
 
 __all__ = [
@@ -539,6 +559,7 @@ __all__ = [
     "check_comparison",
     "count_incidents",
     "displacement_buffer",
+    "funding_flags",
     "lsoa_panel",
     "lsoas_covering",
     "read_areas",

@@ -22,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import caveats
 from geo.checks import check_choice, check_not_empty, fail
@@ -36,6 +37,7 @@ from geo.design import (
     check_comparison,
     count_incidents,
     displacement_buffer,
+    funding_flags,
     lsoa_panel,
     lsoas_covering,
     read_areas,
@@ -53,6 +55,7 @@ from geo.impact import (
     parallel_trends,
     season_matched_windows,
     wdd,
+    wdd_reading,
     wdq,
 )
 from geo.schema import ASB
@@ -161,6 +164,13 @@ class ImpactResult:
             return self.lsoa_trends
         return self.trends
 
+    @property
+    def wdd_reading(self) -> str:
+        """What the WDD adds up, in plain words (:func:`geo.impact.wdd_reading`)."""
+        return wdd_reading(
+            self.wdd, *self.totals.values(), category=f"{self.category} incidents", did=self.did
+        )
+
 
 def evaluate(
     incidents: gpd.GeoDataFrame,
@@ -223,7 +233,10 @@ def evaluate(
         check_choice("comparison", comparison, ("auto",))
         pool = _default_candidates(incidents) if candidates is None else candidates
         pool = as_areas(pool, kind=_kind(pool))
-        pool_counts = count_incidents(incidents, pool, available)
+        treated = _distinct_ids(treated, pool)
+        # The treated areas' own counts give the baseline the candidates are matched to.
+        extra = treated[~treated["area_id"].isin(pool["area_id"])]
+        pool_counts = count_incidents(incidents, pd.concat([pool, extra]), available)
         choice = suggest_comparison(
             pool, treated, pool_counts, windows.before, buffer_m=buffer_m, n=n_comparison
         )
@@ -308,6 +321,26 @@ def _default_candidates(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return find_hotspots(incidents).hotspots
 
 
+def _distinct_ids(treated: gpd.GeoDataFrame, pool: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rename treated areas whose id a different candidate already uses.
+
+    A drawn polygon numbered "1" is not hotspot 1: without this it would be matched on
+    hotspot 1's baseline and hotspot 1 dropped from the candidates. A treated area with the
+    same id and the same polygon (within 1 m) as a candidate is that candidate.
+    """
+    same_id = pool.set_index("area_id").geometry.reindex(treated["area_id"]).to_numpy()
+    shared = ~pd.isna(same_id)
+    clash = shared.copy()
+    clash[shared] = ~shapely.equals_exact(
+        treated.geometry.to_numpy()[shared], same_id[shared], tolerance=1.0
+    )
+    if not clash.any():
+        return treated
+    return treated.assign(
+        area_id=np.where(clash, "treated-" + treated["area_id"], treated["area_id"])
+    )
+
+
 def _check_distinct_ids(treated: gpd.GeoDataFrame, comparison: gpd.GeoDataFrame) -> None:
     shared = set(treated["area_id"]) & set(comparison["area_id"])
     if shared:
@@ -344,10 +377,10 @@ def _trend_panel(
 ) -> pd.DataFrame:
     ids = set(treated["area_id"]) | set(comparison["area_id"])
     panel = counts[counts["area_id"].isin(ids)].copy()
-    starts = pd.PeriodIndex(panel["month"], freq="M").start_time
     panel["treated"] = panel["area_id"].isin(set(treated["area_id"]))
-    panel["post"] = starts >= pd.Timestamp(funding)
-    return panel
+    panel["post"], transition = funding_flags(panel["month"], funding)
+    # A month containing a mid-month funding date is neither before nor after.
+    return panel.loc[~transition]
 
 
 def _lsoa_check(
@@ -487,6 +520,7 @@ def impact_json(result: ImpactResult) -> dict[str, Any]:
         "wdd_ci_low": _number(test.ci_low),
         "wdd_ci_high": _number(test.ci_high),
         "wdd_p_value": _number(test.p_value),
+        "wdd_reading": result.wdd_reading,
         "wdq": _number(quotient.wdq),
         "wdq_band": quotient.band,
         "wdq_interpretation": quotient.interpretation,
@@ -516,10 +550,10 @@ def figures_table(result: ImpactResult) -> pd.DataFrame:
         (f"rate ratio {level} CI high", did.ci_high, did.se_type),
         ("percent change", did.percent_change, "(rate ratio - 1) x 100"),
         ("DiD p-value", did.p_value, ""),
-        ("WDD", test.estimate, "net change in incidents, treated + buffer vs comparison"),
-        ("WDD z", test.z, ""),
-        ("WDD CI low", test.ci_low, ""),
-        ("WDD CI high", test.ci_high, ""),
+        ("WDD", test.estimate, result.wdd_reading),
+        ("WDD z", test.z, "tests the raw-count difference (WDD), not the scheme's effect"),
+        (f"WDD {level} CI low", test.ci_low, "incidents"),
+        (f"WDD {level} CI high", test.ci_high, "incidents"),
         ("WDQ", quotient.wdq, quotient.interpretation),
     ]
     rows += [(name.replace("_", " "), value, "incidents") for name, value in result.totals.items()]

@@ -6,7 +6,7 @@ One statistic per function, each tested against a published or hand-computed ans
 - :func:`rri`: change in concentration of the same hotspots between two periods (Levine 2008).
 - :func:`wdq`: weighted displacement quotient (Bowers & Johnson 2003).
 - :func:`wdd`: weighted displacement difference with a significance test (Wheeler &
-  Ratcliffe 2018).
+  Ratcliffe 2018); :func:`wdd_reading` says in plain words what it adds up.
 - :func:`did_rate_ratio`: difference-in-differences rate ratio from a two-way fixed-effects
   Poisson model on a monthly panel.
 - :func:`parallel_trends`: do treated and comparison areas share a pre-funding trend?
@@ -52,6 +52,11 @@ SE_TYPES = ("quasi-poisson", "cluster", "poisson")
 
 #: |WDQ| below this reads as "neither displacement nor diffusion".
 WDQ_NEUTRAL = 0.05
+
+#: WDD compares raw counts, so it assumes the comparison areas had about as many incidents
+#: as the treated areas (and the buffer). Beyond this ratio either way, :func:`wdd_reading`
+#: says the figure mostly reflects the comparison areas' own change.
+WDD_SCALE_LIMIT = 2.0
 
 _MINUS = "\N{MINUS SIGN}"
 
@@ -243,6 +248,8 @@ class WddResult:
         The treated-vs-control and buffer-vs-(buffer-)control parts of ``estimate``.
     shared_control : bool
         True when the control also served as the buffer's control (see :func:`wdd`).
+    confidence : float
+        Level of the interval, e.g. 0.95.
     """
 
     estimate: float
@@ -255,6 +262,7 @@ class WddResult:
     local_estimate: float
     displacement_estimate: float
     shared_control: bool
+    confidence: float = 0.95
 
 
 def wdd(  # noqa: PLR0917 - same six positional counts as wdq
@@ -367,7 +375,110 @@ def wdd(  # noqa: PLR0917 - same six positional counts as wdq
         local_estimate=local,
         displacement_estimate=estimate - local,
         shared_control=shared,
+        confidence=1 - alpha,
     )
+
+
+def wdd_reading(  # noqa: PLR0917 - same six positional counts as wdd
+    result: WddResult,
+    treated_before: float,
+    treated_after: float,
+    buffer_before: float | None,
+    buffer_after: float | None,
+    control_before: float,
+    control_after: float,
+    *,
+    category: str = "incidents",
+    did: DidResult | None = None,
+) -> str:
+    """Say in plain words what a WDD adds up, so nobody reads it as the scheme's effect.
+
+    WDD is a difference of raw counts, not of rates. With one comparison area serving both
+    the treated area and the buffer its change is subtracted twice, and when the comparison
+    areas are much busier than the treated areas or the buffer (more than
+    :data:`WDD_SCALE_LIMIT` times, either way) the figure and its z-test mostly measure the
+    comparison areas' own change. The reading says so, and points to the rate ratio.
+
+    Parameters
+    ----------
+    result : WddResult
+        From :func:`wdd` called with the same counts and the default (unit) weights.
+    treated_before, treated_after, buffer_before, buffer_after, control_before, control_after
+        The counts given to :func:`wdd` (buffer counts None when there was no buffer).
+    category : str, default "incidents"
+        What was counted, as the reader calls it (e.g. "ASB incidents").
+    did : DidResult, optional
+        The rate ratio to point to as the effect estimate.
+
+    Returns
+    -------
+    str
+        A few plain sentences starting "How to read WDD".
+    """
+    level = f"{result.confidence * 100:g}% CI"
+    text = (
+        f"How to read WDD ({_signed(result.estimate)} {category}, {level} "
+        f"{_signed(result.ci_low)} to {_signed(result.ci_high)}, "
+        f"z = {_signed(result.z, 2, plus=False)}): it adds up changes in raw counts and does "
+        f"not compare rates; below 0 means fewer {category} than the comparison areas' change "
+        "predicts, above 0 more."
+    )
+    treated, control = (
+        _change(treated_before, treated_after),
+        _change(control_before, control_after),
+    )
+    sizes = {"the treated areas": treated_before}
+    if buffer_before is None:
+        text += (
+            f" It is the treated areas' change ({treated}) minus the comparison areas' ({control})."
+        )
+    elif result.shared_control:
+        together = _signed(treated_after - treated_before + buffer_after - buffer_before)
+        text += (
+            f" The treated areas ({treated}) and the buffer "
+            f"({_change(buffer_before, buffer_after)}) changed by {together} together; the "
+            f"comparison areas' change ({control}) is subtracted twice, once for each: "
+            f"{together} {_MINUS} 2 \N{MULTIPLICATION SIGN} "
+            f"({_signed(control_after - control_before)}) = {_signed(result.estimate)}."
+        )
+        sizes["the buffer"] = buffer_before
+    else:
+        text += (
+            f" It is the treated areas' change minus the comparison areas' "
+            f"({_signed(result.local_estimate)}) plus the buffer's change minus its own "
+            f"control's ({_signed(result.displacement_estimate)})."
+        )
+    ratios = {
+        label: control_before / count
+        for label, count in sizes.items()
+        if count > 0 and not 1 / WDD_SCALE_LIMIT <= control_before / count <= WDD_SCALE_LIMIT
+    }
+    if ratios:
+        busier = all(ratio > 1 for ratio in ratios.values())
+        parts = [f"{ratio:.1f} times as many as {label}" for label, ratio in ratios.items()]
+        parts[0] = parts[0].replace("many", f"many {category}", 1)
+        text += (
+            f" In the before window the comparison areas had {' and '.join(parts)}, so "
+            + (
+                "the figure mostly reflects the comparison areas' own change in numbers"
+                if busier
+                else "the counts are not on the same scale"
+            )
+            + " and its z-test says nothing about the scheme's effect."
+        )
+    else:
+        text += " Its z-test assumes Poisson counts in areas with similar numbers of incidents."
+    if did is None:
+        return text + " The estimate of the scheme's effect is the rate ratio."
+    weak = "" if did.excludes_no_change else ", which includes no change"
+    return text + (
+        f" The estimate of the scheme's effect is the rate ratio ({did.rate_ratio:.2f}, "
+        f"{did.confidence * 100:g}% CI {did.ci_low:.2f} to {did.ci_high:.2f}{weak})."
+    )
+
+
+def _change(before: float, after: float) -> str:
+    return f"{_number(before)} \N{RIGHTWARDS ARROW} {_number(after)}, {_signed(after - before)}"
 
 
 # --------------------------------------------------------------------------- Poisson DiD
@@ -417,6 +528,11 @@ class DidResult:
     confidence: float
     excluded_rows: int
     dropped_areas: tuple[str, ...]
+
+    @property
+    def excludes_no_change(self) -> bool:
+        """True when the interval excludes a rate ratio of 1 (no change)."""
+        return self.ci_high < 1 or self.ci_low > 1
 
 
 def did_rate_ratio(
@@ -697,8 +813,9 @@ def headline_sentence(
     """Write the headline: the effect with its CI, displacement, and any warning.
 
     Never overclaims: a CI that includes no change (rate ratio 1) is reported as "no clear
-    change ... the evidence is weak"; a WDQ without a gain to displace is reported as not
-    meaningful; a failed parallel-trends check is stated after the result.
+    change ... the evidence is weak" (and any fall the WDQ clause mentions as "estimated");
+    a WDQ without a gain to displace is reported as not meaningful; a failed or impossible
+    parallel-trends check is stated after the result.
 
     Parameters
     ----------
@@ -724,7 +841,7 @@ def headline_sentence(
     check_positive("buffer_m", buffer_m)
     level = f"{did.confidence * 100:g}% CI"
     low, high = _signed(_pct(did.ci_low)), _signed(_pct(did.ci_high))
-    if did.ci_high < 1 or did.ci_low > 1:
+    if did.excludes_no_change:
         verb = "fell" if did.rate_ratio < 1 else "rose"
         sentence = (
             f"{category} in {treated_label} {verb} {_unsigned(did.percent_change)}% "
@@ -737,14 +854,20 @@ def headline_sentence(
             f"({low}% to {high}%) includes no change, so the evidence is weak"
         )
     if displacement is not None:
-        sentence += "; " + _displacement_clause(displacement, category, treated_label, buffer_m)
+        fall = f"the {'' if did.excludes_no_change else 'estimated '}fall in {treated_label}"
+        sentence += "; " + _displacement_clause(
+            displacement, category, treated_label, fall, buffer_m
+        )
     sentence += "."
     if trends is not None and not trends.passes:
-        sentence += " Treat this with caution: the parallel-trends check failed. " + trends.reason
+        check = "could not be made" if math.isnan(trends.p_value) else "failed"
+        sentence += f" Treat this with caution: the parallel-trends check {check}. {trends.reason}"
     return sentence
 
 
-def _displacement_clause(result: WdqResult, category: str, treated: str, buffer_m: float) -> str:
+def _displacement_clause(
+    result: WdqResult, category: str, treated: str, fall: str, buffer_m: float
+) -> str:
     ring = f"the {_number(buffer_m)} m buffer"
     value = f"WDQ {_signed(result.wdq, 1, plus=False)}" if result.meaningful else ""
     clauses = {
@@ -756,12 +879,9 @@ def _displacement_clause(result: WdqResult, category: str, treated: str, buffer_
         f"({value})",
         "diffusion": f"no sign of displacement into {ring} ({value})",
         "neutral": f"no sign of displacement into {ring} ({value})",
-        "displacement": f"some displacement into {ring}, smaller than the fall in {treated} "
-        f"({value})",
-        "complete-displacement": f"displacement into {ring} cancels the fall in {treated} "
-        f"({value})",
-        "displacement-exceeds": f"displacement into {ring} outweighs the fall in {treated} "
-        f"({value})",
+        "displacement": f"some displacement into {ring}, smaller than {fall} ({value})",
+        "complete-displacement": f"displacement into {ring} cancels {fall} ({value})",
+        "displacement-exceeds": f"displacement into {ring} outweighs {fall} ({value})",
     }
     return clauses[result.band]
 
@@ -968,6 +1088,7 @@ def _number(value: float) -> str:
 __all__ = [
     "PANEL_COLUMNS",
     "SE_TYPES",
+    "WDD_SCALE_LIMIT",
     "WDQ_NEUTRAL",
     "DidResult",
     "SeasonWindows",
@@ -982,5 +1103,6 @@ __all__ = [
     "rri",
     "season_matched_windows",
     "wdd",
+    "wdd_reading",
     "wdq",
 ]

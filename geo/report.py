@@ -21,6 +21,7 @@ import pandas as pd
 from fpdf import FPDF
 from matplotlib.figure import Figure
 
+from geo.caveats import SYNTHETIC_PATROLS
 from geo.design import LSOA_SERIES_LABEL
 from geo.evaluation import ImpactResult, figures_table
 
@@ -40,10 +41,14 @@ METHOD = (
     "data are left out, never counted as zero.",
     "The headline rate ratio is a difference-in-differences estimate from a Poisson model "
     "with area and month fixed effects (log E[y] = area + month + effect x treated x after); "
-    "its 95% CI is widened for overdispersion. WDD (Wheeler & Ratcliffe 2018) is the net "
-    "change in incidents in the treated area and buffer relative to comparison, with a "
-    "Poisson z-test. WDQ (Bowers & Johnson 2003) compares the buffer's change with the "
-    "treated area's gain; it is only meaningful when the treated area improved.",
+    "its 95% CI is widened for overdispersion; it is the estimate of the scheme's effect. "
+    "WDD (Wheeler & Ratcliffe 2018) adds up changes in raw counts: the treated areas' and "
+    "the buffer's changes, minus the comparison areas' change once for each, with a Poisson "
+    "z-test. It is not scaled to the areas' sizes, so when the comparison areas are much "
+    "busier than the treated areas it mostly measures the comparison areas' own change "
+    "(see the WDD row of the figures). WDQ (Bowers & Johnson 2003) compares the buffer's "
+    "change with the treated area's gain; it is only meaningful when the treated area "
+    "improved.",
     "Parallel trends: before funding, treated and comparison areas should move together. "
     "The check fits a difference in linear trends after month effects, on the street-level "
     "series and, for a longer run of months, on the " + LSOA_SERIES_LABEL + ".",
@@ -211,14 +216,25 @@ def method_text(result: ImpactResult) -> list[str]:
     ]
 
 
+def report_caveats(result: ImpactResult, dosage: pd.DataFrame | None = None) -> tuple[str, ...]:
+    """The caveats of ``result``, plus the SYNTHETIC patrol caveat when dosage is shown."""
+    shown = dosage is not None and not dosage.empty
+    return result.caveats + ((SYNTHETIC_PATROLS,) if shown else ())
+
+
+def _display_value(value: object) -> str:
+    """Whole numbers and values from 100 up in full (never "1.23e+03"), others to 3
+    significant figures."""
+    if not isinstance(value, float):
+        return str(value)
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:.3g}"
+
+
 def _display_table(result: ImpactResult) -> pd.DataFrame:
     table = figures_table(result)
-    table["value"] = [
-        f"{v:,.3g}"
-        if isinstance(v, float) and np.isfinite(v)
-        else ("n/a" if isinstance(v, float) else str(v))
-        for v in table["value"]
-    ]
+    table["value"] = [_display_value(value) for value in table["value"]]
     return table
 
 
@@ -275,7 +291,7 @@ def report_html(
         "<h2>Method</h2>",
         *(f"<p>{esc(p)}</p>" for p in method_text(result)),
         "<h2>Caveats</h2><ul>",
-        *(f"<li>{esc(c)}</li>" for c in result.caveats),
+        *(f"<li>{esc(c)}</li>" for c in report_caveats(result, dosage)),
         "</ul></body></html>",
     ]
     return "\n".join(parts)
@@ -345,7 +361,7 @@ def report_pdf(
     for paragraph in method_text(result):
         body(paragraph)
     heading("Caveats")
-    for caveat in result.caveats:
+    for caveat in report_caveats(result, dosage):
         body("• " + caveat)
     return bytes(pdf.output())
 
@@ -355,6 +371,7 @@ __all__ = [
     "dosage_png",
     "map_png",
     "method_text",
+    "report_caveats",
     "report_csv",
     "report_html",
     "report_images",

@@ -19,7 +19,6 @@ from geo.evaluation import (
     ImpactResult,
     dosage_vs_change,
     evaluate,
-    figures_table,
     impact_json,
     zones_for_coverage,
 )
@@ -32,9 +31,8 @@ DEFAULT_FUNDING = dt.date(2024, 6, 1)
 DEFAULT_TREATED = "Castle Circus"
 SYNTHETIC_PINGS = datasets.DATA_DIR / "synthetic" / "torbay-patrols-synthetic.parquet"
 MODES = {"auto": "Suggest automatically", "hotspots": "Choose hotspots", "lsoas": "Choose LSOAs"}
-GROUP_COLOURS = alt.Scale(
-    domain=["treated", "comparison", "buffer"], range=["#d62728", "#1f77b4", "#ff7f0e"]
-)
+# The report's colours, so page and report show each group alike.
+GROUP_COLOURS = alt.Scale(domain=list(report.COLOURS), range=list(report.COLOURS.values()))
 
 
 def _lsoa_counts_path(dataset: str):
@@ -53,10 +51,7 @@ def hotspot_table(selection: common.Selection, outcome: tuple[str, ...]) -> gpd.
     """DBSCAN hotspots (100 m, 30 incidents) of the outcome in the selected months."""
     frame = common.incidents(selection)
     frame = frame[frame["category"].isin(outcome)]
-    study_area = (
-        None if selection.dataset == common.UPLOAD else datasets.load_study_area(selection.dataset)
-    )
-    return find_hotspots(frame, study_area=study_area).hotspots
+    return find_hotspots(frame, study_area=common.study_area(selection.dataset)).hotspots
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,7 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
     frame = frame[frame["category"].isin(choices.outcome)]
     hotspots = hotspot_table(selection, choices.outcome)
     treated = design.select_hotspots(hotspots, choices.treated_ids)
-    boundaries = lsoa_boundaries(selection.dataset)
+    boundaries = common.boundaries(selection.dataset)
     if choices.mode == "hotspots":
         comparison = design.select_hotspots(hotspots, choices.comparison_ids)
     elif choices.mode == "lsoas":
@@ -103,12 +98,6 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
         lsoa=lsoa,
         category="ASB" if choices.outcome == (ASB,) else " and ".join(choices.outcome),
     )
-
-
-@st.cache_data(max_entries=4)
-def lsoa_boundaries(dataset: str) -> gpd.GeoDataFrame | None:
-    """LSOA boundaries of an embedded dataset (None for uploads or when not shipped)."""
-    return None if dataset == common.UPLOAD else datasets.load_boundaries(dataset)
 
 
 @st.cache_data(max_entries=8)
@@ -189,7 +178,7 @@ buffer_m = left.number_input(
     step=10,
     key="impact_buffer",
 )
-boundaries = lsoa_boundaries(selection.dataset)
+boundaries = common.boundaries(selection.dataset)
 modes = [m for m in MODES if m != "lsoas" or boundaries is not None]
 mode = right.radio("Comparison areas", modes, format_func=MODES.get, key="impact_mode")
 comparison_ids: list[str] = []
@@ -246,7 +235,7 @@ right.caption(
 # Headline ----------------------------------------------------------------------
 st.subheader("Headline")
 did = result.did
-weak = did.ci_low <= 1 <= did.ci_high
+weak = not did.excludes_no_change
 (st.warning if weak or not result.key_trends.passes else st.success)(result.headline)
 kpi = st.columns(4)
 kpi[0].metric(
@@ -262,14 +251,15 @@ kpi[1].metric(
 kpi[2].metric(
     "WDD",
     f"{result.wdd.estimate:+.0f}",
-    help=f"z = {result.wdd.z:.2f}, 95% CI {result.wdd.ci_low:+.0f} to {result.wdd.ci_high:+.0f}"
-    " incidents (treated + buffer vs comparison)",
+    help="A raw-count difference, not the effect estimate: see the note just below.",
 )
 kpi[3].metric(
     "WDQ",
     f"{result.wdq.wdq:.2f}" if result.wdq.meaningful else "n/a",
     help=result.wdq.interpretation,
 )
+# WDD can be "significant" while the rate ratio is not; say what it adds up, next to it.
+st.info(result.wdd_reading)
 
 # Design --------------------------------------------------------------------------
 st.subheader("Study design")
@@ -342,7 +332,7 @@ if selection.dataset == "torbay" and SYNTHETIC_PINGS.is_file():
 
 # Caveats and downloads --------------------------------------------------------------
 st.subheader("Caveats")
-for text in result.caveats + ((caveats.SYNTHETIC_PATROLS,) if dosage is not None else ()):
+for text in report.report_caveats(result, dosage):
     st.markdown(f"- {text}")
 
 st.subheader("Downloads")
@@ -364,7 +354,7 @@ cols[1].download_button(
 )
 cols[2].download_button(
     "Figures (CSV)",
-    figures_table(result).to_csv(index=False),
+    report.report_csv(result),
     "impact-figures.csv",
     mime="text/csv",
     on_click="ignore",

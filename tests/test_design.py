@@ -441,3 +441,89 @@ def test_csv_of_figures(result):
     table = figures_table(result)
     value = table.set_index("figure").loc["rate ratio (DiD)", "value"]
     assert value == pytest.approx(result.did.rate_ratio)
+
+
+# --------------------------------------------------------------------------- review additions
+
+
+def test_funding_flags_mark_the_transition_month():
+    post, transition = design.funding_flags(["2024-05", "2024-06", "2024-07"], "2024-06-15")
+    assert post.tolist() == [False, False, True]
+    assert transition.tolist() == [False, True, False]
+    post, transition = design.funding_flags(["2024-05", "2024-06"], "2024-06-01")
+    assert post.tolist() == [False, True] and not transition.any()
+
+
+def test_street_trend_check_leaves_out_the_transition_month(asb, treated, hotspots, missing):
+    # Funding on 2024-04-15: April 2024 is neither before nor after, so only Jan-Mar remain.
+    result = evaluate(
+        asb,
+        treated,
+        "2024-04-15",
+        candidates=hotspots,
+        months=("2024-01", "2025-12"),
+        missing_months=missing,
+    )
+    assert result.trends.n_months == 3
+
+
+def test_read_lsoa_monthly_rejects_a_file_without_counts(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("lsoa_code,month,all_crime\nE01015183,2024-01,\n")
+    with pytest.raises(GeoInputError, match="LSOA monthly counts"):
+        design.read_lsoa_monthly(empty)
+
+
+def test_wdd_is_explained_wherever_it_is_shown(result):
+    reading = result.wdd_reading
+    assert reading.startswith("How to read WDD")
+    if result.wdd.p_value < 0.05 and not result.did.excludes_no_change:
+        # Torbay: WDD "significant" while the rate ratio CI includes no change.
+        assert "says nothing about the scheme's effect" in reading
+        assert "includes no change" in reading
+    assert impact_json(result)["wdd_reading"] == reading
+    notes = figures_table(result).set_index("figure")["note"]
+    assert notes["WDD"] == reading
+    assert "not the scheme's effect" in notes["WDD z"]
+    assert "How to read WDD" in report_csv(result)
+
+
+def test_report_lists_synthetic_patrols_when_dosage_is_shown(result, images):
+    from geo.caveats import SYNTHETIC_PATROLS
+    from geo.report import report_caveats
+
+    dosage = pd.DataFrame(
+        {
+            "area_id": ["1"],
+            "name": ["A"],
+            "group": ["treated"],
+            "minutes_per_week_change": [5.0],
+            "incidents_pct_change": [-10.0],
+        }
+    )
+    assert SYNTHETIC_PATROLS not in report_caveats(result)
+    assert report_caveats(result, dosage)[-1] == SYNTHETIC_PATROLS
+    page = report_html(result, dosage, images=images)
+    assert "SYNTHETIC demonstration data" in page
+    assert "How to read WDD" in page
+
+
+def test_report_never_prints_counts_in_scientific_notation():
+    from geo.report import _display_value
+
+    assert _display_value(1234.0) == "1,234"
+    assert _display_value(1234.56) == "1,235"
+    assert _display_value(0.04394) == "0.0439"
+    assert _display_value(float("nan")) == "n/a"
+    assert _display_value("2024-01") == "2024-01"
+
+
+def test_auto_comparison_for_a_drawn_polygon_whose_id_clashes(asb, hotspots, treated, missing):
+    # A polygon without ids gets id "1", like hotspot 1: it must be matched on its own baseline.
+    drawn = gpd.GeoDataFrame(geometry=treated.geometry.buffer(-1), crs=BNG)
+    kwargs = {"candidates": hotspots, "months": ("2024-01", "2025-12"), "missing_months": missing}
+    from_drawn = evaluate(asb, drawn, FUNDING, **kwargs)
+    from_hotspot = evaluate(asb, treated, FUNDING, **kwargs)
+    assert from_drawn.treated["area_id"].tolist() == ["treated-1"]
+    assert from_drawn.comparison["area_id"].tolist() == from_hotspot.comparison["area_id"].tolist()
+    assert "1" in set(from_drawn.candidates["area_id"])  # hotspot 1 is still a candidate

@@ -618,3 +618,64 @@ def test_headline_warns_when_parallel_trends_fail():
     assert sentence.endswith(trends.reason)
     passing = replace(trends, passes=True)
     assert "caution" not in headline_sentence(did_result(0.82, 0.70, 0.96), trends=passing)
+
+
+# --------------------------------------------------------------------------- WDD reading
+
+
+def test_wdd_reading_explains_a_significant_wdd_against_a_weak_rate_ratio():
+    # Torbay 2024-01..04 vs 2025-01..04: treated 44->29, buffer 11->7, comparison 106->61.
+    counts = (44, 29, 11, 7, 106, 61)
+    result = wdd(*counts)
+    assert result.estimate == pytest.approx(71)
+    assert result.p_value < 0.05  # "significant" on its own
+    text = impact.wdd_reading(
+        result, *counts, category="ASB incidents", did=did_result(1.15, 0.62, 2.13)
+    )
+    assert text.startswith("How to read WDD (+71 ASB incidents, 95% CI +17 to +125, z = 2.58)")
+    assert "subtracted twice" in text
+    assert f"{MINUS}19 {MINUS} 2 \N{MULTIPLICATION SIGN} ({MINUS}45) = +71" in text
+    assert "2.4 times as many ASB incidents as the treated areas" in text
+    assert "9.6 times as many as the buffer" in text
+    assert "z-test says nothing about the scheme's effect" in text
+    assert text.endswith("rate ratio (1.15, 95% CI 0.62 to 2.13, which includes no change).")
+
+
+def test_wdd_reading_without_scale_mismatch_or_buffer():
+    similar = impact.wdd_reading(wdd(100, 50, 100, 150, 100, 100), 100, 50, 100, 150, 100, 100)
+    assert "times as many" not in similar
+    assert "similar numbers of incidents" in similar
+    plain = impact.wdd_reading(wdd(80, 20, None, None, 100, 50), 80, 20, None, None, 100, 50)
+    assert f"change (80 \N{RIGHTWARDS ARROW} 20, {MINUS}60) minus" in plain
+    assert "subtracted twice" not in plain
+    # A quieter comparison is flagged too, without claiming it drives the figure.
+    quiet = impact.wdd_reading(wdd(300, 200, None, None, 100, 100), 300, 200, None, None, 100, 100)
+    assert "0.3 times as many" in quiet and "not on the same scale" in quiet
+
+
+def test_wdd_reading_uses_the_interval_level():
+    result = wdd(20, 10, None, None, 20, 20, alpha=0.01)
+    assert result.confidence == pytest.approx(0.99)
+    assert "99% CI" in impact.wdd_reading(result, 20, 10, None, None, 20, 20)
+
+
+def test_did_excludes_no_change_property():
+    assert did_result(0.82, 0.70, 0.96).excludes_no_change
+    assert did_result(1.12, 1.03, 1.22).excludes_no_change
+    assert not did_result(0.93, 0.80, 1.08).excludes_no_change
+
+
+def test_headline_calls_an_uncertain_fall_estimated():
+    sentence = headline_sentence(
+        did_result(0.9, 0.7, 1.1), displacement=wdq(100, 60, 100, 120, 100, 100)
+    )
+    assert "smaller than the estimated fall in the funded hotspots" in sentence
+
+
+def test_headline_says_when_trends_could_not_be_checked():
+    trends = TrendsResult(
+        math.nan, math.nan, math.nan, passes=False, reason="Only 4 month(s).", n_months=4
+    )
+    sentence = headline_sentence(did_result(0.82, 0.70, 0.96), trends=trends)
+    assert "parallel-trends check could not be made" in sentence
+    assert "failed" not in sentence

@@ -65,6 +65,8 @@ def test_impact_page_matches_geo(expected):
     labels = [b.label for b in at.get("download_button")]
     assert "Funder report (HTML)" in labels and "Funder report (PDF)" in labels
     assert "Figures (CSV)" in labels
+    # The WDD is explained beside it, so a "significant" WDD is not read as the effect.
+    assert expected.wdd_reading in [i.value for i in at.info]
 
 
 def test_buffer_and_funding_date_change_the_result(expected):
