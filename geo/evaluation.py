@@ -181,7 +181,7 @@ def evaluate(
     candidates: gpd.GeoDataFrame | None = None,
     buffer_m: float = DEFAULT_BUFFER_M,
     months: tuple[str, str] | None = None,
-    missing_months: Iterable[str] = (),
+    missing_months: Iterable[str] | None = None,
     n_comparison: int = DEFAULT_N_COMPARISON,
     lsoa: tuple[LsoaSeries, gpd.GeoDataFrame] | None = None,
     category: str = "ASB",
@@ -208,8 +208,11 @@ def evaluate(
         Displacement ring width in metres; comparison areas must lie beyond it.
     months : (str, str), optional
         Data span ``('YYYY-MM', 'YYYY-MM')``; default the incidents' first and last month.
-    missing_months : iterable of str
+    missing_months : iterable of str, optional
         Months without published data; they get no row in any count (never zero).
+        Default: the months of the span in which ``incidents`` has no row at all, which
+        is safe for area-wide ASB or crime but may drop a true zero month of a rare
+        category; pass the ingest summary's months when you have them.
     n_comparison : int, default 3
         Comparison areas chosen by ``"auto"``.
     lsoa : (LsoaSeries, GeoDataFrame), optional
@@ -224,6 +227,9 @@ def evaluate(
     treated = as_areas(treated, kind=_kind(treated))
     funding = str(pd.Timestamp(funding_date).date())
     first, last = months or _span(incidents)
+    if missing_months is None:
+        present = {m.strftime("%Y-%m") for m in pd.to_datetime(pd.Series(incidents["month"]))}
+        missing_months = [m for m in month_range(first, last) if m not in present]
     missing = tuple(sorted(set(missing_months) & set(month_range(first, last))))
     available = [m for m in month_range(first, last) if m not in set(missing)]
     windows = season_matched_windows(available, funding)

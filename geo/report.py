@@ -279,7 +279,7 @@ def report_html(
         f"<p class='{'' if result.key_trends.passes else 'warn'}'>"
         f"{esc(result.key_trends.reason)}</p>",
     ]
-    if images.dosage is not None:
+    if images.dosage is not None and dosage is not None:
         parts += [
             "<h2>Patrol dosage vs change (SYNTHETIC patrol data)</h2>",
             image(images.dosage, "patrol dosage chart, synthetic data"),
@@ -347,7 +347,7 @@ def report_pdf(
     heading("Parallel trends")
     picture(images.trends)
     body(result.key_trends.reason)
-    if images.dosage is not None:
+    if images.dosage is not None and dosage is not None:
         heading("Patrol dosage vs change (SYNTHETIC patrol data)")
         picture(images.dosage)
     heading("Figures")

@@ -295,6 +295,13 @@ def test_season_matched_windows_on_torbay(result):
     assert panel_months == set(result.windows.before) | set(result.windows.after)
 
 
+def test_months_without_any_incident_are_missing_by_default(asb, treated, hotspots, result):
+    """Without the ingest summary, empty months must not become zeros in the panel."""
+    guessed = evaluate(asb, treated, FUNDING, candidates=hotspots)
+    assert guessed.windows == result.windows
+    assert not set(guessed.panel["month"]) & {f"2024-{m:02d}" for m in range(5, 13)}
+
+
 def test_lsoa_series_and_trends(result, tmp_path):
     series = design.read_lsoa_monthly(LSOA_CSV)
     assert series.missing_months == ()
