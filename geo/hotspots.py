@@ -581,6 +581,19 @@ def write_hotspots(hotspots: gpd.GeoDataFrame, path: str | Path) -> Path:
     return path
 
 
+def covered_area_m2(hotspots: gpd.GeoDataFrame) -> float:
+    """Area covered by the hotspot polygons together, in m² (overlaps counted once).
+
+    Measured in the metric CRS of the polygons' centre (EPSG:27700 in Great Britain).
+    """
+    if hotspots.empty:
+        return 0.0
+    polygons = hotspots.to_crs(WGS84)
+    centre = polygons.union_all().centroid
+    crs = metric_crs_for(np.array([centre.x]), np.array([centre.y]))
+    return float(polygons.to_crs(crs).union_all().area)
+
+
 def hotspot_members(
     incidents: gpd.GeoDataFrame, labels: np.ndarray, hotspot_id: int
 ) -> gpd.GeoDataFrame:

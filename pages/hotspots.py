@@ -53,7 +53,7 @@ if auto:
 kpi = st.columns(4)
 kpi[0].metric("Hotspots", f"{len(table):,}")
 kpi[1].metric("Incidents in hotspots", f"{1 - result.noise_share:.0%}")
-kpi[2].metric("Area covered", f"{table['area_m2'].sum() / 1e4:,.1f} ha")
+kpi[2].metric("Area covered", f"{hotspots.covered_area_m2(table) / 1e4:,.1f} ha")
 kpi[3].metric("Incidents", f"{len(frame):,}")
 
 with st.expander("Choosing eps: k-distance chart"):

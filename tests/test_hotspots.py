@@ -327,3 +327,18 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys):
     assert main([*args, "--category", "No such category"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "`eps_m` must be greater than 0" in err[0] and "empty" in err[1]
+
+
+def test_covered_area_counts_overlaps_once():
+    from geo.hotspots import covered_area_m2
+
+    # Two 100 m x 100 m squares on the BNG overlapping by half: 15,000 m² together.
+    squares = gpd.GeoDataFrame(
+        geometry=[
+            shapely.box(290_000, 60_000, 290_100, 60_100),
+            shapely.box(290_050, 60_000, 290_150, 60_100),
+        ],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326")
+    assert covered_area_m2(squares) == pytest.approx(15_000, rel=1e-3)
+    assert covered_area_m2(squares.iloc[:0]) == 0.0
