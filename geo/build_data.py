@@ -62,6 +62,18 @@ def copy_raw(raw_dir: Path) -> list[Path]:
     return written
 
 
+def _raw_file(raw_dir: Path, name: str) -> Path:
+    """The raw file called ``name`` in a sub-folder of ``raw_dir``; fails naming it."""
+    found = sorted(raw_dir.glob(f"*/{name}"))
+    if not found:
+        fail(
+            f"has no */{name}",
+            fix="Point at the raw extracts folder described in SOURCES.md",
+            file=str(raw_dir),
+        )
+    return found[0]
+
+
 def _zip_street_files(raw_dir: Path, pattern: str, archive_name: str) -> Path:
     members = {}
     for path in sorted(raw_dir.glob(f"*/{pattern}")):
@@ -83,8 +95,8 @@ def _zip_members(path: Path, members: dict[str, bytes]) -> Path:
 
 
 def _write_boundaries(raw_dir: Path) -> list[Path]:
-    lsoa11 = gpd.read_file(next(raw_dir.glob("*/torbay-lsoa11-bsc.geojson")))
-    lsoa21 = gpd.read_file(next(raw_dir.glob("*/torbay-lsoa21-new-2021-codes.geojsonl")))
+    lsoa11 = gpd.read_file(_raw_file(raw_dir, "torbay-lsoa11-bsc.geojson"))
+    lsoa21 = gpd.read_file(_raw_file(raw_dir, "torbay-lsoa21-new-2021-codes.geojsonl"))
     torbay = pd.concat(
         [
             _lsoa_frame(lsoa11, "LSOA11CD", "LSOA11NM", "2011"),
@@ -93,12 +105,12 @@ def _write_boundaries(raw_dir: Path) -> list[Path]:
         ignore_index=True,
     )
     westminster = _lsoa_frame(
-        gpd.read_file(next(raw_dir.glob("*/westminster-2021-lsoa-gen20.geojson"))),
+        gpd.read_file(_raw_file(raw_dir, "westminster-2021-lsoa-gen20.geojson")),
         "LSOA21CD",
         "LSOA21NM",
         "2021",
     )
-    lad = gpd.read_file(next(raw_dir.glob("*/westminster-2021-lad22-gen20.geojson")))
+    lad = gpd.read_file(_raw_file(raw_dir, "westminster-2021-lad22-gen20.geojson"))
     outline = shapely.union_all(lsoa11.to_crs(schema.WGS84).geometry.to_numpy())
     return [
         _write_geojson(torbay, "boundaries/torbay-lsoa.geojson"),
@@ -131,7 +143,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, relative: str) -> Path:
 def _write_lsoa_counts(raw_dir: Path) -> list[Path]:
     folder = DATA_DIR / "lsoa-counts"
     folder.mkdir(parents=True, exist_ok=True)
-    monthly = pd.read_parquet(next(raw_dir.glob("*/crime_counts.parquet")))
+    monthly = pd.read_parquet(_raw_file(raw_dir, "crime_counts.parquet"))
     monthly = monthly[monthly["LSOA name"].str.startswith("Torbay")]
     monthly = pd.DataFrame(
         {
@@ -141,7 +153,7 @@ def _write_lsoa_counts(raw_dir: Path) -> list[Path]:
             "all_crime": monthly["Crime Count"],
         }
     ).sort_values(["month", "lsoa_code"])
-    yearly = pd.read_parquet(next(raw_dir.glob("*/crime_type_counts.parquet")))
+    yearly = pd.read_parquet(_raw_file(raw_dir, "crime_type_counts.parquet"))
     yearly = yearly[yearly["LSOA name"].str.startswith("Torbay")]
     yearly = pd.DataFrame(
         {

@@ -43,11 +43,12 @@ def check_non_negative(name: str, value: Any, *, fix: str | None = None) -> floa
 
 def check_min_int(name: str, value: Any, minimum: int, *, fix: str | None = None) -> int:
     """Return ``value`` as an int, or fail unless it is a whole number >= ``minimum``."""
-    if isinstance(value, bool) or not float(_as_number(name, value)).is_integer():
+    number = _as_number(name, value)
+    if isinstance(value, bool) or not number.is_integer():
         fail(f"`{name}` must be a whole number, got {value!r}", fix=fix)
-    if int(value) < minimum:
+    if number < minimum:
         fail(f"`{name}` must be at least {minimum}, got {value!r}", fix=fix)
-    return int(value)
+    return int(number)
 
 
 def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:

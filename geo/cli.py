@@ -304,10 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the process exit code (0 ok, 2 unusable input)."""
+    """Run the CLI; return the process exit code (0 ok, 2 unusable input or file)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except GeoInputError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a file that cannot be read or written: one line, no traceback
+        where = f"{error.filename}: {error.strerror}" if error.filename else str(error)
+        print(f"error: {where}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 from geo import schema
 from geo.checks import check_columns, fail
 from geo.projection import bng_to_lonlat, lonlat_to_bng, points_from_lonlat
+from geo.timeseries import missing_months, month_ranges
 
 #: Bytes per CSV block: blocks are parsed in parallel and become the Arrow chunks.
 BLOCK_BYTES = 1 << 24
@@ -44,6 +45,8 @@ class ColumnMapping:
     (British National Grid metres, EPSG:27700). ``constants`` fills canonical columns
     that the source lacks, e.g. ``{"force": "Metropolitan Police Service"}``.
     Naive date-times are taken as Europe/London local time; aware ones are converted.
+    ``dayfirst`` (UK order) reads ``05/06/2024`` as 5 June; year-first dates such as
+    ``2024-06-05`` are always read in ISO order.
     """
 
     category: str
@@ -158,7 +161,7 @@ class IngestSummary:
         for force, months in self.months_missing.items():
             if months:
                 lines.append(
-                    f"months MISSING for {force} ({len(months)}): {_month_ranges(months)} "
+                    f"months MISSING for {force} ({len(months)}): {month_ranges(months)} "
                     "(no data; not zero)"
                 )
         return "\n".join(lines)
@@ -403,26 +406,39 @@ def _to_local_time(raw: pd.Series, mapping: ColumnMapping) -> pd.Series:
     and a spring-forward time that never existed is moved forward; both are documented
     choices rather than rejections, because the incident did happen.
     """
-    text = raw.mask(raw.str.strip().eq(""))
-    fmt = mapping.date_format or "mixed"
+    text = raw.mask(raw.eq(""))  # cells arrive trimmed
     with_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False)
     result = pd.Series(pd.NaT, index=raw.index, dtype=f"datetime64[us, {schema.TIMEZONE}]")
     if with_offset.any():
-        aware = pd.to_datetime(
-            text[with_offset], format=fmt, dayfirst=mapping.dayfirst, errors="coerce", utc=True
-        )
+        aware = _parse_datetimes(text[with_offset], mapping, utc=True)
         result[with_offset] = aware.dt.tz_convert(schema.TIMEZONE)
     naive_rows = ~with_offset
     if naive_rows.any():
-        naive = pd.to_datetime(
-            text[naive_rows], format=fmt, dayfirst=mapping.dayfirst, errors="coerce"
-        )
+        naive = _parse_datetimes(text[naive_rows], mapping, utc=False)
         result[naive_rows] = naive.dt.tz_localize(
             schema.TIMEZONE,
             ambiguous=np.ones(len(naive), dtype=bool),
             nonexistent="shift_forward",
         )
     return result
+
+
+def _parse_datetimes(text: pd.Series, mapping: ColumnMapping, *, utc: bool) -> pd.Series:
+    """Date-time text to timestamps (NaT when unparsable), UTC when ``utc``.
+
+    ``mapping.dayfirst`` applies to day/month dates only: a year-first date such as
+    ``2024-06-05`` is ISO order, 5 June, never 6 May.
+    """
+    if mapping.date_format:
+        return pd.to_datetime(text, format=mapping.date_format, errors="coerce", utc=utc)
+    year_first = text.str.match(r"\d{4}[-/.]", na=False)
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]" if utc else "M8[us]")
+    for rows, dayfirst in ((year_first, False), (~year_first, mapping.dayfirst)):
+        if rows.any():
+            parsed[rows] = pd.to_datetime(
+                text[rows], format="mixed", dayfirst=dayfirst, errors="coerce", utc=utc
+            )
+    return parsed
 
 
 def _parse_coordinates(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdicts) -> tuple:
@@ -691,23 +707,3 @@ def summarise(
         last_month=str(months.max()) if len(months) else None,
         months_missing={force: missing_months(group) for force, group in months.groupby(forces)},
     )
-
-
-def missing_months(months: pd.Series) -> list[str]:
-    """Months (``YYYY-MM``) with no rows between the first and last month present."""
-    present = set(months.dropna())
-    if not present:
-        return []
-    span = pd.period_range(min(present), max(present), freq="M")
-    return [str(m) for m in span if m not in present]
-
-
-def _month_ranges(months: list[str]) -> str:
-    periods = [pd.Period(m, "M") for m in months]
-    runs: list[list[pd.Period]] = []
-    for period in periods:
-        if runs and period == runs[-1][-1] + 1:
-            runs[-1].append(period)
-        else:
-            runs.append([period])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)

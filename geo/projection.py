@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo.checks import fail
 from geo.schema import BNG, WGS84
 
 #: Longitude/latitude box of Great Britain (degrees, EPSG:4326) used to choose the grid.
@@ -29,9 +30,17 @@ def metric_crs_for(lon: np.ndarray, lat: np.ndarray) -> str:
     """Return the metric CRS for points in degrees (EPSG:4326).
 
     ``EPSG:27700`` when the points' median lies in Great Britain, else the WGS84 UTM
-    zone of the median (``EPSG:326zz`` north, ``EPSG:327zz`` south).
+    zone of the median (``EPSG:326zz`` north, ``EPSG:327zz`` south). Fails when there is
+    no finite point to take the median of.
     """
-    lon_c, lat_c = float(np.nanmedian(lon)), float(np.nanmedian(lat))
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    if not finite.any():
+        fail(
+            "`lon` and `lat` have no finite pair, so no metric CRS can be chosen",
+            fix="Pass at least one incident with a longitude and latitude",
+        )
+    lon_c, lat_c = float(np.median(lon[finite])), float(np.median(lat[finite]))
     west, south, east, north = _GB_LONLAT_BOX
     if west <= lon_c <= east and south <= lat_c <= north:
         return BNG

@@ -23,6 +23,42 @@ def month_range(first: str | dt.date, last: str | dt.date) -> list[str]:
     return [str(p) for p in pd.period_range(start, end, freq="M")]
 
 
+def missing_months(months: pd.Series) -> list[str]:
+    """Months (``YYYY-MM``) with no rows between the first and last month present.
+
+    ``months`` holds monthly periods (``pd.Period``), one per row or per distinct month.
+    """
+    present = set(months.dropna())
+    if not present:
+        return []
+    span = pd.period_range(min(present), max(present), freq="M")
+    return [str(m) for m in span if m not in present]
+
+
+def months_without_data(months: pd.Series, listed: Iterable[str] = ()) -> list[str]:
+    """Months (``YYYY-MM``, sorted) that have no data in a dataset.
+
+    ``months`` is the ``month`` column (dates) of every incident in the dataset, before
+    any category filter; ``listed`` are months already known to be missing (e.g. the
+    ingest summary's per-force gaps). A month inside the span of ``months`` in which no
+    incident at all was recorded had no data too: for instance the years between two
+    forces' extracts, which no single force's gaps include.
+    """
+    present = pd.to_datetime(pd.Series(months.unique(), dtype="object")).dt.to_period("M")
+    return sorted(set(listed) | set(missing_months(present)))
+
+
+def month_ranges(months: list[str]) -> str:
+    """Sorted ``YYYY-MM`` months as text with runs collapsed: ``"2024-05..2024-12, 2025-03"``."""
+    runs: list[list[pd.Period]] = []
+    for period in (pd.Period(m, "M") for m in months):
+        if runs and period == runs[-1][-1] + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+
+
 def monthly_counts(
     incidents: pd.DataFrame,
     first: str | dt.date,

@@ -39,11 +39,6 @@ class Selection:
         """``(first, last)`` month strings."""
         return self.first_month, self.last_month
 
-    @property
-    def chosen_categories(self) -> tuple[str, ...]:
-        """The categories in force (all when none were picked)."""
-        return self.categories or self.all_categories
-
 
 # ---------------------------------------------------------------- cached data access
 
@@ -95,9 +90,25 @@ def _rejected(dataset: str) -> pd.DataFrame:
 
 
 def missing_months(selection: Selection) -> list[str]:
-    """Months without data for any force in the selected dataset."""
-    summary, _ = coverage(selection)
-    return sorted({m for months in summary["months_missing"].values() for m in months})
+    """Months without data in the selected dataset (``YYYY-MM``, sorted).
+
+    A force's gaps from the ingest summary, plus months with no incident of any category
+    (e.g. between two forces' extracts), so that neither is ever counted as zero.
+    """
+    if selection.dataset == UPLOAD:
+        result = ingest_upload(selection.upload_name, selection.upload_bytes)
+        return _months_without_data(result.summary.to_dict(), result.incidents)
+    return _dataset_missing_months(selection.dataset)
+
+
+@st.cache_data(max_entries=8)
+def _dataset_missing_months(dataset: str) -> list[str]:
+    return _months_without_data(datasets.load_summary(dataset), dataset_incidents(dataset))
+
+
+def _months_without_data(summary: dict, every_incident: pd.DataFrame) -> list[str]:
+    listed = [m for months in summary["months_missing"].values() for m in months]
+    return timeseries.months_without_data(every_incident["month"], listed)
 
 
 def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
@@ -122,15 +133,12 @@ def stop_on_input_error(call, *args, **kwargs):
 def _hotspots(
     selection: Selection, eps_m: float, min_samples: int, auto: bool
 ) -> hotspots.HotspotResult:
-    study_area = (
-        None if selection.dataset == UPLOAD else datasets.load_study_area(selection.dataset)
-    )
     return hotspots.find_hotspots(
         incidents(selection),
         eps_m=eps_m,
         min_samples=min_samples,
         auto=auto,
-        study_area=study_area,
+        study_area=study_area(selection.dataset),
         gazetteer=gazetteer(),
     )
 
@@ -172,12 +180,8 @@ def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
 @st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
 def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoDataFrame:
     """Gi* grid for the selection, with the map's ``gi_class`` and ``gi_z`` columns."""
-    frame = incidents(selection)
-    x, y, crs = hotspots.metric_xy(frame)
-    study_area = (
-        None if selection.dataset == UPLOAD else datasets.load_study_area(selection.dataset)
-    )
-    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area)
+    x, y, crs = hotspots.metric_xy(incidents(selection))
+    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area(selection.dataset))
     return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
 
 

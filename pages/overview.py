@@ -25,7 +25,7 @@ yoy = timeseries.year_on_year(counts, selection.first_month, selection.last_mont
 found, no_hotspots = common.default_hotspots(selection)
 kpi = st.columns(5)
 kpi[0].metric("Incidents", f"{len(frame):,}")
-if yoy.months_compared:
+if yoy.months_compared and yoy.previous > 0:
     kpi[1].metric(
         "Change on a year earlier",
         f"{yoy.percent_change:+.0f}%",
@@ -36,7 +36,9 @@ if yoy.months_compared:
     )
 else:
     kpi[1].metric(
-        "Change on a year earlier", "n/a", help="No month in range has data a year earlier"
+        "Change on a year earlier",
+        "n/a",
+        help="No month in range has incidents a year earlier to compare with",
     )
 if found is not None:
     kpi[2].metric(
@@ -62,7 +64,7 @@ chart = (
 st.altair_chart(chart, width="stretch")
 gaps = in_range.loc[in_range["count"].isna(), "month"].tolist()
 if gaps:
-    st.caption(f"Gaps: no data for {', '.join(gaps)}. " + caveats.MISSING_MONTHS)
+    st.caption(f"Gaps: no data for {timeseries.month_ranges(gaps)}. " + caveats.MISSING_MONTHS)
 
 if found is not None and len(found.hotspots):
     st.subheader("Top 10 hotspots")
@@ -122,10 +124,12 @@ if summary["rejected_by_reason"]:
         mime="text/csv",
         on_click="ignore",
     )
-for force, months in summary["months_missing"].items():
+listed = summary["months_missing"]
+unlisted = sorted(set(common.missing_months(selection)).difference(*listed.values()))
+for source, months in [*listed.items(), ("No force", unlisted)]:
     if months:
         st.warning(
-            f"{force}: no data for {len(months)} month(s) ({', '.join(months)}). "
+            f"{source}: no data for {len(months)} month(s) ({timeseries.month_ranges(months)}). "
             "They are gaps, not zeros."
         )
 st.info(caveats.LOCATION_ANONYMISATION)

@@ -16,6 +16,8 @@ from geo import schema
 from geo.checks import GeoInputError
 from geo.cli import main
 from geo.ingest import ColumnMapping, SourceFile, ingest, missing_months, read_csv_table
+from geo.projection import metric_crs_for
+from geo.timeseries import month_ranges, months_without_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
@@ -256,3 +258,44 @@ def test_counts_always_add_up_whatever_the_cells(rows):
     result = ingest([SourceFile("prop.csv", lambda: data)])
     assert result.summary.rows_read == table.num_rows
     _counts_add_up(result)
+
+
+def test_year_first_dates_are_never_read_day_first():
+    """dayfirst is for UK day/month dates; 2024-06-05 is 5 June, not 6 May."""
+    data = (
+        b"ref,when,e,n,type\n"
+        b"A,2024-06-05 01:05,291700,63800,Shoplifting\n"
+        b"B,2024-06-05T01:05:00+01:00,291700,63800,Shoplifting\n"
+        b"C,05/06/2024 01:05,291700,63800,Shoplifting\n"
+    )
+    mapping = ColumnMapping(
+        category="type", date="when", easting="e", northing="n", incident_id="ref"
+    )
+    result = ingest([SourceFile("iso.csv", lambda: data)], mapping)
+    expected = pd.Timestamp("2024-06-05 01:05", tz=schema.TIMEZONE)
+    assert (result.incidents["occurred_at"] == expected).all()
+    assert len(result.incidents) == 3
+    assert (result.incidents["month"] == dt.date(2024, 6, 1)).all()
+
+
+def test_months_without_data_include_gaps_between_forces():
+    months = pd.Series([dt.date(2021, 1, 1), dt.date(2021, 4, 1), dt.date(2021, 1, 1)])
+    assert months_without_data(months, ["2021-06"]) == ["2021-02", "2021-03", "2021-06"]
+    assert months_without_data(pd.Series([], dtype=object)) == []
+    assert month_ranges(["2024-05", "2024-06", "2024-07", "2025-03"]) == "2024-05..2024-07, 2025-03"
+
+
+def test_cli_unwritable_output_is_one_line(tmp_path, capsys):
+    out = tmp_path / "out.parquet"
+    rejected = tmp_path / "no-such-folder" / "rejected.csv"
+    args = ["ingest", str(FIXTURES / "bad-rows-street.csv"), "--out", str(out)]
+    assert main([*args, "--rejected", str(rejected)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no-such-folder" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_metric_crs_needs_one_finite_point():
+    assert metric_crs_for(np.array([-3.53, np.nan]), np.array([50.47, 1.0])) == schema.BNG
+    with pytest.raises(GeoInputError, match="`lon` and `lat` have no finite pair"):
+        metric_crs_for(np.array([np.nan]), np.array([np.nan]))

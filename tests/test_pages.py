@@ -76,6 +76,15 @@ def test_query_params_preset_the_view():
     assert at.caption[0].value == "2025-01 to 2025-03 · Shoplifting"
 
 
+def test_months_no_force_has_are_gaps_not_zeros():
+    # West End: Met points end 2021-01, BTP rows start 2024-01; no force lists the years
+    # between as missing, yet they have no data at all.
+    at = _app(dataset="West End")
+    assert not at.exception
+    assert any("2021-02..2023-12" in c.value and c.value.startswith("Gaps") for c in at.caption)
+    assert any(w.value.startswith("No force: no data for 35 month(s)") for w in at.warning)
+
+
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
 
 
