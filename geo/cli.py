@@ -29,6 +29,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from geo.store import write_incidents
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
+    _check_output_folders(args.out, args.rejected)
 
     def progress(files: list) -> list:
         # A bar only when there are many files; the summary is the output that matters.
@@ -43,6 +44,17 @@ def _run_ingest(args: argparse.Namespace) -> int:
     if args.rejected:
         print(f"wrote {len(result.rejected):,} rejected rows to {args.rejected}")
     return 0
+
+
+def _check_output_folders(*paths: str | None) -> None:
+    """Fail before any work when an output's folder does not exist."""
+    from pathlib import Path
+
+    from geo.checks import fail
+
+    for path in filter(None, paths):
+        if not Path(path).resolve().parent.is_dir():
+            fail("the folder for this output does not exist", fix="Create it first", file=path)
 
 
 def _add_build_data(parser: argparse.ArgumentParser) -> None:

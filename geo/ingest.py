@@ -32,6 +32,9 @@ from geo.timeseries import missing_months, month_ranges
 #: Bytes per CSV block: blocks are parsed in parallel and become the Arrow chunks.
 BLOCK_BYTES = 1 << 24
 
+#: Key of ``IngestSummary.months_missing`` for months that no force has data for.
+ALL_FORCES = "all forces"
+
 #: police.uk street files are named ``YYYY-MM-<force>-street.csv``.
 STREET_SUFFIX = "-street.csv"
 
@@ -240,19 +243,31 @@ def _zip_sources(path: Path, generic: bool) -> list[SourceFile]:
 # ---------------------------------------------------------------- reading one CSV
 
 
+@dataclass
+class CsvRows:
+    """One CSV parsed: its well-formed rows, their row numbers, and the malformed rows."""
+
+    table: pa.Table
+    #: 1-based data row (the row after the header is 1) of each row of ``table``.
+    row_numbers: np.ndarray
+    #: Rows with the wrong number of fields, as rejected rows (:data:`REJECTED_COLUMNS`).
+    malformed: pd.DataFrame
+
+
 def read_csv_table(
     data: bytes, name: str, numeric: Sequence[str] = (), unique: Sequence[str] | None = None
-) -> pa.Table:
-    """Parse CSV bytes into a table of text columns (blank cells are null).
+) -> CsvRows:
+    """Parse CSV bytes into text columns (blank cells are null) and malformed rows.
 
     Columns named in ``numeric`` are parsed as float64 (blank cells null) when every
     cell is a number, which is much faster; if any is not, the whole file is read as
     text so that the row checks can say which cells are wrong. When ``unique`` is given,
     the other text columns (months, crime types, places: few distinct values) are
     dictionary-encoded, so each distinct value is parsed and checked once, and the
-    columns named in ``unique`` (ids, date-times) stay plain text. Handles a UTF-8
-    byte-order mark, CRLF line ends and quoted commas. Fails naming ``name`` when the
-    bytes are empty or not a CSV.
+    columns named in ``unique`` (ids, date-times) stay plain text. A row whose number of
+    fields differs from the header's is kept aside with the reason "wrong number of
+    fields". Handles a UTF-8 byte-order mark, CRLF line ends and quoted commas. Fails
+    naming ``name`` when the bytes are empty or not a CSV.
     """
     if not data[:4096].strip() and not data.strip():
         fail("the file is empty", file=name)
@@ -274,25 +289,67 @@ def read_csv_table(
     }
     typed = text_types | {column: pa.float64() for column in numeric if column in text_types}
     try:
-        table = _read_typed(data, typed)
+        table, bad = _read_typed(data, typed)
     except pa.ArrowInvalid:
         try:
-            table = _read_typed(data, text_types)
+            table, bad = _read_typed(data, text_types)
         except (pa.ArrowInvalid, UnicodeDecodeError) as error:
             fail(f"is not a readable CSV file ({str(error).splitlines()[0]})", file=name)
-    if table.num_rows == 0:
+    if bad and any(row.number is None for row in bad):
+        # Parallel parsing does not know row numbers; the rare file with bad rows is
+        # read again in one thread to learn them.
+        table, bad = _read_typed(data, table.schema, threads=False)
+    if table.num_rows == 0 and not bad:
         fail("has a header but no data rows", file=name)
-    return table
+    if table.num_rows == 0:
+        fail(
+            f"no row has the header's {len(header)} fields "
+            f"(e.g. row {bad[0].number - 1}: {bad[0].text[:60]!r})",
+            fix="Check the delimiter and quoting",
+            file=name,
+        )
+    bad_rows = np.array([row.number - 1 for row in bad], dtype="int64")
+    all_rows = np.arange(1, table.num_rows + len(bad) + 1)
+    malformed = pd.DataFrame(
+        {
+            "source": name,
+            "row": bad_rows,
+            "reason": schema.REASON_MALFORMED_ROW,
+            "detail": [
+                f"{row.actual_columns} fields where the header has {row.expected_columns}"
+                for row in bad
+            ],
+            "raw": [json.dumps({"text": row.text}, ensure_ascii=False) for row in bad],
+        },
+        columns=list(schema.REJECTED_COLUMNS),
+    )
+    return CsvRows(table, np.setdiff1d(all_rows, bad_rows), malformed)
 
 
-def _read_typed(data: bytes, column_types: dict[str, pa.DataType]) -> pa.Table:
-    return pacsv.read_csv(
+def _read_typed(
+    data: bytes, column_types: dict[str, pa.DataType] | pa.Schema, threads: bool = True
+) -> tuple[pa.Table, list]:
+    bad: list = []
+
+    def keep_aside(row: pacsv.InvalidRow) -> str:
+        bad.append(row)
+        return "skip"
+
+    if isinstance(column_types, pa.Schema):
+        column_types = dict(zip(column_types.names, column_types.types, strict=True))
+    table = pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+        read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=threads),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=keep_aside),
         convert_options=pacsv.ConvertOptions(
-            column_types=column_types, strings_can_be_null=True, quoted_strings_can_be_null=True
+            column_types=column_types,
+            # Only an empty cell is missing: "NA" or "N/A" may be a real value.
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
         ),
     )
+    return table, bad
 
 
 # ---------------------------------------------------------------- validating rows
@@ -341,7 +398,7 @@ class _Verdicts:
 
 
 def validate_rows(
-    table: pa.Table, mapping: ColumnMapping, source: str
+    table: pa.Table, mapping: ColumnMapping, source: str, row_numbers: np.ndarray | None = None
 ) -> tuple[pa.Table, np.ndarray, pd.DataFrame]:
     """Check one file's rows and convert them to canonical columns.
 
@@ -353,6 +410,8 @@ def validate_rows(
     (:func:`ingest_groups`), and rows are filtered once, after that.
     """
     check_columns("the file", table.column_names, mapping.source_columns(), file=source)
+    if row_numbers is None:
+        row_numbers = np.arange(1, table.num_rows + 1, dtype="int64")
     verdicts = _Verdicts(table.num_rows)
     month, occurred_at = _parse_time(table, mapping, verdicts)
     category = _text(table, mapping.category)
@@ -371,11 +430,11 @@ def validate_rows(
         "northing": northing,
         "lon": lon,
         "lat": lat,
-        "_row": np.arange(1, table.num_rows + 1, dtype="int64"),
+        "_row": row_numbers,
     }
     keep = verdicts.accepted
     canonical = pa.table(columns).cast(_WORKING_SCHEMA)
-    return canonical, keep, _rejected_rows(table, ~keep, verdicts, source)
+    return canonical, keep, _rejected_rows(table, ~keep, verdicts, source, row_numbers)
 
 
 def _parse_time(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdicts) -> tuple:
@@ -531,14 +590,14 @@ def _quoted(raw: pa.ChunkedArray, rows: np.ndarray) -> list[str]:
 
 
 def _rejected_rows(
-    table: pa.Table, mask: np.ndarray, verdicts: _Verdicts, source: str
+    table: pa.Table, mask: np.ndarray, verdicts: _Verdicts, source: str, row_numbers: np.ndarray
 ) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     raw_rows = _decoded(table.filter(pa.array(mask))).to_pylist() if len(rows) else []
     return pd.DataFrame(
         {
             "source": source,
-            "row": rows + 1,
+            "row": row_numbers[rows],
             "reason": verdicts.reasons(rows),
             "detail": verdicts.detail(rows),
             "raw": [json.dumps(r, ensure_ascii=False) for r in raw_rows],
@@ -601,17 +660,19 @@ def ingest_groups(
     rows_read = 0
     for source, mapping in progress(jobs) if progress else jobs:
         coordinates = (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing)
-        table = read_csv_table(
+        parsed = read_csv_table(
             source.read_bytes(),
             source.name,
             numeric=[c for c in coordinates if c],
             unique=[c for c in (mapping.incident_id, mapping.date, *coordinates) if c],
         )
-        rows_read += table.num_rows
-        canonical, keep, rejected = validate_rows(table, mapping, source.name)
+        rows_read += parsed.table.num_rows + len(parsed.malformed)
+        canonical, keep, rejected = validate_rows(
+            parsed.table, mapping, source.name, parsed.row_numbers
+        )
         canonical_parts.append(canonical)
         keep_parts.append(keep)
-        rejected_parts.append(rejected)
+        rejected_parts += [parsed.malformed, rejected]
         names.append(source.name)
     canonical = pa.concat_tables(canonical_parts)
     keep = np.concatenate(keep_parts)
@@ -653,7 +714,10 @@ def _duplicate_ids(
     if repeats.any():
         rows = np.flatnonzero(repeats & keep)
         codes = np.full(len(keep), -1)
-        codes[rows], _ = pd.factorize(pd.Series(ids.take(rows), dtype=_TEXT))
+        # An id of only spaces is no id, so it repeats without being a duplicate.
+        trimmed = pc.utf8_trim_whitespace(ids.take(rows))
+        codes[rows], _ = pd.factorize(pd.Series(trimmed, dtype=_TEXT).replace("", pd.NA))
+        rows = rows[codes[rows] >= 0]
         _, first = np.unique(codes[rows], return_index=True)
         duplicated[rows] = True
         duplicated[rows[first]] = False
@@ -692,12 +756,16 @@ def summarise(
     """Counts by reason, months covered, and months missing inside the covered range.
 
     ``coverage`` has one row per distinct accepted (``force``, ``month``) pair with the
-    number of accepted rows in ``rows``; missing months are worked out per force.
+    number of accepted rows in ``rows``. Missing months are worked out per force, and,
+    under :data:`ALL_FORCES`, the months inside the whole span that no force has.
     """
     by_reason = rejected["reason"].value_counts()
     ordered = {r: int(by_reason[r]) for r in schema.REJECTION_REASONS if r in by_reason}
     months = pd.to_datetime(coverage["month"]).dt.to_period("M")
     forces = coverage["force"].fillna("unknown force").to_numpy()
+    missing = {force: missing_months(group) for force, group in months.groupby(forces)}
+    if len(set(forces)) > 1 and missing_months(months):
+        missing[ALL_FORCES] = missing_months(months)
     return IngestSummary(
         files=files,
         rows_read=rows_read,
@@ -705,5 +773,5 @@ def summarise(
         rejected_by_reason=ordered,
         first_month=str(months.min()) if len(months) else None,
         last_month=str(months.max()) if len(months) else None,
-        months_missing={force: missing_months(group) for force, group in months.groupby(forces)},
+        months_missing=missing,
     )

@@ -64,7 +64,9 @@ ARROW_SCHEMA = pa.schema(
 )
 
 #: Columns of the rejected-rows table. ``row`` is the 1-based data row in the source file
-#: (the row after the header is 1); ``raw`` holds the row's original fields as JSON.
+#: (the row after the header is 1); ``raw`` holds the row's original fields as JSON (the
+#: raw text for a row with the wrong number of fields, and the parsed canonical fields
+#: for a duplicate id, which is found after parsing).
 REJECTED_COLUMNS: tuple[str, ...] = ("source", "row", "reason", "detail", "raw")
 
 #: Rejection reasons, worded for the data-coverage panel.
@@ -76,6 +78,7 @@ REASON_BAD_DATE = "unparsable date"
 REASON_BAD_EASTING_NORTHING = "bad easting/northing"
 REASON_DUPLICATE_ID = "duplicate id"
 REASON_NO_CATEGORY = "no category"
+REASON_MALFORMED_ROW = "wrong number of fields"
 
 REJECTION_REASONS: tuple[str, ...] = (
     REASON_NO_COORDINATES,
@@ -86,6 +89,7 @@ REJECTION_REASONS: tuple[str, ...] = (
     REASON_BAD_EASTING_NORTHING,
     REASON_DUPLICATE_ID,
     REASON_NO_CATEGORY,
+    REASON_MALFORMED_ROW,
 )
 
 #: Great Britain on the British National Grid, metres (EPSG:27700). Generous on purpose:

@@ -35,19 +35,6 @@ def missing_months(months: pd.Series) -> list[str]:
     return [str(m) for m in span if m not in present]
 
 
-def months_without_data(months: pd.Series, listed: Iterable[str] = ()) -> list[str]:
-    """Months (``YYYY-MM``, sorted) that have no data in a dataset.
-
-    ``months`` is the ``month`` column (dates) of every incident in the dataset, before
-    any category filter; ``listed`` are months already known to be missing (e.g. the
-    ingest summary's per-force gaps). A month inside the span of ``months`` in which no
-    incident at all was recorded had no data too: for instance the years between two
-    forces' extracts, which no single force's gaps include.
-    """
-    present = pd.to_datetime(pd.Series(months.unique(), dtype="object")).dt.to_period("M")
-    return sorted(set(listed) | set(missing_months(present)))
-
-
 def month_ranges(months: list[str]) -> str:
     """Sorted ``YYYY-MM`` months as text with runs collapsed: ``"2024-05..2024-12, 2025-03"``."""
     runs: list[list[pd.Period]] = []

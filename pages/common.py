@@ -92,23 +92,11 @@ def _rejected(dataset: str) -> pd.DataFrame:
 def missing_months(selection: Selection) -> list[str]:
     """Months without data in the selected dataset (``YYYY-MM``, sorted).
 
-    A force's gaps from the ingest summary, plus months with no incident of any category
-    (e.g. between two forces' extracts), so that neither is ever counted as zero.
+    Each force's gaps from the ingest summary, and the months no force has (e.g. between
+    two forces' extracts), so that neither is ever counted as zero.
     """
-    if selection.dataset == UPLOAD:
-        result = ingest_upload(selection.upload_name, selection.upload_bytes)
-        return _months_without_data(result.summary.to_dict(), result.incidents)
-    return _dataset_missing_months(selection.dataset)
-
-
-@st.cache_data(max_entries=8)
-def _dataset_missing_months(dataset: str) -> list[str]:
-    return _months_without_data(datasets.load_summary(dataset), dataset_incidents(dataset))
-
-
-def _months_without_data(summary: dict, every_incident: pd.DataFrame) -> list[str]:
-    listed = [m for months in summary["months_missing"].values() for m in months]
-    return timeseries.months_without_data(every_incident["month"], listed)
+    summary, _ = coverage(selection)
+    return sorted({m for months in summary["months_missing"].values() for m in months})
 
 
 def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:

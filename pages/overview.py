@@ -124,9 +124,7 @@ if summary["rejected_by_reason"]:
         mime="text/csv",
         on_click="ignore",
     )
-listed = summary["months_missing"]
-unlisted = sorted(set(common.missing_months(selection)).difference(*listed.values()))
-for source, months in [*listed.items(), ("No force", unlisted)]:
+for source, months in summary["months_missing"].items():
     if months:
         st.warning(
             f"{source}: no data for {len(months)} month(s) ({timeseries.month_ranges(months)}). "

@@ -17,7 +17,7 @@ from geo.checks import GeoInputError
 from geo.cli import main
 from geo.ingest import ColumnMapping, SourceFile, ingest, missing_months, read_csv_table
 from geo.projection import metric_crs_for
-from geo.timeseries import month_ranges, months_without_data
+from geo.timeseries import month_ranges
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
@@ -156,6 +156,40 @@ def test_many_csv_blocks_give_the_same_result(monkeypatch, bad_rows, torbay):
     pd.testing.assert_frame_equal(pd.DataFrame(month), pd.DataFrame(torbay.incidents))
 
 
+def test_a_row_with_the_wrong_number_of_fields_is_rejected_not_the_file(tmp_path):
+    lines = (FIXTURES / "bad-rows-street.csv").read_text().splitlines()
+    lines.insert(2, "too,few,fields")
+    lines.insert(5, lines[1] + ",one too many")
+    path = tmp_path / "2025-03-x-street.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = ingest([path])
+    _counts_add_up(result)
+    assert result.summary.rows_read == 11
+    rejected = result.rejected.set_index("row")
+    assert rejected.loc[2, "reason"] == schema.REASON_MALFORMED_ROW
+    assert rejected.loc[2, "detail"] == "3 fields where the header has 12"
+    assert rejected.loc[5, "reason"] == schema.REASON_MALFORMED_ROW
+    # Rows after a skipped one keep their own numbers: row 4 is the old row 3.
+    assert rejected.loc[4, "reason"] == schema.REASON_NO_COORDINATES
+
+
+def test_ids_of_only_spaces_are_no_ids(tmp_path):
+    lines = (FIXTURES / "bad-rows-street.csv").read_text().splitlines()
+    row = lines[1]
+    lines = [lines[0]] + ['"   "' + row[row.index(",") :] for _ in range(3)]
+    path = tmp_path / "2025-03-x-street.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = ingest([path])
+    assert len(result.incidents) == 3 and result.rejected.empty
+
+
+def test_na_text_is_a_value_not_a_blank(tmp_path):
+    text = (FIXTURES / "bad-rows-street.csv").read_text().replace("Shoplifting", "N/A", 1)
+    path = tmp_path / "2025-03-x-street.csv"
+    path.write_text(text)
+    assert "N/A" in set(ingest([path]).incidents["category"])
+
+
 def test_quoted_comma_survives(bad_rows):
     assert "On or near Castle Circus, Torquay" in set(bad_rows.incidents["location"])
     assert len(bad_rows.incidents) == 2
@@ -254,9 +288,9 @@ def test_counts_always_add_up_whatever_the_cells(rows):
         fields = [crime_id, month, "F", "F", lon, "50.47", "On or near X", "", "", category, "", ""]
         lines.append(",".join('"' + f.replace('"', '""') + '"' for f in fields))
     data = ("\n".join(lines) + "\n").encode()
-    table = read_csv_table(data, "prop.csv")
+    parsed = read_csv_table(data, "prop.csv")
     result = ingest([SourceFile("prop.csv", lambda: data)])
-    assert result.summary.rows_read == table.num_rows
+    assert result.summary.rows_read == parsed.table.num_rows + len(parsed.malformed)
     _counts_add_up(result)
 
 
@@ -278,13 +312,6 @@ def test_year_first_dates_are_never_read_day_first():
     assert (result.incidents["month"] == dt.date(2024, 6, 1)).all()
 
 
-def test_months_without_data_include_gaps_between_forces():
-    months = pd.Series([dt.date(2021, 1, 1), dt.date(2021, 4, 1), dt.date(2021, 1, 1)])
-    assert months_without_data(months, ["2021-06"]) == ["2021-02", "2021-03", "2021-06"]
-    assert months_without_data(pd.Series([], dtype=object)) == []
-    assert month_ranges(["2024-05", "2024-06", "2024-07", "2025-03"]) == "2024-05..2024-07, 2025-03"
-
-
 def test_cli_unwritable_output_is_one_line(tmp_path, capsys):
     out = tmp_path / "out.parquet"
     rejected = tmp_path / "no-such-folder" / "rejected.csv"
@@ -299,3 +326,24 @@ def test_metric_crs_needs_one_finite_point():
     assert metric_crs_for(np.array([-3.53, np.nan]), np.array([50.47, 1.0])) == schema.BNG
     with pytest.raises(GeoInputError, match="`lon` and `lat` have no finite pair"):
         metric_crs_for(np.array([np.nan]), np.array([np.nan]))
+
+
+def test_month_ranges_collapse_runs():
+    assert month_ranges(["2024-05", "2024-06", "2024-07", "2025-03"]) == "2024-05..2024-07, 2025-03"
+
+
+def test_months_no_force_has_are_listed_for_all_forces():
+    from geo.ingest import ALL_FORCES, summarise
+
+    coverage = pd.DataFrame(
+        {
+            "force": ["Met", "Met", "BTP"],
+            "month": [dt.date(2021, 1, 1), dt.date(2021, 2, 1), dt.date(2021, 5, 1)],
+            "rows": [1, 1, 1],
+        }
+    )
+    rejected = pd.DataFrame(columns=list(schema.REJECTED_COLUMNS))
+    summary = summarise(coverage, rejected, 3, ["a.csv"])
+    assert summary.months_missing["Met"] == [] and summary.months_missing["BTP"] == []
+    assert summary.months_missing[ALL_FORCES] == ["2021-03", "2021-04"]
+    assert "months MISSING for all forces (2): 2021-03..2021-04" in summary.to_text()

@@ -82,7 +82,10 @@ def test_months_no_force_has_are_gaps_not_zeros():
     at = _app(dataset="West End")
     assert not at.exception
     assert any("2021-02..2023-12" in c.value and c.value.startswith("Gaps") for c in at.caption)
-    assert any(w.value.startswith("No force: no data for 35 month(s)") for w in at.warning)
+    assert any(
+        w.value.startswith("all forces: no data for 43 month(s) (2021-02..2023-12")
+        for w in at.warning
+    )
 
 
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
