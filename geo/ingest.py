@@ -309,7 +309,8 @@ def read_csv_table(
             file=name,
         )
     bad_rows = np.array([row.number - 1 for row in bad], dtype="int64")
-    all_rows = np.arange(1, table.num_rows + len(bad) + 1)
+    good = np.ones(table.num_rows + len(bad), dtype=bool)
+    good[bad_rows - 1] = False
     malformed = pd.DataFrame(
         {
             "source": name,
@@ -323,7 +324,7 @@ def read_csv_table(
         },
         columns=list(schema.REJECTED_COLUMNS),
     )
-    return CsvRows(table, np.setdiff1d(all_rows, bad_rows), malformed)
+    return CsvRows(table, np.flatnonzero(good) + 1, malformed)
 
 
 def _read_typed(
