@@ -522,18 +522,39 @@ def _first_reason(checks: list[tuple[np.ndarray, str]]) -> np.ndarray:
     return reasons
 
 
+#: The fields that explain each rejection reason, shown in the rejected row's detail.
+_REASON_FIELDS: dict[str, tuple[str, ...]] = {
+    REASON_NO_UNIT: ("unit_id",),
+    REASON_BAD_TIMESTAMP: ("timestamp",),
+    REASON_NONEXISTENT_TIME: ("timestamp",),
+    REASON_UNKNOWN_ROLE: ("role",),
+    REASON_END_BEFORE_START: ("start", "end"),
+    REASON_NO_PLACE: ("place", "hotspot_id"),
+}
+_COORDINATE_FIELDS = ("lat", "lon", "latitude", "longitude", "easting", "northing")
+
+
 def _rejected_rows(
     frame: pd.DataFrame, source: str, lines: np.ndarray, reasons: np.ndarray
 ) -> pd.DataFrame:
     bad = reasons != ""
     raw = frame[bad]
+    records = raw.to_dict(orient="records")
+    details = [
+        ", ".join(
+            f"{field} = {record[field]!r}"
+            for field in _REASON_FIELDS.get(reason, _COORDINATE_FIELDS)
+            if field in record
+        )
+        for reason, record in zip(reasons[bad], records, strict=True)
+    ]
     return pd.DataFrame(
         {
             "source": pd.Series(source, index=range(int(bad.sum())), dtype="str"),
             "row": lines[bad].astype("int64"),
             "reason": pd.Series(reasons[bad], dtype="str"),
-            "detail": pd.Series(reasons[bad], dtype="str"),
-            "raw": [json.dumps(row, default=str) for row in raw.to_dict(orient="records")],
+            "detail": pd.Series(details, dtype="str"),
+            "raw": [json.dumps(row, default=str) for row in records],
         },
         columns=list(REJECTED_COLUMNS),
     )

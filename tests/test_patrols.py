@@ -183,3 +183,9 @@ def test_epoch_ms_is_utc_milliseconds_for_series_and_index():
     assert patrols.epoch_ms(local).tolist() == expected
     assert patrols.epoch_ms(pd.DatetimeIndex(local)).tolist() == expected
     assert patrols.epoch_ms(local.iloc[:0]).dtype == "int64"
+
+
+def test_rejected_ping_details_show_the_offending_values():
+    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    details = read.rejected.set_index("reason")["detail"]
+    assert "lat = 'not-a-number'" in details["no coordinates"].iloc[0]
