@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "bench" / "work"
+WORK = ROOT / "bench" / "generated"
 CATEGORIES = [
     "Anti-social behaviour",
     "Violence and sexual offences",
