@@ -5,7 +5,7 @@ over 20 x 20 km near Torbay), its hotspots from :func:`geo.hotspots.find_hotspot
 400 synthetic 1 km "areas" as boundaries, 200 m cells with a synthetic Gi*-like class
 (z-score of the cell count; a size test, not a real Gi*), and the embedded gazetteer.
 
-Measures, for the explorer map with heat and with clusters and for the change map: build
+Measures, for the explorer map with heat, clusters or the KDE surface and for the change map: build
 time (folium objects + rendered HTML, best of ``--repeat``) and HTML size; the target is
 < 1.5 MB (:data:`geo.maps.MAX_MAP_BYTES`) whatever the data size.
 
@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bench.hotspots import EPS_M, MIN_SAMPLES, make_frame, make_incidents  # noqa: E402
 from geo import maps  # noqa: E402
 from geo.hotspots import find_hotspots  # noqa: E402
+from geo.kde import kde_grid  # noqa: E402
 from geo.schema import BNG  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
@@ -97,12 +98,15 @@ def main() -> None:
         change=np.arange(len(hotspots)) % 41 - 20,
     )
 
+    density = kde_grid(x, y, BNG)
+
     def explorer(style: str):
         return lambda: maps.build_hotspot_map(
             hotspots,
             incidents,
             boundaries=areas,
             gi_cells=cells,
+            kde_cells=density,
             gazetteer=gazetteer,
             incident_style=style,
             synthetic=True,
@@ -111,6 +115,7 @@ def main() -> None:
     runs = {
         "explorer map, heat": explorer("heat"),
         "explorer map, clusters": explorer("clusters"),
+        "explorer map, KDE surface": explorer("kde"),
         "change map": lambda: maps.build_change_map(
             change, boundaries=areas, gazetteer=gazetteer, synthetic=True
         ),
