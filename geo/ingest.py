@@ -14,6 +14,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -696,17 +697,27 @@ def ingest_groups(
     canonical = pa.concat_tables(canonical_parts)
     keep = np.concatenate(keep_parts)
     file_index = np.repeat(np.arange(len(names)), [t.num_rows for t in canonical_parts])
-    duplicated, duplicates = _duplicate_ids(canonical, keep, np.asarray(names)[file_index])
-    accepted = _decoded(canonical.filter(pa.array(keep & ~duplicated)))
-    accepted = accepted.append_column(
-        "source",
-        pa.DictionaryArray.from_arrays(file_index[keep & ~duplicated].astype("int32"), names),
-    )
+    # Hashing ids for the duplicate check, then building points, run on the second core
+    # while this one builds the accepted table; duplicates are rare, so dropping them
+    # afterwards is cheap.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_duplicate_ids, canonical, keep, np.asarray(names), file_index)
+        lon, lat = (canonical.column(c).to_numpy()[keep] for c in ("lon", "lat"))
+        placed = pool.submit(points_from_lonlat, lon, lat)
+        accepted = _decoded(canonical.filter(pa.array(keep)))
+        accepted = accepted.append_column(
+            "source", pa.DictionaryArray.from_arrays(file_index[keep].astype("int32"), names)
+        )
+        duplicated, duplicates = checked.result()
+        points = placed.result()
+    if duplicated.any():
+        unique = ~duplicated[keep]
+        accepted, points = accepted.filter(pa.array(unique)), points[unique]
     rejected = pd.concat([*rejected_parts, duplicates], ignore_index=True)
     coverage = accepted.group_by(["force", "month"]).aggregate([([], "count_all")])
     coverage = coverage.to_pandas().rename(columns={"count_all": "rows"})
     summary = summarise(coverage, rejected, rows_read, names)
-    return IngestResult(_to_geodataframe(accepted), rejected, summary)
+    return IngestResult(_to_geodataframe(accepted, points), rejected, summary)
 
 
 def _decoded(table: pa.Table) -> pa.Table:
@@ -718,11 +729,12 @@ def _decoded(table: pa.Table) -> pa.Table:
 
 
 def _duplicate_ids(
-    canonical: pa.Table, keep: np.ndarray, sources: np.ndarray
+    canonical: pa.Table, keep: np.ndarray, names: np.ndarray, file_index: np.ndarray
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Mask of accepted rows whose non-blank id an earlier accepted row already has.
 
-    Returns the mask and their rejected rows (reason "duplicate id", naming the first).
+    ``file_index`` gives each row's file in ``names``. Returns the mask and the rows'
+    rejected-row table (reason "duplicate id", naming the first row with the id).
     """
     ids = canonical.column("incident_id")
     duplicated = np.zeros(len(keep), dtype=bool)
@@ -747,10 +759,10 @@ def _duplicate_ids(
     raw = _decoded(canonical.filter(pa.array(duplicated)).drop_columns(["_row"])).to_pylist()
     rejected = pd.DataFrame(
         {
-            "source": sources[dup_rows],
+            "source": names[file_index[dup_rows]],
             "row": row[dup_rows],
             "reason": schema.REASON_DUPLICATE_ID,
-            "detail": [f"same id as {sources[i]} row {row[i]}" for i in where],
+            "detail": [f"same id as {names[file_index[i]]} row {row[i]}" for i in where],
             "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
         },
         columns=list(schema.REJECTED_COLUMNS),
@@ -758,15 +770,11 @@ def _duplicate_ids(
     return duplicated, rejected
 
 
-def _to_geodataframe(accepted: pa.Table) -> gpd.GeoDataFrame:
-    lon = accepted.column("lon").to_numpy()
-    lat = accepted.column("lat").to_numpy()
+def _to_geodataframe(accepted: pa.Table, points: np.ndarray) -> gpd.GeoDataFrame:
     frame = _decoded(accepted.drop_columns(["lon", "lat", "_row"])).to_pandas(
         types_mapper={pa.large_string(): _TEXT}.get  # no copy; dates stay datetime.date
     )
-    return gpd.GeoDataFrame(frame, geometry=points_from_lonlat(lon, lat), crs=schema.WGS84)[
-        list(schema.INCIDENT_COLUMNS)
-    ]
+    return gpd.GeoDataFrame(frame, geometry=points, crs=schema.WGS84)[list(schema.INCIDENT_COLUMNS)]
 
 
 def summarise(
