@@ -35,8 +35,9 @@ import pandas as pd
 import shapely
 
 from geo.checks import check_columns, check_non_negative, check_not_empty, check_positive, fail
+from geo.ingest import read_polygons
 from geo.patrols import epoch_ms
-from geo.schema import BNG, TIMEZONE, WGS84
+from geo.schema import BNG, TIMEZONE
 
 ALL_ROLES = "all"
 KOPER_MINUTES = (10.0, 16.0)
@@ -140,22 +141,14 @@ def measure_coverage(
 
 def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
     """Read hotspot polygons (GeoJSON or any GDAL vector file) as EPSG:4326."""
-    path = Path(path)
-    if not path.is_file():
-        fail("hotspot file not found", fix="Check the path", file=path)
-    try:
-        hotspots = gpd.read_file(path)
-    except Exception as error:  # noqa: BLE001 - GDAL raises many types for a bad file
-        fail(f"not a readable hotspot file ({error})", fix="Export hotspots as GeoJSON", file=path)
-    if hotspots.empty:
-        fail("hotspot file has no features", fix="Export at least one hotspot", file=path)
+    hotspots = read_polygons(path, "hotspot")
     if not {"id", "rank"} & set(hotspots.columns):
         fail(
             "hotspot file has no 'id' or 'rank' property",
             fix="Add an id to each hotspot",
             file=path,
         )
-    return hotspots.to_crs(WGS84) if hotspots.crs else hotspots.set_crs(WGS84)
+    return hotspots
 
 
 def hotspot_zones(hotspots: gpd.GeoDataFrame, *, buffer_m: float = 0.0) -> gpd.GeoDataFrame:

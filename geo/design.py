@@ -34,6 +34,7 @@ import shapely
 
 from geo.checks import check_columns, check_min_int, check_non_negative, check_not_empty, fail
 from geo.impact import SeasonWindows
+from geo.ingest import read_polygons
 from geo.schema import BNG, WGS84
 
 AREA_COLUMNS = ("area_id", "name", "kind", "geometry")
@@ -156,12 +157,7 @@ def read_areas(
     if not path.is_file():
         fail("area file not found", fix="Check the path", file=path)
     if path.suffix.lower() != ".csv":
-        try:
-            frame = gpd.read_file(path)
-        except Exception as error:  # noqa: BLE001 - GDAL raises many types for a bad file
-            fail(f"not a readable polygon file ({error})", fix="Save areas as GeoJSON", file=path)
-        if frame.empty:
-            fail("the file has no areas", fix="Save at least one polygon", file=path)
+        frame = read_polygons(path, "area")
         kind = "hotspot" if {"id", "rank"} & set(frame.columns) else "polygon"
         return as_areas(frame, kind=kind)
     table = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -58,6 +58,7 @@ from geo.impact import (
     wdd_reading,
     wdq,
 )
+from geo.ingest import read_polygons
 from geo.schema import ASB
 from geo.store import filter_incidents, read_incidents
 from geo.timeseries import month_range
@@ -675,7 +676,7 @@ def evaluate_store(
     check_not_empty(
         "incidents", len(incidents), fix=f"No rows of {', '.join(categories)}: check --category"
     )
-    lsoa_bounds = None if boundaries is None else gpd.read_file(boundaries)
+    lsoa_bounds = None if boundaries is None else read_polygons(boundaries, "boundary")
     # Found once, and only when a CSV of hotspot ids or the automatic comparison needs them.
     hotspots = functools.cache(lambda: _default_candidates(incidents))
     treated = read_areas(treated_path, hotspots=hotspots, boundaries=lsoa_bounds)

@@ -347,3 +347,20 @@ def test_months_no_force_has_are_listed_for_all_forces():
     assert summary.months_missing["Met"] == [] and summary.months_missing["BTP"] == []
     assert summary.months_missing[ALL_FORCES] == ["2021-03", "2021-04"]
     assert "months MISSING for all forces (2): 2021-03..2021-04" in summary.to_text()
+
+
+def test_polygon_files_get_one_clear_message(tmp_path):
+    from geo.ingest import read_polygons
+
+    with pytest.raises(GeoInputError, match="nope.geojson: hotspot file not found"):
+        read_polygons(tmp_path / "nope.geojson", "hotspot")
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("not json")
+    with pytest.raises(GeoInputError, match="bad.geojson: not a readable area file"):
+        read_polygons(bad, "area")
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(GeoInputError, match="empty.geojson: the boundary file has no features"):
+        read_polygons(empty, "boundary")
+    boundary = read_polygons(ROOT / "data" / "boundaries" / "torbay.geojson", "boundary")
+    assert boundary.crs.to_string() == schema.WGS84 and len(boundary) == 1
