@@ -71,7 +71,7 @@ def hotspot_polygons(
     """The ``top_n`` DBSCAN hotspots of the selection, or the synthetic target zones."""
     if source == ZONES:
         return coverage.read_hotspots(SYNTHETIC_DIR / synthetic.HOTSPOTS_FILE)
-    found = hotspots.find_hotspots(common.incidents(selection), eps_m, min_samples)
+    found = common.find_hotspots(selection, eps_m, min_samples)  # shared with the explorer
     return found.hotspots.sort_values("rank").head(top_n)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import altair as alt
 import geopandas as gpd
@@ -22,7 +22,7 @@ from geo.evaluation import (
     impact_json,
     zones_for_coverage,
 )
-from geo.hotspots import find_hotspots
+from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
 from geo.schema import ASB
 from geo.synthetic import read_synthetic_pings
 from pages import common
@@ -46,12 +46,11 @@ def _outcome(selection: common.Selection) -> tuple[str, ...]:
     return (ASB,) if ASB in selection.all_categories else selection.all_categories
 
 
-@st.cache_data(show_spinner="Finding hotspots…", max_entries=8)
 def hotspot_table(selection: common.Selection, outcome: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """DBSCAN hotspots (100 m, 30 incidents) of the outcome in the selected months."""
-    frame = common.incidents(selection)
-    frame = frame[frame["category"].isin(outcome)]
-    return find_hotspots(frame, study_area=common.study_area(selection.dataset)).hotspots
+    """DBSCAN hotspots (defaults) of the outcome in the selected months, from the shared cache."""
+    return common.find_hotspots(
+        replace(selection, categories=outcome), DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+    ).hotspots
 
 
 @dataclass(frozen=True)
