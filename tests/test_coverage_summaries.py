@@ -206,7 +206,9 @@ def test_hour_profile_per_week_and_share():
     assert before.loc[22, "share_pct"] == pytest.approx(100)
 
 
-def test_visit_length_shares_mark_the_koper_bin():
+@pytest.fixture
+def mixed_visits() -> coverage.Coverage:
+    """Visits of 12, 1 and 40 minutes after funding and one of 13 minutes before."""
     pings = pd.concat(
         [
             visit("A", "2024-06-10 10:00", 12),
@@ -215,9 +217,11 @@ def test_visit_length_shares_mark_the_koper_bin():
             visit("A", "2024-05-12 10:00", 13),
         ]
     )
-    result = coverage.measure_coverage(
-        pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29"
-    )
+    return coverage.measure_coverage(pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29")
+
+
+def test_visit_length_shares_mark_the_koper_bin(mixed_visits):
+    result = mixed_visits
     shares = coverage.visit_length_shares(result.visit_lengths)
     assert list(shares["length_min"][:6]) == list(coverage.VISIT_LENGTH_LABELS)
     after = shares[shares["period"] == "after"].set_index("length_min")
@@ -230,18 +234,8 @@ def test_visit_length_shares_mark_the_koper_bin():
     assert before.loc["10-16", "share_pct"] == pytest.approx(100)
 
 
-def test_long_visit_share_counts_visits_past_the_koper_dose():
-    pings = pd.concat(
-        [
-            visit("A", "2024-06-10 10:00", 12),
-            visit("A", "2024-06-11 10:00", 1),
-            visit("A", "2024-06-12 10:00", 40),
-            visit("A", "2024-05-12 10:00", 13),
-        ]
-    )
-    result = coverage.measure_coverage(
-        pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29"
-    )
+def test_long_visit_share_counts_visits_past_the_koper_dose(mixed_visits):
+    result = mixed_visits
     share = coverage.long_visit_share(result.visit_lengths)
     assert share["after"] == pytest.approx(100 / 3)  # the 40-minute visit of three
     assert share["before"] == 0
