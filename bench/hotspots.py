@@ -37,7 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.hotspots import cluster_points, find_hotspots  # noqa: E402
+from geo.hotspots.dbscan import cluster_points, find_hotspots  # noqa: E402
 from geo.projection import bng_to_lonlat  # noqa: E402
 from geo.schema import WGS84  # noqa: E402
 

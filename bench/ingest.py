@@ -75,7 +75,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
 
 def run_geo(path: Path) -> int:
     """Ingest with the library; return accepted rows."""
-    from geo.ingest import ingest
+    from geo.io.incidents import ingest
 
     return len(ingest([path]).incidents)
 

@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.hotspots import EPS_M, MIN_SAMPLES, make_frame, make_incidents  # noqa: E402
-from geo import maps  # noqa: E402
-from geo.hotspots import find_hotspots  # noqa: E402
-from geo.kde import kde_grid  # noqa: E402
+from geo.hotspots.dbscan import find_hotspots  # noqa: E402
+from geo.hotspots.kde import kde_grid  # noqa: E402
+from geo.maps.base import MAX_MAP_BYTES, map_html_bytes  # noqa: E402
+from geo.maps.hotspot import build_change_map, build_hotspot_map  # noqa: E402
 from geo.schema import BNG  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
@@ -69,7 +70,7 @@ def best_of(repeat: int, build) -> tuple[float, int]:
     times, size = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
-        size = maps.map_html_bytes(build())
+        size = map_html_bytes(build())
         times.append(time.perf_counter() - start)
     return min(times), size
 
@@ -101,7 +102,7 @@ def main() -> None:
     density = kde_grid(x, y, BNG)
 
     def explorer(style: str):
-        return lambda: maps.build_hotspot_map(
+        return lambda: build_hotspot_map(
             hotspots,
             incidents,
             boundaries=areas,
@@ -116,7 +117,7 @@ def main() -> None:
         "explorer map, heat": explorer("heat"),
         "explorer map, clusters": explorer("clusters"),
         "explorer map, KDE surface": explorer("kde"),
-        "change map": lambda: maps.build_change_map(
+        "change map": lambda: build_change_map(
             change, boundaries=areas, gazetteer=gazetteer, synthetic=True
         ),
     }
@@ -131,10 +132,10 @@ def main() -> None:
     ]
     for label, build in runs.items():
         seconds, size = best_of(args.repeat, build)
-        verdict = "ok" if size < maps.MAX_MAP_BYTES else "OVER LIMIT"
+        verdict = "ok" if size < MAX_MAP_BYTES else "OVER LIMIT"
         lines.append(
             f"{label}: build + render {seconds:.2f} s (best of {args.repeat}), "
-            f"HTML {size / 1e6:.2f} MB  [limit {maps.MAX_MAP_BYTES / 1e6:.1f} MB: {verdict}]"
+            f"HTML {size / 1e6:.2f} MB  [limit {MAX_MAP_BYTES / 1e6:.1f} MB: {verdict}]"
         )
     print("\n".join(lines))
     if args.record and not args.quick:
@@ -144,7 +145,7 @@ def main() -> None:
 def record(lines: list[str]) -> None:
     """Replace (or append) the "## Maps" section of bench/README.md."""
     body = (
-        f"{SECTION}\n\n`python bench/maps.py` — folium map builders (`geo/maps.py`) on the "
+        f"{SECTION}\n\n`python bench/maps.py` — folium map builders (`geo/maps/`) on the "
         "1M-incident synthetic benchmark data.\n\n```\n" + "\n".join(lines) + "\n```\n"
     )
     text = README.read_text() if README.exists() else "# Benchmarks\n"

@@ -24,7 +24,7 @@ from shapely import points
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.coverage import measure_coverage  # noqa: E402
+from geo.patrols.measure import measure_coverage  # noqa: E402
 from geo.schema import BNG, TIMEZONE  # noqa: E402
 
 UNITS, DAYS, PINGS_PER_DAY, STEP_S, HOTSPOTS = 30, 365, 914, 30, 50

@@ -25,8 +25,8 @@ def _add_ingest(parser: argparse.ArgumentParser) -> None:
 def _run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from geo.ingest import ColumnMapping, ingest
-    from geo.store import write_incidents
+    from geo.io.incidents import ColumnMapping, ingest
+    from geo.io.store import write_incidents
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
     _check_output_folders(args.out, args.rejected)
@@ -68,7 +68,7 @@ def _add_build_data(parser: argparse.ArgumentParser) -> None:
 def _run_build_data(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from geo.build_data import build_stores, copy_raw
+    from geo.io.build_data import build_stores, copy_raw
 
     if args.raw_dir:
         for path in copy_raw(Path(args.raw_dir)):
@@ -89,8 +89,9 @@ def _add_coverage(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
-    from geo.coverage import ALL_ROLES, measure_coverage, read_hotspots
-    from geo.patrols import read_patrols
+    from geo.io.pings import read_patrols
+    from geo.patrols.dosage import ALL_ROLES, read_hotspots
+    from geo.patrols.measure import measure_coverage
 
     read = read_patrols(args.patrols, max_gap_min=args.max_gap_min)
     result = measure_coverage(
@@ -115,7 +116,7 @@ def _add_synth_patrols(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_synth_patrols(args: argparse.Namespace) -> int:
-    from geo.synthetic import write_synthetic
+    from geo.patrols.synthetic import write_synthetic
 
     for path in write_synthetic(args.out_dir):
         print(f"wrote {path} (synthetic)")
@@ -123,7 +124,7 @@ def _run_synth_patrols(args: argparse.Namespace) -> int:
 
 
 def _add_hotspots(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
 
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
@@ -139,8 +140,10 @@ def _add_hotspots(parser: argparse.ArgumentParser) -> None:
 def _run_hotspots(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from geo.hotspots import find_hotspots, metric_xy, write_hotspots
-    from geo.store import parse_month_range, read_incidents
+    from geo.hotspots.dbscan import find_hotspots, write_hotspots
+    from geo.io.store import read_incidents
+    from geo.projection import metric_xy
+    from geo.timeseries import parse_month_range
 
     months = parse_month_range(args.months) if args.months else None
     incidents = read_incidents(args.incidents, months=months, categories=args.category)
@@ -186,7 +189,7 @@ def _add_impact(parser: argparse.ArgumentParser) -> None:
 def _run_impact(args: argparse.Namespace) -> int:
     import json
 
-    from geo.evaluation import evaluate_store, impact_json
+    from geo.impact.evaluate import evaluate_store, impact_json
 
     result = evaluate_store(
         args.incidents,
@@ -211,7 +214,7 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
 
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
     parser.add_argument("--hours-per-day", type=float, required=True, help="hotspot patrol hours")
@@ -236,11 +239,11 @@ def _run_plan(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from geo import exports
     from geo.checks import fail
-    from geo.forecast import ForecastMethod, UnitSpec, forecast_next
-    from geo.planner import PlanSettings, plan_patrols
-    from geo.store import read_incidents
+    from geo.io.store import read_incidents
+    from geo.planning import exports
+    from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
+    from geo.planning.planner import PlanSettings, plan_patrols
 
     def hours(name: str, text: str | None) -> tuple[str | None, str | None]:
         if text is None:

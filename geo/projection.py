@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -90,3 +91,30 @@ def lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
 def bng_to_lonlat(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """British National Grid metres (EPSG:27700) to WGS84 degrees (EPSG:4326)."""
     return transform_xy(easting, northing, BNG, WGS84)
+
+
+def metric_xy(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, str]:
+    """Return incident coordinates in metres and the metric CRS they are in.
+
+    Uses the schema's ``easting``/``northing`` (EPSG:27700) when the data lie in Great
+    Britain and the columns are complete; otherwise projects ``geometry`` to the CRS from
+    :func:`geo.projection.metric_crs_for`.
+    """
+    if incidents.crs is None:
+        fail("`incidents` has no CRS", fix="Set it, e.g. .set_crs('EPSG:4326')")
+    lonlat = incidents.geometry.to_crs(WGS84) if incidents.crs != WGS84 else incidents.geometry
+    lon, lat = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+    crs = metric_crs_for(lon, lat)
+    if crs == BNG and {"easting", "northing"} <= set(incidents.columns):
+        x = incidents["easting"].to_numpy(dtype="float64", na_value=np.nan)
+        y = incidents["northing"].to_numpy(dtype="float64", na_value=np.nan)
+        if np.isfinite(x).all() and np.isfinite(y).all():
+            return x, y, crs
+    x, y = transform_xy(lon, lat, WGS84, crs)
+    bad = int((~np.isfinite(x) | ~np.isfinite(y)).sum())
+    if bad:
+        fail(
+            f"{bad} incident(s) have no usable coordinates",
+            fix="Load incidents through geo.ingest, which sets such rows aside with a reason",
+        )
+    return x, y, crs

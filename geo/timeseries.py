@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.store import parse_month
+from geo.checks import fail
 
 
 def month_range(first: str | dt.date, last: str | dt.date) -> list[str]:
@@ -121,3 +121,24 @@ def year_on_year(counts: pd.DataFrame, first: str, last: str) -> YearOnYear:
         previous=float(series.reindex(previous_months).sum()),
         months_compared=compared,
     )
+
+
+def parse_month(value: str | dt.date, name: str = "month") -> dt.date:
+    """``"YYYY-MM"`` (or a date) to the first day of that month; fails naming ``name``."""
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    try:
+        return dt.datetime.strptime(str(value).strip(), "%Y-%m").date()
+    except ValueError:
+        fail(f"`{name}` must look like YYYY-MM, got {value!r}")
+
+
+def parse_month_range(text: str) -> tuple[dt.date, dt.date]:
+    """``"2025-01:2025-12"`` to ``(date(2025, 1, 1), date(2025, 12, 1))``."""
+    first, sep, last = text.partition(":")
+    if not sep:
+        fail(f"`months` must look like 2025-01:2025-12, got {text!r}")
+    start, end = parse_month(first, "months"), parse_month(last, "months")
+    if start > end:
+        fail(f"`months` starts after it ends: {text!r}", fix="Put the earlier month first")
+    return start, end

@@ -7,7 +7,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import caveats, change, hotspots, maps, timeseries
+from geo import caveats, timeseries
+from geo.hotspots import change
+from geo.hotspots import dbscan as hotspots
+from geo.maps.hotspot import build_change_map
 from pages import common
 
 selection = common.require_selection()
@@ -78,7 +81,7 @@ st.caption(
     "correction); the tooltip gives the change in incidents."
 )
 st_folium(
-    maps.build_change_map(
+    build_change_map(
         result.cells, boundaries=common.boundaries(selection.dataset), gazetteer=common.gazetteer()
     ),
     key="change_map",

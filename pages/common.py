@@ -13,9 +13,13 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import datasets, gistar, hotspots, kde, naming, store, timeseries
+from geo import timeseries
 from geo.checks import GeoInputError
-from geo.ingest import IngestResult, SourceFile, ingest_groups
+from geo.hotspots import dbscan as hotspots
+from geo.hotspots import gistar, kde, naming
+from geo.io import datasets, store
+from geo.io.incidents import IngestResult, SourceFile, ingest_groups
+from geo.projection import metric_xy
 
 UPLOAD = "upload"
 DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
@@ -168,7 +172,7 @@ def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
 @st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
 def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoDataFrame:
     """Gi* grid for the selection, with the map's ``gi_class`` and ``gi_z`` columns."""
-    x, y, crs = hotspots.metric_xy(incidents(selection))
+    x, y, crs = metric_xy(incidents(selection))
     cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area(selection.dataset))
     return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
 
@@ -176,14 +180,14 @@ def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoD
 @st.cache_data(show_spinner="Computing the density surface…", max_entries=16)
 def kde_cells(selection: Selection) -> gpd.GeoDataFrame:
     """Quartic-kernel density grid of the selection (EPSG:4326), for the map."""
-    x, y, crs = hotspots.metric_xy(incidents(selection))
+    x, y, crs = metric_xy(incidents(selection))
     return kde.kde_grid(x, y, crs)
 
 
 @st.cache_data(max_entries=16)
 def k_distance(selection: Selection, k: int) -> pd.DataFrame:
     """k-distance curve (metres) of the selection's incidents for the eps chart."""
-    x, y, _ = hotspots.metric_xy(incidents(selection))
+    x, y, _ = metric_xy(incidents(selection))
     return hotspots.k_distance_curve(x, y, k)
 
 

@@ -17,11 +17,27 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import caveats, coverage, hotspots, synthetic
+from geo import caveats
 from geo.checks import GeoInputError
-from geo.coverage_map import build_coverage_map
-from geo.datasets import DATA_DIR
-from geo.patrols import PatrolRead, read_patrols
+from geo.hotspots import dbscan as hotspots
+from geo.io.datasets import DATA_DIR
+from geo.io.pings import PatrolRead, read_patrols
+from geo.maps.coverage import build_coverage_map
+from geo.patrols import dosage as coverage
+from geo.patrols import synthetic
+from geo.patrols.measure import Coverage, measure_coverage
+from geo.patrols.summaries import (
+    KOPER_LABEL,
+    VISIT_LENGTH_LABELS,
+    demand_by_hour,
+    dosage_change,
+    hour_of_day_profile,
+    long_visit_share,
+    patrol_density,
+    visit_length_shares,
+    weekly_coverage,
+)
+from geo.schema import TIMEZONE
 from pages import common
 
 SYNTHETIC_DIR = DATA_DIR / "synthetic"
@@ -60,7 +76,7 @@ def patrol_days(files: Files, max_gap_min: float) -> tuple[dt.date, dt.date] | N
     rows = patrols(files, max_gap_min).rows
     if rows.empty:
         return None
-    days = rows["timestamp"].dt.tz_convert(coverage.TIMEZONE)
+    days = rows["timestamp"].dt.tz_convert(TIMEZONE)
     return days.min().date(), days.max().date()
 
 
@@ -86,15 +102,15 @@ def measure(
     start: dt.date,
     end: dt.date,
     buffer_m: float,
-) -> tuple[coverage.Coverage, pd.DataFrame, pd.DataFrame]:
+) -> tuple[Coverage, pd.DataFrame, pd.DataFrame]:
     """Coverage tables, the weekly series and the patrol-time density grid."""
     pings = patrols(files, max_gap_min).rows
     zones = hotspot_polygons(selection, *hotspot_args)
-    result = coverage.measure_coverage(
+    result = measure_coverage(
         pings, zones, funding, buffer_m=buffer_m, max_gap_min=max_gap_min, start=start, end=end
     )
-    weekly = coverage.weekly_coverage(result.intervals, result.periods)
-    density = coverage.patrol_density(pings, result.periods, max_gap_min=max_gap_min)
+    weekly = weekly_coverage(result.intervals, result.periods)
+    density = patrol_density(pings, result.periods, max_gap_min=max_gap_min)
     return result, weekly, density
 
 
@@ -275,7 +291,7 @@ except GeoInputError as error:
     st.error(f"Coverage cannot be measured. {error}")
     st.stop()
 
-change = coverage.dosage_change(result.table, role)
+change = dosage_change(result.table, role)
 if change.empty:
     st.warning(f"No {role} patrol time in these hotspots in the chosen windows.")
     st.stop()
@@ -322,7 +338,7 @@ kpi[3].metric(
     else (f"{share_after - share_before:+.1f} pts on {share_before:.0f}% before"),
 )
 
-long_share = coverage.long_visit_share(result.visit_lengths, role)
+long_share = long_visit_share(result.visit_lengths, role)
 if hotspot_source == DBSCAN:
     hectares = result.zones.area / 10_000  # EPSG:27700, square metres
     zones_hint = (
@@ -436,10 +452,10 @@ st.altair_chart(chart, width="stretch")
 st.caption("Weeks run from the funding date's weekday; part-weeks at the window ends are left out.")
 
 st.subheader(f"Patrol time by hour of day{synthetic_tag}")
-profile = coverage.hour_of_day_profile(result.hourly, result.periods, role).assign(
+profile = hour_of_day_profile(result.hourly, result.periods, role).assign(
     series=lambda f: "Patrol time " + f["period"]
 )
-demand = coverage.demand_by_hour(common.incidents(selection))
+demand = demand_by_hour(common.incidents(selection))
 if demand.empty:
     st.info(caveats.MONTH_ONLY + " Patrol coverage by hour is shown alone.")
 else:
@@ -463,9 +479,9 @@ hour_chart = (
 st.altair_chart(hour_chart, width="stretch")
 
 st.subheader(f"Visit lengths{synthetic_tag}")
-lengths = coverage.visit_length_shares(result.visit_lengths, role)
-order = list(coverage.VISIT_LENGTH_LABELS)
-band = alt.Chart(pd.DataFrame({"length_min": [coverage.KOPER_LABEL], "label": ["Koper dose"]}))
+lengths = visit_length_shares(result.visit_lengths, role)
+order = list(VISIT_LENGTH_LABELS)
+band = alt.Chart(pd.DataFrame({"length_min": [KOPER_LABEL], "label": ["Koper dose"]}))
 bars = (
     alt.Chart(lengths)
     .mark_bar()

@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import caveats, hotspots, maps, timeseries
+from geo import caveats, timeseries
+from geo.hotspots import dbscan as hotspots
+from geo.maps.hotspot import build_hotspot_map, rank_from_tooltip
 from pages import common
 
 selection = common.require_selection()
@@ -94,7 +96,7 @@ tiles = options[4].toggle(
     key="tiles",
     help="OpenStreetMap tiles need internet; the map works without them.",
 )
-hotspot_map = maps.build_hotspot_map(
+hotspot_map = build_hotspot_map(
     table,
     frame if incident_style != "none" else None,
     boundaries=common.boundaries(selection.dataset) if show_lsoa else None,
@@ -142,7 +144,7 @@ downloads[1].download_button(
 
 if len(table):
     rows = picked.selection.rows if picked is not None else []
-    clicked_rank = maps.rank_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
+    clicked_rank = rank_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
     if rows:
         chosen = table.iloc[rows[0]]
     elif clicked_rank is not None and clicked_rank in set(table["rank"]):

@@ -12,19 +12,21 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import caveats, datasets, design, report
+from geo import caveats
 from geo.checks import GeoInputError
-from geo.coverage import measure_coverage
-from geo.evaluation import (
+from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+from geo.impact import design, report
+from geo.impact.evaluate import (
     ImpactResult,
     dosage_vs_change,
     evaluate,
     impact_json,
     zones_for_coverage,
 )
-from geo.hotspots import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+from geo.io import datasets
+from geo.patrols.measure import measure_coverage
+from geo.patrols.synthetic import read_synthetic_pings
 from geo.schema import ASB
-from geo.synthetic import read_synthetic_pings
 from pages import common
 
 DEFAULT_FUNDING = dt.date(2024, 6, 1)

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import caveats, maps, timeseries
+from geo import caveats, timeseries
+from geo.maps.hotspot import build_hotspot_map
 from pages import common
 
 selection = common.require_selection()
@@ -78,7 +79,7 @@ if found is not None and len(found.hotspots):
     )
     with right:
         st_folium(
-            maps.build_hotspot_map(top, incident_style="none", tiles=True),
+            build_hotspot_map(top, incident_style="none", tiles=True),
             key="overview_map",
             height=320,
             use_container_width=True,

@@ -13,11 +13,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import briefing, caveats, compliance, exports, forecast, peaktimes, planner, store
-from geo.datasets import DATA_DIR
-from geo.patrols import read_patrols
-from geo.plan_map import build_plan_map
-from geo.synthetic import PINGS_FILE
+from geo import caveats
+from geo.hotspots import peaktimes
+from geo.io import store
+from geo.io.datasets import DATA_DIR
+from geo.io.pings import read_patrols
+from geo.maps.plan import build_plan_map
+from geo.patrols.synthetic import PINGS_FILE
+from geo.planning import briefing, compliance, exports, forecast, planner
 from pages import common
 
 METHODS = {

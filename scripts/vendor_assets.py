@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo.maps import VENDOR_FILES, missing_vendor_files  # noqa: E402
+from geo.maps.base import VENDOR_FILES, missing_vendor_files  # noqa: E402
 
 VENDOR_DIR = ROOT / "static" / "vendor"
 MANIFEST = VENDOR_DIR / "manifest.json"

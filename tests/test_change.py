@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from geo.change import (
+from geo.checks import GeoInputError
+from geo.hotspots.change import (
     MIXED,
     NO_PATTERN,
     ClassifyParams,
@@ -21,10 +22,10 @@ from geo.change import (
     holm_by_row,
     period_of_month,
 )
-from geo.checks import GeoInputError
-from geo.hotspots import find_hotspots, metric_xy
+from geo.hotspots.dbscan import find_hotspots
+from geo.io.store import read_incidents
+from geo.projection import metric_xy
 from geo.schema import ASB
-from geo.store import read_incidents
 
 TORBAY = Path(__file__).resolve().parent.parent / "data" / "incidents" / "torbay.parquet"
 MONTHS = pd.Series([dt.date(2024, m, 1) for m in (1, 1, 2, 6, 7, 7, 8)])
@@ -147,7 +148,7 @@ def test_classify_cells_on_torbay(torbay_asb):
 
 
 def test_default_periods_are_season_matched_when_possible():
-    from geo.change import default_periods
+    from geo.hotspots.change import default_periods
 
     torbay = [f"2024-{m:02d}" for m in range(1, 5)] + [f"2025-{m:02d}" for m in range(1, 13)]
     assert default_periods(torbay) == (("2024-01", "2024-04"), ("2025-01", "2025-04"))
@@ -158,9 +159,9 @@ def test_default_periods_are_season_matched_when_possible():
 def test_period_change_counts_add_up_and_cells_share_one_grid():
     import geopandas as gpd
 
-    from geo.change import NO_PATTERN, period_change
-    from geo.datasets import get_dataset
-    from geo.store import read_incidents
+    from geo.hotspots.change import NO_PATTERN, period_change
+    from geo.io.datasets import get_dataset
+    from geo.io.store import read_incidents
 
     asb = read_incidents(get_dataset("torbay").incidents_path, categories=["Anti-social behaviour"])
     result = period_change(
@@ -188,7 +189,7 @@ def test_period_change_counts_add_up_and_cells_share_one_grid():
 
 
 def test_reversed_period_and_too_few_months_are_rejected(torbay_asb):
-    from geo.change import default_periods, period_change
+    from geo.hotspots.change import default_periods, period_change
 
     with pytest.raises(GeoInputError, match="`before` starts after it ends"):
         period_change(

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.compliance import compare_with_plan
+from geo.planning.compliance import compare_with_plan
 from geo.schema import BNG
 
 

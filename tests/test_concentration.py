@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.checks import GeoInputError
-from geo.concentration import (
+from geo.hotspots.concentration import (
     generalised_gini,
     generalised_gini_ci,
     gini,
@@ -15,7 +15,7 @@ from geo.concentration import (
     share_in_top_area,
 )
 
-WORKED_EXAMPLE = [5, 2, 1, 0, 0, 0, 0, 0, 0, 0]  # 10 units, 8 crimes (field notes §2.9)
+WORKED_EXAMPLE = [5, 2, 1, 0, 0, 0, 0, 0, 0, 0]  # 10 units, 8 crimes (Bernasco & Steenbeek 2017)
 
 
 def test_worked_example_of_bernasco_and_steenbeek():

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo import coverage
 from geo.checks import GeoInputError
+from geo.patrols import dosage as coverage
+from geo.patrols.measure import measure_coverage
 from geo.schema import BNG, TIMEZONE
 
 #: A 100 m square hotspot at Castle Circus, Torquay (EPSG:27700 metres).
@@ -61,7 +62,7 @@ def stay(minutes: float, step_s: float = 30.0) -> list[bool]:
 
 
 def table_for(pings: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    result = coverage.measure_coverage(
+    result = measure_coverage(
         pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01", **kwargs
     )
     table = result.table
@@ -107,9 +108,7 @@ def test_exit_longer_than_merge_window_is_a_new_visit():
 
 def test_two_units_at_once_double_officer_minutes():
     pings = pd.concat([track("A", stay(12)), track("B", stay(12), role="pcso")])
-    result = coverage.measure_coverage(
-        pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01"
-    )
+    result = measure_coverage(pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01")
     table = result.table.set_index(["role", "period"])
     row = table.loc[("all", "after")]
     assert row["patrol_minutes"] == pytest.approx(12.0)
@@ -127,7 +126,7 @@ def test_before_after_per_week_and_change():
             for d in (2, 9)
         ]
     )
-    result = coverage.measure_coverage(
+    result = measure_coverage(
         pd.concat([before, after]), hotspots(), "2024-07-01", start="2024-06-03", end="2024-07-29"
     )
     assert result.periods["weeks"].tolist() == [4.0, 4.0]
@@ -141,9 +140,7 @@ def test_before_after_per_week_and_change():
 
 def test_hourly_coverage_splits_at_local_hours():
     pings = track("A", stay(30), start=pd.Timestamp("2024-07-03 09:40", tz=TIMEZONE))
-    result = coverage.measure_coverage(
-        pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01"
-    )
+    result = measure_coverage(pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01")
     hourly = result.hourly[result.hourly["role"] == "all"].set_index("hour")["patrol_minutes"]
     # Inside from 09:45 to 10:15 local (BST).
     assert hourly.to_dict() == pytest.approx({9: 15.0, 10: 15.0})
@@ -152,7 +149,7 @@ def test_hourly_coverage_splits_at_local_hours():
 
 def test_share_of_patrol_time_in_hotspots():
     pings = track("A", stay(15))  # 25 min of track, 15 of it inside
-    share = coverage.measure_coverage(
+    share = measure_coverage(
         pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01"
     ).share.set_index(["period", "role"])
     row = share.loc[("after", "all")]
@@ -181,9 +178,7 @@ def test_visit_length_distribution_bins():
             track("A", stay(3), start=pd.Timestamp("2024-07-04 10:00", tz=TIMEZONE)),
         ]
     )
-    result = coverage.measure_coverage(
-        pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01"
-    )
+    result = measure_coverage(pings, hotspots(), "2024-07-01", start="2024-06-01", end="2024-08-01")
     bins = result.visit_lengths[result.visit_lengths["role"] == "all"]
     assert dict(zip(bins["length_min"].astype(str), bins["visits"], strict=True)) == {
         "2-5": 1,

@@ -13,7 +13,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from geo import coverage, coverage_map, maps
+from geo.maps import coverage as coverage_map
+from geo.maps.base import MAX_MAP_BYTES, VENDOR_URL, build_base_map, map_html, map_html_bytes
+from geo.patrols import dosage as coverage
+from geo.patrols.measure import Coverage, measure_coverage
+from geo.patrols.summaries import (
+    VISIT_LENGTH_LABELS,
+    classify_dosage,
+    demand_by_hour,
+    dosage_change,
+    hour_of_day_profile,
+    long_visit_share,
+    patrol_density,
+    visit_length_shares,
+    weekly_coverage,
+)
 from geo.schema import BNG, TIMEZONE
 
 #: A 100 m square hotspot at Castle Circus, Torquay (EPSG:27700 metres).
@@ -70,7 +84,7 @@ def test_weeks_are_aligned_to_the_funding_date_and_split_intervals():
             ("B", "marshal", "2024-06-08 10:00", "2024-06-08 10:15"),
         ]
     )
-    weekly = coverage.weekly_coverage(table, periods())
+    weekly = weekly_coverage(table, periods())
     every = weekly[weekly["role"] == "all"].set_index("week_start")["patrol_minutes"]
     assert len(every) == 8  # 4 whole weeks on each side of the funding date
     assert every.index[0] == pd.Timestamp("2024-05-04", tz=TIMEZONE)
@@ -85,7 +99,7 @@ def test_weeks_are_aligned_to_the_funding_date_and_split_intervals():
 
 
 def test_part_weeks_at_the_window_ends_are_left_out():
-    weekly = coverage.weekly_coverage(
+    weekly = weekly_coverage(
         intervals([("A", "police", "2024-05-02 10:00", "2024-05-02 11:00")]),
         periods(start="2024-05-01"),  # 31 days before: 4 whole weeks, 3 days dropped
     )
@@ -100,16 +114,14 @@ def test_two_units_together_count_once_in_the_weekly_series():
             ("B", "police", "2024-06-03 10:10", "2024-06-03 10:40"),
         ]
     )
-    weekly = coverage.weekly_coverage(table, periods())
+    weekly = weekly_coverage(table, periods())
     assert weekly.loc[weekly["role"] == "all", "patrol_minutes"].sum() == pytest.approx(40)
 
 
 def test_dst_week_follows_the_local_clock():
     # Clocks go forward on Sunday 31 March 2024; the week from Saturday 30 March is 167 h.
     table = intervals([("A", "police", "2024-03-30 00:00", "2024-04-06 00:00")])
-    weekly = coverage.weekly_coverage(
-        table, coverage.funding_periods(FUNDING, "2024-03-02", "2024-06-29")
-    )
+    weekly = weekly_coverage(table, coverage.funding_periods(FUNDING, "2024-03-02", "2024-06-29"))
     week = weekly[(weekly["role"] == "all") & (weekly["week_start"] == "2024-03-30")]
     assert week["patrol_minutes"].item() == pytest.approx(167 * 60)
 
@@ -133,7 +145,7 @@ def test_weekly_minutes_equal_brute_force_overlap(spans):
         )
         for i, (s, d) in enumerate(spans)
     ]
-    weekly = coverage.weekly_coverage(intervals(rows), periods())
+    weekly = weekly_coverage(intervals(rows), periods())
     every = weekly[weekly["role"] == "all"]
     # Brute force: a minute-by-minute mask of the union.
     covered = np.zeros(56 * 24 * 60 + 3 * 24 * 60 + 1, dtype=bool)
@@ -163,17 +175,15 @@ def test_weekly_minutes_equal_brute_force_overlap(spans):
     ],
 )
 def test_dosage_classes(before, after, label):
-    assert coverage.classify_dosage(np.array([before]), np.array([after]))[0] == label
+    assert classify_dosage(np.array([before]), np.array([after]))[0] == label
 
 
 def test_dosage_change_puts_periods_side_by_side():
     pings = pd.concat(
         [visit("A", "2024-05-10 10:00", 5), visit("A", "2024-06-10 10:00", 15, role="marshal")]
     )
-    result = coverage.measure_coverage(
-        pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29"
-    )
-    change = coverage.dosage_change(result.table)
+    result = measure_coverage(pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29")
+    change = dosage_change(result.table)
     row = change.iloc[0]
     assert row["name"] == "Castle Circus"
     assert row["patrol_minutes_per_week_before"] == pytest.approx(5 / 4)  # 4 weeks
@@ -183,10 +193,10 @@ def test_dosage_change_puts_periods_side_by_side():
     assert row["dosage_class"] == "doubled or more"
     assert (row["koper_visits_before"], row["koper_visits_after"]) == (0, 1)
     assert change["visits_after"].dtype == "int64"
-    marshal = coverage.dosage_change(result.table, "marshal").iloc[0]
+    marshal = dosage_change(result.table, "marshal").iloc[0]
     assert marshal["patrol_minutes_per_week_before"] == 0
     assert np.isnan(marshal["pct_change"])
-    assert coverage.dosage_change(result.table, "pcso").empty
+    assert dosage_change(result.table, "pcso").empty
 
 
 # ---------------------------------------------------------------- hours, visit lengths, demand
@@ -194,10 +204,8 @@ def test_dosage_change_puts_periods_side_by_side():
 
 def test_hour_profile_per_week_and_share():
     pings = pd.concat([visit("A", "2024-06-10 10:30", 60), visit("A", "2024-05-10 22:00", 20)])
-    result = coverage.measure_coverage(
-        pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29"
-    )
-    profile = coverage.hour_of_day_profile(result.hourly, result.periods)
+    result = measure_coverage(pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29")
+    profile = hour_of_day_profile(result.hourly, result.periods)
     assert len(profile) == 48
     after = profile[profile["period"] == "after"].set_index("hour")
     assert after.loc[10, "patrol_minutes_per_week"] == pytest.approx(30 / 4)
@@ -207,7 +215,7 @@ def test_hour_profile_per_week_and_share():
 
 
 @pytest.fixture
-def mixed_visits() -> coverage.Coverage:
+def mixed_visits() -> Coverage:
     """Visits of 12, 1 and 40 minutes after funding and one of 13 minutes before."""
     pings = pd.concat(
         [
@@ -217,13 +225,13 @@ def mixed_visits() -> coverage.Coverage:
             visit("A", "2024-05-12 10:00", 13),
         ]
     )
-    return coverage.measure_coverage(pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29")
+    return measure_coverage(pings, zones(), FUNDING, start="2024-05-04", end="2024-06-29")
 
 
 def test_visit_length_shares_mark_the_koper_bin(mixed_visits):
     result = mixed_visits
-    shares = coverage.visit_length_shares(result.visit_lengths)
-    assert list(shares["length_min"][:6]) == list(coverage.VISIT_LENGTH_LABELS)
+    shares = visit_length_shares(result.visit_lengths)
+    assert list(shares["length_min"][:6]) == list(VISIT_LENGTH_LABELS)
     after = shares[shares["period"] == "after"].set_index("length_min")
     assert after.loc["10-16", "koper"] and not after.loc["0-2", "koper"]
     assert after["visits"].to_dict() == {
@@ -236,19 +244,19 @@ def test_visit_length_shares_mark_the_koper_bin(mixed_visits):
 
 def test_long_visit_share_counts_visits_past_the_koper_dose(mixed_visits):
     result = mixed_visits
-    share = coverage.long_visit_share(result.visit_lengths)
+    share = long_visit_share(result.visit_lengths)
     assert share["after"] == pytest.approx(100 / 3)  # the 40-minute visit of three
     assert share["before"] == 0
-    assert coverage.long_visit_share(result.visit_lengths, "marshal").isna().all()
+    assert long_visit_share(result.visit_lengths, "marshal").isna().all()
 
 
 def test_demand_by_hour_needs_incident_times():
     months_only = pd.DataFrame(
         {"occurred_at": pd.Series([pd.NaT] * 3, dtype="datetime64[ms, UTC]")}
     )
-    assert coverage.demand_by_hour(months_only).empty
+    assert demand_by_hour(months_only).empty
     times = pd.to_datetime(["2024-07-01 21:30Z", "2024-07-01 21:45Z", "2024-01-01 21:10Z"])
-    demand = coverage.demand_by_hour(pd.DataFrame({"occurred_at": times})).set_index("hour")
+    demand = demand_by_hour(pd.DataFrame({"occurred_at": times})).set_index("hour")
     assert demand.loc[22, "incidents"] == 2  # 21:30 UTC is 22:30 BST
     assert demand.loc[21, "incidents"] == 1  # GMT in January
     assert demand["share_pct"].sum() == pytest.approx(100)
@@ -265,7 +273,7 @@ def test_patrol_density_counts_time_to_the_next_ping():
             visit("B", "2024-06-10 11:00", 1, role="pcso"),  # 58 min gap: not counted
         ]
     )
-    density = coverage.patrol_density(pings, periods(), cell_m=25)
+    density = patrol_density(pings, periods(), cell_m=25)
     every = density[density["role"] == "all"]
     assert every["minutes"].sum() == pytest.approx(10 + 2 + 1)
     police = density[density["role"] == "police"]
@@ -281,13 +289,11 @@ def test_patrol_density_counts_time_to_the_next_ping():
 def test_coverage_map_is_offline_escaped_and_labelled():
     pings = pd.concat([visit("A", "2024-05-10 10:00", 5), visit("A", "2024-06-10 10:00", 15)])
     hostile = zones(name="<script>alert(1)</script>")
-    result = coverage.measure_coverage(
-        pings, hostile, FUNDING, start="2024-05-04", end="2024-06-29"
-    )
-    change = coverage.dosage_change(result.table)
-    density = coverage.patrol_density(pings, result.periods)
+    result = measure_coverage(pings, hostile, FUNDING, start="2024-05-04", end="2024-06-29")
+    change = dosage_change(result.table)
+    density = patrol_density(pings, result.periods)
     m = coverage_map.build_coverage_map(result.zones, change, density, synthetic=True)
-    page = maps.map_html(m)
+    page = map_html(m)
     assert "<script>alert(1)" not in page
     (hotspots,) = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
     tooltip = hotspots.data["features"][0]["properties"]
@@ -296,8 +302,8 @@ def test_coverage_map_is_offline_escaped_and_labelled():
     assert "L.heatLayer" in page
     assert coverage_map.SYNTHETIC_PATROL_NOTE in page
     assert coverage_map.DOSAGE_COLOURS["doubled or more"] in page
-    assert "cdn.jsdelivr" not in page and maps.VENDOR_URL in page
-    assert maps.map_html_bytes(m) < maps.MAX_MAP_BYTES
+    assert "cdn.jsdelivr" not in page and VENDOR_URL in page
+    assert map_html_bytes(m) < MAX_MAP_BYTES
 
 
 def test_heat_layer_keeps_the_busiest_cells():
@@ -308,7 +314,7 @@ def test_heat_layer_keeps_the_busiest_cells():
             "minutes": np.arange(10, dtype=float),
         }
     )
-    m = maps.build_base_map((-3.54, 50.46, -3.52, 50.47), tiles=False)
+    m = build_base_map((-3.54, 50.46, -3.52, 50.47), tiles=False)
     assert coverage_map.add_patrol_heat_layer(m, cells, max_cells=3, name="heat") == 3
     (heat,) = [c for c in m._children.values() if isinstance(c, HeatMap)]
     assert heat.layer_name == "heat (3 of 10 cells shown)"
@@ -317,7 +323,7 @@ def test_heat_layer_keeps_the_busiest_cells():
 
 
 def test_koper_bin_holds_exactly_the_koper_visits():
-    from geo.coverage import KOPER_LABEL, VISIT_LENGTH_BINS, VISIT_LENGTH_LABELS
+    from geo.patrols.summaries import KOPER_LABEL, VISIT_LENGTH_BINS, VISIT_LENGTH_LABELS
 
     minutes = pd.Series([9.99, 10.0, 15.5, 16.0, 16.01])
     bins = pd.cut(minutes, VISIT_LENGTH_BINS, labels=VISIT_LENGTH_LABELS, right=False)

@@ -12,18 +12,19 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import datasets, design, store
 from geo.checks import GeoInputError
 from geo.cli import main
-from geo.evaluation import (
+from geo.hotspots.dbscan import find_hotspots
+from geo.impact import design
+from geo.impact.evaluate import (
     dosage_vs_change,
     evaluate,
     figures_table,
     impact_json,
     store_missing_months,
 )
-from geo.hotspots import find_hotspots
-from geo.report import report_csv, report_html, report_images, report_pdf
+from geo.impact.report import report_csv, report_html, report_images, report_pdf
+from geo.io import datasets, store
 from geo.schema import ASB, BNG, WGS84
 from geo.timeseries import month_range
 
@@ -497,7 +498,7 @@ def test_wdd_is_explained_wherever_it_is_shown(result):
 
 def test_report_lists_synthetic_patrols_when_dosage_is_shown(result, images):
     from geo.caveats import SYNTHETIC_PATROLS
-    from geo.report import report_caveats
+    from geo.impact.report import report_caveats
 
     dosage = pd.DataFrame(
         {
@@ -516,7 +517,7 @@ def test_report_lists_synthetic_patrols_when_dosage_is_shown(result, images):
 
 
 def test_report_never_prints_counts_in_scientific_notation():
-    from geo.report import _display_value
+    from geo.impact.report import _display_value
 
     assert _display_value(1234.0) == "1,234"
     assert _display_value(1234.56) == "1,235"

@@ -35,7 +35,7 @@ import pytest
 import shapely
 
 from geo.checks import GeoInputError
-from geo.forecast import ForecastMethod, UnitSpec, backtest, forecast_next, score_units
+from geo.planning.forecast import ForecastMethod, UnitSpec, backtest, forecast_next, score_units
 from geo.projection import bng_to_lonlat
 from geo.schema import BNG
 

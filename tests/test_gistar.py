@@ -15,19 +15,11 @@ from libpysal.weights import W
 from statsmodels.stats.multitest import multipletests
 
 from geo.checks import GeoInputError
-from geo.gistar import (
-    assign_cells,
-    auto_cell_size,
-    binary_weights,
-    fdr_adjust,
-    gi_bin,
-    gistar_z,
-    grid_cells,
-    hotspot_gistar,
-)
-from geo.hotspots import metric_xy
+from geo.grid import assign_cells, auto_cell_size, grid_cells
+from geo.hotspots.gistar import binary_weights, fdr_adjust, gi_bin, gistar_z, hotspot_gistar
+from geo.io.store import read_incidents
+from geo.projection import metric_xy
 from geo.schema import ASB, BNG
-from geo.store import read_incidents
 
 TORBAY = Path(__file__).resolve().parent.parent / "data" / "incidents" / "torbay.parquet"
 

@@ -19,7 +19,7 @@ from sklearn.cluster import DBSCAN
 from sklearn.neighbors import NearestNeighbors
 
 from geo.checks import GeoInputError
-from geo.hotspots import (
+from geo.hotspots.dbscan import (
     HOTSPOT_COLUMNS,
     TREND_LABELS,
     auto_min_samples,
@@ -32,8 +32,8 @@ from geo.hotspots import (
     trend,
     weighted_median,
 )
+from geo.io.store import read_incidents
 from geo.schema import ASB, BNG, WGS84
-from geo.store import read_incidents
 
 INCIDENTS = Path(__file__).resolve().parent.parent / "data" / "incidents"
 TORBAY = INCIDENTS / "torbay.parquet"
@@ -330,7 +330,7 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys):
 
 
 def test_covered_area_counts_overlaps_once():
-    from geo.hotspots import covered_area_m2
+    from geo.hotspots.dbscan import covered_area_m2
 
     # Two 100 m x 100 m squares on the BNG overlapping by half: 15,000 m² together.
     squares = gpd.GeoDataFrame(

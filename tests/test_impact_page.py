@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import datasets, design, store
-from geo.evaluation import evaluate
-from geo.hotspots import find_hotspots
+from geo.hotspots.dbscan import find_hotspots
+from geo.impact import design
+from geo.impact.evaluate import evaluate
+from geo.io import datasets, store
 from geo.schema import ASB
 
 ROOT = Path(__file__).resolve().parents[1]

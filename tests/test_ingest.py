@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from geo import schema
 from geo.checks import GeoInputError
 from geo.cli import main
-from geo.ingest import ColumnMapping, SourceFile, ingest, missing_months, read_csv_table
+from geo.io.csv import read_csv_table
+from geo.io.incidents import ColumnMapping, SourceFile, ingest
 from geo.projection import metric_crs_for
-from geo.timeseries import month_ranges
+from geo.timeseries import missing_months, month_ranges
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
@@ -144,9 +145,9 @@ def test_rejected_rows_keep_their_original_fields(bad_rows):
 
 def test_many_csv_blocks_give_the_same_result(monkeypatch, bad_rows, torbay):
     """Large files are parsed in blocks whose dictionaries differ; nothing may change."""
-    import geo.ingest
+    import geo.io.csv
 
-    monkeypatch.setattr(geo.ingest, "BLOCK_BYTES", 512)
+    monkeypatch.setattr(geo.io.csv, "BLOCK_BYTES", 512)
     small_blocks = ingest([FIXTURES / "bad-rows-street.csv"])
     pd.testing.assert_frame_equal(small_blocks.rejected, bad_rows.rejected)
     pd.testing.assert_frame_equal(
@@ -333,7 +334,7 @@ def test_month_ranges_collapse_runs():
 
 
 def test_months_no_force_has_are_listed_for_all_forces():
-    from geo.ingest import ALL_FORCES, summarise
+    from geo.io.incidents import ALL_FORCES, summarise
 
     coverage = pd.DataFrame(
         {
@@ -350,7 +351,7 @@ def test_months_no_force_has_are_listed_for_all_forces():
 
 
 def test_polygon_files_get_one_clear_message(tmp_path):
-    from geo.ingest import read_polygons
+    from geo.io.polygons import read_polygons
 
     with pytest.raises(GeoInputError, match="nope.geojson: hotspot file not found"):
         read_polygons(tmp_path / "nope.geojson", "hotspot")

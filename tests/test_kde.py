@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.checks import GeoInputError
-from geo.kde import kde_grid, nrd_bandwidth, quartic_kernel
+from geo.hotspots.kde import kde_grid, nrd_bandwidth, quartic_kernel
 from geo.schema import BNG
 
 ORIGIN = np.array([292_000.0, 63_000.0])

@@ -16,8 +16,40 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from geo import maps
 from geo.checks import GeoInputError
+from geo.hotspots.dbscan import HOTSPOT_COLUMNS
+from geo.maps.base import (
+    BACKGROUND,
+    CHANGE_COLOURS,
+    MAX_MAP_BYTES,
+    NO_BASEMAP,
+    OSM_TILES,
+    SYNTHETIC_NOTE,
+    VENDOR_FILES,
+    VENDOR_URL,
+    _walk,
+    build_base_map,
+    map_html,
+    map_html_bytes,
+    missing_vendor_files,
+    simplify_for_web,
+    use_local_assets,
+)
+from geo.maps.hotspot import build_change_map, build_hotspot_map
+from geo.maps.layers import (
+    _OTHER_COLOUR,
+    HOTSPOT_COLOURS,
+    KDE_COLOURS,
+    _LabelLayer,
+    add_change_layer,
+    add_cluster_layer,
+    add_gi_layer,
+    add_heat_layer,
+    add_hotspot_layer,
+    add_kde_layer,
+    add_label_layer,
+    aggregate_points,
+)
 from geo.projection import bng_to_lonlat
 
 SCRIPT = "<script>alert(1)</script>"
@@ -101,7 +133,7 @@ def properties(layer: folium.GeoJson) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def explorer_map() -> folium.Map:
-    return maps.build_hotspot_map(
+    return build_hotspot_map(
         hotspot_table(6),
         incident_points(2000, 200),
         boundaries=lsoas(),
@@ -112,12 +144,11 @@ def explorer_map() -> folium.Map:
 
 @pytest.fixture(scope="module")
 def explorer_html(explorer_map: folium.Map) -> str:
-    return maps.map_html(explorer_map)
+    return map_html(explorer_map)
 
 
 def test_fixture_has_the_hotspot_table_columns() -> None:
-    hotspots = pytest.importorskip("geo.hotspots")
-    assert tuple(hotspot_table(2).columns) == hotspots.HOTSPOT_COLUMNS
+    assert tuple(hotspot_table(2).columns) == HOTSPOT_COLUMNS
 
 
 # ---------------------------------------------------------------- offline assets
@@ -126,9 +157,9 @@ def test_fixture_has_the_hotspot_table_columns() -> None:
 def test_every_asset_is_served_locally(explorer_html: str) -> None:
     links = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', explorer_html)
     assert links, "the page should load Leaflet"
-    assert all(url.startswith(maps.VENDOR_URL + "/") for url in links), links
-    local = {url.removeprefix(maps.VENDOR_URL + "/") for url in links}
-    assert local <= set(maps.VENDOR_FILES.values())
+    assert all(url.startswith(VENDOR_URL + "/") for url in links), links
+    local = {url.removeprefix(VENDOR_URL + "/") for url in links}
+    assert local <= set(VENDOR_FILES.values())
     assert "leaflet/dist/leaflet.js" in local
     assert "folium/leaflet_heat.min.js" in local
 
@@ -142,7 +173,7 @@ def test_streamlit_folium_gets_local_links(explorer_map: folium.Map) -> None:
     # st_folium collects js/css from the same attributes of every element.
     urls = [
         url
-        for element in maps._walk(explorer_map)
+        for element in _walk(explorer_map)
         for _, url in [*getattr(element, "default_js", []), *getattr(element, "default_css", [])]
     ]
     assert urls
@@ -155,7 +186,7 @@ def test_use_local_assets_leaves_folium_classes_alone(explorer_map: folium.Map) 
 
 
 def test_use_local_assets_takes_a_url_prefix() -> None:
-    m = maps.use_local_assets(folium.Map(tiles=None), url_prefix="/base/app/static/vendor/")
+    m = use_local_assets(folium.Map(tiles=None), url_prefix="/base/app/static/vendor/")
     assert dict(m.default_js)["leaflet"] == "/base/app/static/vendor/leaflet/dist/leaflet.js"
 
 
@@ -163,31 +194,31 @@ def test_asset_without_local_copy_is_refused() -> None:
     m = folium.Map(tiles=None)
     Fullscreen().add_to(m)
     with pytest.raises(GeoInputError, match="Control.Fullscreen|fullscreen"):
-        maps.use_local_assets(m)
+        use_local_assets(m)
 
 
 def test_missing_vendor_files_lists_what_is_absent(tmp_path: Path) -> None:
-    assert maps.missing_vendor_files(tmp_path) == sorted(set(maps.VENDOR_FILES.values()))
-    for relative in maps.VENDOR_FILES.values():
+    assert missing_vendor_files(tmp_path) == sorted(set(VENDOR_FILES.values()))
+    for relative in VENDOR_FILES.values():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("x")
-    assert maps.missing_vendor_files(tmp_path) == []
+    assert missing_vendor_files(tmp_path) == []
 
 
 # ---------------------------------------------------------------- basemap fallback
 
 
 def test_blank_basemap_is_offered_and_taken_when_tiles_fail(explorer_html: str) -> None:
-    assert f'"{maps.NO_BASEMAP}"' in explorer_html
+    assert f'"{NO_BASEMAP}"' in explorer_html
     assert "tileerror" in explorer_html
-    assert maps.BACKGROUND in explorer_html
+    assert BACKGROUND in explorer_html
 
 
 def test_tiles_false_starts_on_blank_background() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.5, 50.5), tiles=False)
+    m = build_base_map((-3.6, 50.4, -3.5, 50.5), tiles=False)
     layers = {c.layer_name: c for c in m._children.values() if hasattr(c, "layer_name")}
-    assert layers[maps.OSM_TILES].show is False
-    assert layers[maps.NO_BASEMAP].show is True
+    assert layers[OSM_TILES].show is False
+    assert layers[NO_BASEMAP].show is True
 
 
 @pytest.mark.parametrize(
@@ -195,7 +226,7 @@ def test_tiles_false_starts_on_blank_background() -> None:
 )
 def test_bad_bounds_are_refused(bounds: tuple) -> None:
     with pytest.raises(GeoInputError, match="bounds"):
-        maps.build_base_map(bounds)
+        build_base_map(bounds)
 
 
 # ---------------------------------------------------------------- escaping
@@ -218,7 +249,7 @@ def test_text_is_escaped_in_tooltip_and_popup_properties(explorer_map: folium.Ma
 
 
 def test_labels_are_set_as_text_not_html(explorer_map: folium.Map, explorer_html: str) -> None:
-    labels = next(c for c in explorer_map._children.values() if isinstance(c, maps._LabelLayer))
+    labels = next(c for c in explorer_map._children.values() if isinstance(c, _LabelLayer))
     assert labels.rows[1][2] == SCRIPT  # kept verbatim: the browser sets textContent
     assert "span.textContent = row[2]" in explorer_html
     assert "\\u003cscript\\u003ealert(1)" in explorer_html
@@ -227,42 +258,42 @@ def test_labels_are_set_as_text_not_html(explorer_map: folium.Map, explorer_html
 def test_change_and_legend_text_are_escaped() -> None:
     areas = hotspot_table(3).assign(classification=["persistent", SCRIPT, "former"])
     areas["change"] = [5, -3, 10]
-    m = maps.build_change_map(areas, synthetic=True)
-    html_text = maps.map_html(m)
+    m = build_change_map(areas, synthetic=True)
+    html_text = map_html(m)
     assert SCRIPT not in html_text
-    assert maps.SYNTHETIC_NOTE in html_text
+    assert SYNTHETIC_NOTE in html_text
 
 
 # ---------------------------------------------------------------- hotspot layer
 
 
 def test_hotspots_are_drawn_best_ranked_first_with_rank_colours() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     table = hotspot_table(12).sample(frac=1, random_state=3)
-    legend = maps.add_hotspot_layer(m, table)
+    legend = add_hotspot_layer(m, table)
     drawn = properties(geojson_layers(m)["Hotspots"])
     assert [p["hotspot"].split()[0] for p in drawn[:3]] == ["#1", "#2", "#3"]
     fills = [p["_fill"] for p in drawn]
-    assert fills[:5] == [maps.HOTSPOT_COLOURS[0]] * 5
-    assert fills[5:10] == [maps.HOTSPOT_COLOURS[1]] * 5
-    assert fills[10:] == [maps.HOTSPOT_COLOURS[2]] * 2
+    assert fills[:5] == [HOTSPOT_COLOURS[0]] * 5
+    assert fills[5:10] == [HOTSPOT_COLOURS[1]] * 5
+    assert fills[10:] == [HOTSPOT_COLOURS[2]] * 2
     assert [label for label, _ in legend] == ["Rank 1–5", "Rank 6–10", "Rank 11–20"]
 
 
 def test_intensity_colours_put_the_densest_in_the_darkest_class() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     table = hotspot_table(10)
     table["density_per_ha"] = np.arange(10.0)  # rank 10 is the densest
-    maps.add_hotspot_layer(m, table, color_by="intensity")
+    add_hotspot_layer(m, table, color_by="intensity")
     fill = {p["hotspot"].split()[0]: p["_fill"] for p in properties(geojson_layers(m)["Hotspots"])}
-    assert fill["#10"] == fill["#9"] == maps.HOTSPOT_COLOURS[0]
-    assert fill["#1"] == maps.HOTSPOT_COLOURS[-1]
+    assert fill["#10"] == fill["#9"] == HOTSPOT_COLOURS[0]
+    assert fill["#1"] == HOTSPOT_COLOURS[-1]
 
 
 def test_tooltip_shows_formatted_numbers() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     table = hotspot_table(1).assign(incidents=[12345], share=[0.256], density_per_ha=[41.04])
-    maps.add_hotspot_layer(m, table)
+    add_hotspot_layer(m, table)
     (drawn,) = properties(geojson_layers(m)["Hotspots"])
     assert drawn["incidents"] == "12,345"
     assert drawn["share"] == "25.6%"
@@ -273,18 +304,18 @@ def test_tooltip_shows_formatted_numbers() -> None:
 
 
 def test_hotspot_layer_needs_its_columns() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     with pytest.raises(GeoInputError, match="'rank'"):
-        maps.add_hotspot_layer(m, hotspot_table(2).drop(columns="rank"))
+        add_hotspot_layer(m, hotspot_table(2).drop(columns="rank"))
     with pytest.raises(GeoInputError, match="color_by"):
-        maps.add_hotspot_layer(m, hotspot_table(2), color_by="size")
+        add_hotspot_layer(m, hotspot_table(2), color_by="size")
     with pytest.raises(GeoInputError, match="no CRS"):
-        maps.add_hotspot_layer(m, hotspot_table(2).set_crs(None, allow_override=True))
+        add_hotspot_layer(m, hotspot_table(2).set_crs(None, allow_override=True))
 
 
 def test_polygons_are_simplified_and_rounded() -> None:
     table = hotspot_table(1, radius_m=100, vertices=400)
-    simplified = maps.simplify_for_web(table, tolerance_m=2.0)
+    simplified = simplify_for_web(table, tolerance_m=2.0)
     before = shapely.get_num_coordinates(table.geometry.values)[0]
     after = shapely.get_num_coordinates(simplified.values)[0]
     assert after < before / 4
@@ -300,9 +331,9 @@ def test_polygons_are_simplified_and_rounded() -> None:
 
 
 def test_gi_layer_draws_significant_cells_most_significant_first() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     cells = grid_cells(3, ["hot 90%", "not significant", "Cold 99%", "hot 99%"])
-    legend = maps.add_gi_layer(m, cells)
+    legend = add_gi_layer(m, cells)
     layer = next(iter(geojson_layers(m).values()))
     drawn = [p["gi_class"] for p in properties(layer)]
     assert "not significant" not in drawn
@@ -313,29 +344,29 @@ def test_gi_layer_draws_significant_cells_most_significant_first() -> None:
 
 
 def test_gi_layer_refuses_unknown_classes() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     with pytest.raises(GeoInputError, match="very hot"):
-        maps.add_gi_layer(m, grid_cells(2, ["very hot"]))
+        add_gi_layer(m, grid_cells(2, ["very hot"]))
 
 
 def test_change_layer_colours_by_class_largest_change_first() -> None:
     areas = hotspot_table(4).assign(
         classification=["persistent", "emerging", "former", "odd"], change=[1, -20, 5, 0]
     )
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
-    legend = maps.add_change_layer(m, areas)
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
+    legend = add_change_layer(m, areas)
     drawn = properties(next(iter(geojson_layers(m).values())))
     assert [p["change_text"] for p in drawn] == ["-20", "+5", "+1", "+0"]
-    assert drawn[0]["_fill"] == maps.CHANGE_COLOURS["emerging"]
-    assert drawn[-1]["_fill"] == maps._OTHER_COLOUR
-    assert ("Other", maps._OTHER_COLOUR) in legend
+    assert drawn[0]["_fill"] == CHANGE_COLOURS["emerging"]
+    assert drawn[-1]["_fill"] == _OTHER_COLOUR
+    assert ("Other", _OTHER_COLOUR) in legend
 
 
 def test_labels_are_capped() -> None:
-    m = maps.build_base_map((-3.6, 50.4, -3.4, 50.6))
+    m = build_base_map((-3.6, 50.4, -3.4, 50.6))
     many = pd.DataFrame({"name": [f"Place {i}" for i in range(1000)], "lat": 50.46, "lon": -3.53})
-    assert maps.add_label_layer(m, many, max_labels=120) == 120
-    assert maps.add_label_layer(m, many, max_bytes=2_000) < 120
+    assert add_label_layer(m, many, max_labels=120) == 120
+    assert add_label_layer(m, many, max_bytes=2_000) < 120
 
 
 # ---------------------------------------------------------------- points
@@ -344,7 +375,7 @@ def test_labels_are_capped() -> None:
 def test_duplicates_are_merged_with_counts() -> None:
     lon = np.array([-3.5, -3.5, -3.5, -3.4, np.nan])
     lat = np.array([50.4, 50.4, 50.4, 50.5, 50.5])
-    points = maps.aggregate_points(lon, lat)
+    points = aggregate_points(lon, lat)
     assert points.tolist() == [[50.4, -3.5, 3.0], [50.5, -3.4, 1.0]]
 
 
@@ -354,7 +385,7 @@ def test_grid_merge_keeps_weighted_centre() -> None:
     lon_b, lat_b = bng_to_lonlat(np.array([300_003.0]), np.array([100_001.0]))
     lon = np.r_[np.repeat(lon_a, 3), lon_b]
     lat = np.r_[np.repeat(lat_a, 3), lat_b]
-    (point,) = maps.aggregate_points(lon, lat, max_points=1)
+    (point,) = aggregate_points(lon, lat, max_points=1)
     assert point[2] == 4
     assert point[1] == pytest.approx((3 * lon_a[0] + lon_b[0]) / 4, abs=1e-5)
 
@@ -371,52 +402,52 @@ def test_aggregation_keeps_every_incident_and_respects_the_cap(
 ) -> None:
     points = incident_points(n, snaps, seed)
     lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-    merged = maps.aggregate_points(lon, lat, max_points=cap)
+    merged = aggregate_points(lon, lat, max_points=cap)
     assert len(merged) <= cap
     assert merged[:, 2].sum() == n
-    assert np.array_equal(merged, maps.aggregate_points(lon, lat, max_points=cap))
+    assert np.array_equal(merged, aggregate_points(lon, lat, max_points=cap))
 
 
 def test_heat_and_clusters_are_capped() -> None:
     incidents = incident_points(50_000, 20_000)
-    m = maps.build_base_map(incidents.total_bounds)
-    assert maps.add_heat_layer(m, incidents, max_points=3_000) <= 3_000
-    assert maps.add_cluster_layer(m, incidents, max_points=500) <= 500
+    m = build_base_map(incidents.total_bounds)
+    assert add_heat_layer(m, incidents, max_points=3_000) <= 3_000
+    assert add_cluster_layer(m, incidents, max_points=500) <= 500
 
 
 # ---------------------------------------------------------------- size and determinism
 
 
 def test_map_stays_under_limit_for_big_inputs() -> None:
-    big = maps.build_hotspot_map(
+    big = build_hotspot_map(
         hotspot_table(2_000, vertices=128),
         incident_points(200_000, 100_000),
         boundaries=lsoas(300),
         gi_cells=grid_cells(70, ["hot 99%", "cold 99%", "hot 95%"]),
         gazetteer=GAZETTEER,
     )
-    assert maps.map_html_bytes(big) < maps.MAX_MAP_BYTES
+    assert map_html_bytes(big) < MAX_MAP_BYTES
     cut = [name for name in geojson_layers(big) if name.endswith("of 2,000 hotspots shown)")]
     assert len(cut) == 1, "the layer name must say that hotspots were left out"
 
 
 def test_same_input_gives_the_same_map_up_to_element_ids() -> None:
     def build() -> str:
-        m = maps.build_hotspot_map(
+        m = build_hotspot_map(
             hotspot_table(5), incident_points(3000, 300), gi_cells=grid_cells(3, ["hot 95%"])
         )
-        return re.sub(r"[0-9a-f]{32}", "ID", maps.map_html(m))
+        return re.sub(r"[0-9a-f]{32}", "ID", map_html(m))
 
     assert build() == build()
 
 
 def test_nothing_to_map_is_an_input_error() -> None:
     with pytest.raises(GeoInputError, match="nothing to map"):
-        maps.build_hotspot_map(hotspot_table(0))
+        build_hotspot_map(hotspot_table(0))
 
 
 def test_kde_surface_layer_is_drawn_within_budget():
-    from geo.kde import kde_grid
+    from geo.hotspots.kde import kde_grid
     from geo.projection import lonlat_to_bng
 
     rng = np.random.default_rng(3)
@@ -424,22 +455,22 @@ def test_kde_surface_layer_is_drawn_within_budget():
     lat = 50.46 + rng.normal(0, 0.01, 5_000)
     x, y = lonlat_to_bng(lon, lat)
     cells = kde_grid(x, y, "EPSG:27700", cell_size_m=50)
-    m = maps.build_base_map(cells.total_bounds, tiles=False)
-    legend = maps.add_kde_layer(m, cells, max_bytes=60_000)
-    html = maps.map_html(m)
-    assert len(legend) == 5 and legend[0][1] == maps.KDE_COLOURS[-1]  # densest first
+    m = build_base_map(cells.total_bounds, tiles=False)
+    legend = add_kde_layer(m, cells, max_bytes=60_000)
+    html = map_html(m)
+    assert len(legend) == 5 and legend[0][1] == KDE_COLOURS[-1]  # densest first
     assert "incidents/km" in html
     assert len(html.encode()) < 200_000
     hotspots = gpd.GeoDataFrame(geometry=[cells.union_all().convex_hull], crs=cells.crs)
     with pytest.raises(GeoInputError, match="kde_cells"):
-        maps.build_hotspot_map(hotspots, incident_style="kde")
+        build_hotspot_map(hotspots, incident_style="kde")
 
 
 # ---------------------------------------------------------------- plan and coverage maps
 
 
 def test_plan_map_labels_the_forecast_and_the_daily_dosage() -> None:
-    from geo.plan_map import build_plan_map
+    from geo.maps.plan import build_plan_map
 
     plan = hotspot_table(2)[["name", "geometry"]].assign(
         hotspot_id=[7, 9],
@@ -454,13 +485,14 @@ def test_plan_map_labels_the_forecast_and_the_daily_dosage() -> None:
     drawn = properties(layer)
     assert drawn[0]["incidents"] == "2.6" and drawn[1]["incidents"] == "0.4"
     assert drawn[1]["hotspot"] == "#2 Hotspot street 1: 1 visit x 15 min = 15 min a day"
-    assert SCRIPT not in maps.map_html(m)
-    assert "Forecast incidents (next month)" in maps.map_html(m)
+    assert SCRIPT not in map_html(m)
+    assert "Forecast incidents (next month)" in map_html(m)
 
 
 def test_coverage_map_names_synthetic_layers() -> None:
-    from geo.coverage import ALL_ROLES, DOSAGE_CLASSES
-    from geo.coverage_map import build_coverage_map
+    from geo.maps.coverage import build_coverage_map
+    from geo.patrols.dosage import ALL_ROLES
+    from geo.patrols.summaries import DOSAGE_CLASSES
 
     zones = hotspot_table(2)[["name", "geometry"]].assign(hotspot_id=[1, 2])
     change = pd.DataFrame(

@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from geo.checks import GeoInputError
-from geo.hotspots import find_hotspots
-from geo.naming import (
+from geo.hotspots.dbscan import find_hotspots
+from geo.hotspots.naming import (
     GAZETTEER_COLUMNS,
     GENERIC_LOCATIONS,
     load_gazetteer,
@@ -19,9 +19,9 @@ from geo.naming import (
     street_codes,
     street_names,
 )
+from geo.io.store import read_incidents
 from geo.projection import bng_to_lonlat, transform_xy
 from geo.schema import ASB, BNG, WGS84
-from geo.store import read_incidents
 
 ROOT = Path(__file__).resolve().parent.parent
 TORBAY = ROOT / "data" / "incidents" / "torbay.parquet"

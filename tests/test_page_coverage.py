@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import coverage, datasets, hotspots, patrols, store, synthetic
+from geo.hotspots import dbscan as hotspots
+from geo.io import datasets, store
+from geo.io import pings as patrols
+from geo.patrols import synthetic
+from geo.patrols.measure import measure_coverage
+from geo.patrols.summaries import dosage_change
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")
@@ -52,8 +57,8 @@ def demo_pings():
 
 
 def _expected(pings, zones, funding=synthetic.FUNDING_DATE, role="all") -> pd.DataFrame:
-    result = coverage.measure_coverage(pings, zones, funding)  # windows: all the pings
-    return coverage.dosage_change(result.table, role)
+    result = measure_coverage(pings, zones, funding)  # windows: all the pings
+    return dosage_change(result.table, role)
 
 
 def test_demo_page_matches_geo_and_is_labelled_synthetic(torbay_hotspots, demo_pings):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import datasets, store, timeseries
+from geo import timeseries
+from geo.io import datasets, store
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")
@@ -43,7 +44,7 @@ def test_overview_numbers_match_geo(torbay):
     yoy = timeseries.year_on_year(counts, "2024-01", "2025-12")
     assert _metric(at, "Change on a year earlier") == f"{yoy.percent_change:+.0f}%"
     assert any("2024-05" in w.value for w in at.warning)  # missing months shown
-    from geo.hotspots import find_hotspots
+    from geo.hotspots.dbscan import find_hotspots
 
     found = find_hotspots(torbay, eps_m=100, min_samples=30)
     assert _metric(at, "Hotspots") == f"{len(found.hotspots):,}"
@@ -121,7 +122,7 @@ def _page(page: str, **query) -> AppTest:
 
 
 def test_hotspot_explorer_matches_geo_and_reacts_to_eps(torbay):
-    from geo.hotspots import find_hotspots
+    from geo.hotspots.dbscan import find_hotspots
 
     at = _page("pages/hotspots.py")
     assert not at.exception
@@ -157,7 +158,7 @@ def test_hotspot_explorer_all_noise_gives_advice_not_a_traceback():
 
 
 def test_change_page_matches_geo_and_reacts_to_periods(torbay):
-    from geo.change import period_change
+    from geo.hotspots.change import period_change
 
     at = _page("pages/change.py", categories=["Anti-social behaviour"])
     assert not at.exception

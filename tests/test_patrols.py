@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo import patrols
 from geo.checks import GeoInputError
-from geo.coverage import hotspot_zones, log_intervals
+from geo.io import pings as patrols
+from geo.patrols.dosage import hotspot_zones, log_intervals
 from geo.schema import REJECTED_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "patrols"

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.peaktimes import busiest_hours, has_times, peak_times, weekday_hour_grid
+from geo.hotspots.peaktimes import busiest_hours, has_times, peak_times, weekday_hour_grid
 from geo.projection import bng_to_lonlat
 from geo.schema import BNG
 

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import briefing, exports
-from geo.planner import PlanSettings, plan_patrols
+from geo.planning import briefing, exports
+from geo.planning.planner import PlanSettings, plan_patrols
 from geo.schema import BNG
 
 

@@ -13,10 +13,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import cli, datasets, store
+from geo import cli
 from geo.checks import GeoInputError
-from geo.forecast import UnitSpec, forecast_next
-from geo.planner import (
+from geo.io import datasets, store
+from geo.planning.forecast import UnitSpec, forecast_next
+from geo.planning.planner import (
     MAX_GAP_MIN,
     PlanSettings,
     allocate_visits,

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import caveats, datasets, naming, planner, store
-from geo.forecast import ForecastMethod, UnitSpec, forecast_next
+from geo import caveats
+from geo.hotspots import naming
+from geo.io import datasets, store
+from geo.planning import planner
+from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")

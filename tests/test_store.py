@@ -12,9 +12,10 @@ import shapely
 
 from geo import schema
 from geo.checks import GeoInputError
-from geo.datasets import DATASETS
-from geo.ingest import ingest
-from geo.store import parse_month_range, read_incidents, write_incidents
+from geo.io.datasets import DATASETS
+from geo.io.incidents import ingest
+from geo.io.store import read_incidents, write_incidents
+from geo.timeseries import parse_month_range
 
 ROOT = Path(__file__).resolve().parents[1]
 TORBAY = DATASETS["torbay"].incidents_path
@@ -100,7 +101,7 @@ def test_month_range_errors():
 
 
 def test_committed_stores_match_a_fresh_ingest_of_the_embedded_sources():
-    from geo.build_data import ingest_dataset
+    from geo.io.build_data import ingest_dataset
 
     for key, dataset in DATASETS.items():
         summary = json.loads(dataset.summary_path.read_text())

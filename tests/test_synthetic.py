@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo import synthetic
-from geo.coverage import measure_coverage, read_hotspots
+from geo.patrols import synthetic
+from geo.patrols.dosage import read_hotspots
+from geo.patrols.measure import measure_coverage
 
 DATA = Path(__file__).parent.parent / "data" / "synthetic"
 

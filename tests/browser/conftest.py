@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, is_local
 
-from geo.maps import missing_vendor_files
+from geo.maps.base import missing_vendor_files
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"

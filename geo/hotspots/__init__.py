@@ -1,0 +1,2 @@
+"""Where incidents concentrate: DBSCAN hotspots, their names, Gi*, KDE, concentration,
+change between periods and peak times."""

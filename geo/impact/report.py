@@ -1,0 +1,380 @@
+"""The funder report: a self-contained HTML page, a PDF and a CSV of the figures.
+
+Both documents hold the same content: the headline, a map of the treated, comparison and
+buffer areas (drawn from the polygons with matplotlib, no map tiles, so it works offline),
+the monthly chart, the parallel-trends chart, the patrol dosage chart when given, the
+table of figures, the method and the caveats. Images are PNG, inlined in the HTML as
+base64 ``data:`` URIs, so the file needs nothing from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from fpdf import FPDF
+from matplotlib.figure import Figure
+
+from geo.caveats import SYNTHETIC_PATROLS
+from geo.impact.design import LSOA_SERIES_LABEL
+from geo.impact.evaluate import ImpactResult, figures_table
+
+COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
+
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+DPI = 150
+
+
+METHOD = (
+    "Treated areas are the funded hotspots. Comparison areas are places outside the "
+    "displacement buffer with a similar level and trend of incidents before funding "
+    "(chosen automatically and listed with the reason, or chosen by the user). The "
+    "displacement buffer is the ring of {buffer_m:g} m around the treated areas, treated "
+    "areas excluded, drawn before looking at outcomes.",
+    "Incidents are counted per area and month by point in polygon on the British National "
+    "Grid (EPSG:27700). The before and after windows hold the same calendar months "
+    "(before: {before}; after: {after}), so seasonality cancels. Months without published "
+    "data are left out, never counted as zero.",
+    "The headline rate ratio is a difference-in-differences estimate from a Poisson model "
+    "with area and month fixed effects (log E[y] = area + month + effect x treated x after); "
+    "its 95% CI is widened for overdispersion; it is the estimate of the scheme's effect. "
+    "WDD (Wheeler & Ratcliffe 2018) adds up changes in raw counts: the treated areas' and "
+    "the buffer's changes, minus the comparison areas' change once for each, with a Poisson "
+    "z-test. It is not scaled to the areas' sizes, so when the comparison areas are much "
+    "busier than the treated areas it mostly measures the comparison areas' own change "
+    "(see the WDD row of the figures). WDQ (Bowers & Johnson 2003) compares the buffer's "
+    "change with the treated area's gain; it is only meaningful when the treated area "
+    "improved.",
+    "Parallel trends: before funding, treated and comparison areas should move together. "
+    "The check fits a difference in linear trends after month effects, on the street-level "
+    "series and, for a longer run of months, on the " + LSOA_SERIES_LABEL + ".",
+)
+
+
+@dataclass(frozen=True)
+class ReportImages:
+    """PNG bytes of each report figure (``dosage`` is None without patrol data)."""
+
+    map: bytes
+    series: bytes
+    trends: bytes
+    dosage: bytes | None
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def map_png(result: ImpactResult) -> bytes:
+    """Map of the treated, comparison and buffer areas (EPSG:27700 metres, no tiles)."""
+    figure = Figure(figsize=(7, 5))
+    axes = figure.subplots()
+    result.buffer.plot(ax=axes, color=COLOURS["buffer"], alpha=0.35, hatch="//")
+    for group, areas in (("treated", result.treated), ("comparison", result.comparison)):
+        areas.plot(ax=axes, color=COLOURS[group], alpha=0.6, edgecolor="black", linewidth=0.5)
+        for area in areas.itertuples():
+            point = area.geometry.representative_point()
+            axes.annotate(area.name, (point.x, point.y), fontsize=7, ha="center", va="bottom")
+    handles = [
+        matplotlib.patches.Patch(color=COLOURS[g], alpha=0.6, label=label)
+        for g, label in (
+            ("treated", "treated (funded)"),
+            ("comparison", "comparison"),
+            ("buffer", f"{result.buffer_m:g} m buffer"),
+        )
+    ]
+    axes.legend(handles=handles, loc="best", fontsize=8)
+    axes.set_aspect("equal")
+    axes.set_xlabel("easting (m, EPSG:27700)")
+    axes.set_ylabel("northing (m)")
+    axes.tick_params(labelsize=7)
+    axes.set_title("Study areas")
+    return _png(figure)
+
+
+def _month_axis(months: pd.Series) -> np.ndarray:
+    return pd.PeriodIndex(months, freq="M").to_timestamp().to_numpy()
+
+
+def _funding_line(axes, result: ImpactResult) -> None:
+    axes.axvline(pd.Timestamp(result.funding_date), color="black", linestyle="--", linewidth=1)
+    axes.annotate(
+        "funding",
+        (pd.Timestamp(result.funding_date), 1),
+        xycoords=("data", "axes fraction"),
+        fontsize=8,
+        ha="left",
+        va="top",
+    )
+
+
+def _plot_groups(axes, series: pd.DataFrame, groups: tuple[str, ...]) -> None:
+    """One line per group of incidents per area by month (NaN months leave gaps)."""
+    for group in groups:
+        rows = series[series["group"] == group]
+        axes.plot(
+            _month_axis(rows["month"]),
+            rows["per_area"],
+            marker="o",
+            markersize=3,
+            color=COLOURS[group],
+            label=group,
+        )
+
+
+def series_png(result: ImpactResult) -> bytes:
+    """Treated against comparison incidents per area by month; gaps are missing months."""
+    figure = Figure(figsize=(8, 3.5))
+    axes = figure.subplots()
+    _plot_groups(axes, result.series, ("treated", "comparison", "buffer"))
+    _funding_line(axes, result)
+    for window, shade in ((result.windows.before, "#dddddd"), (result.windows.after, "#c8e6c9")):
+        start = pd.Period(window[0], freq="M").start_time
+        end = pd.Period(window[-1], freq="M").end_time
+        axes.axvspan(start, end, color=shade, alpha=0.5, linewidth=0)
+    axes.set_ylabel(f"{result.category} per area per month")
+    axes.set_title("Treated vs comparison by month (shaded: before/after windows; gaps: no data)")
+    axes.legend(fontsize=8)
+    axes.tick_params(labelsize=7)
+    return _png(figure)
+
+
+def trends_png(result: ImpactResult) -> bytes:
+    """Pre-funding trends side by side, flagged when the parallel-trends check fails."""
+    trends = result.key_trends
+    source = result.lsoa_series if trends is result.lsoa_trends else result.series
+    label = LSOA_SERIES_LABEL if trends is result.lsoa_trends else result.category
+    figure = Figure(figsize=(8, 3.5))
+    axes = figure.subplots()
+    _plot_groups(axes, source, ("treated", "comparison"))
+    _funding_line(axes, result)
+    verdict = "PASSES" if trends.passes else "FAILS"
+    axes.set_title(
+        f"Parallel-trends check {verdict}: {label}", color="black" if trends.passes else "#b00020"
+    )
+    axes.set_ylabel("per area per month")
+    axes.legend(fontsize=8)
+    axes.tick_params(labelsize=7)
+    return _png(figure)
+
+
+def dosage_png(dosage: pd.DataFrame) -> bytes:
+    """Patrol dosage change against incident change per hotspot (SYNTHETIC patrols)."""
+    figure = Figure(figsize=(6, 4))
+    axes = figure.subplots()
+    for group, rows in dosage.groupby("group"):
+        axes.scatter(
+            rows["minutes_per_week_change"],
+            rows["incidents_pct_change"],
+            color=COLOURS.get(group, "grey"),
+            label=group,
+        )
+        for row in rows.itertuples():
+            axes.annotate(
+                row.name, (row.minutes_per_week_change, row.incidents_pct_change), fontsize=7
+            )
+    axes.axhline(0, color="grey", linewidth=0.5)
+    axes.axvline(0, color="grey", linewidth=0.5)
+    axes.set_xlabel("change in patrol minutes per week (SYNTHETIC patrols)")
+    axes.set_ylabel("change in incidents, after vs before window (%)")
+    axes.set_title("Patrol dosage vs incident change — SYNTHETIC patrol data")
+    axes.legend(fontsize=8)
+    return _png(figure)
+
+
+def report_images(result: ImpactResult, dosage: pd.DataFrame | None = None) -> ReportImages:
+    """All report figures as PNG bytes."""
+    return ReportImages(
+        map=map_png(result),
+        series=series_png(result),
+        trends=trends_png(result),
+        dosage=None if dosage is None or dosage.empty else dosage_png(dosage),
+    )
+
+
+def method_text(result: ImpactResult) -> list[str]:
+    """The method paragraphs, filled in for ``result``."""
+    return [
+        paragraph.format(
+            buffer_m=result.buffer_m,
+            before=", ".join(result.windows.before),
+            after=", ".join(result.windows.after),
+        )
+        for paragraph in METHOD
+    ]
+
+
+def report_caveats(result: ImpactResult, dosage: pd.DataFrame | None = None) -> tuple[str, ...]:
+    """The caveats of ``result``, plus the SYNTHETIC patrol caveat when dosage is shown."""
+    shown = dosage is not None and not dosage.empty
+    return result.caveats + ((SYNTHETIC_PATROLS,) if shown else ())
+
+
+def _display_value(value: object) -> str:
+    """Whole numbers and values from 100 up in full (never "1.23e+03"), others to 3
+    significant figures."""
+    if not isinstance(value, float):
+        return str(value)
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:.3g}"
+
+
+def _display_table(result: ImpactResult) -> pd.DataFrame:
+    table = figures_table(result)
+    table["value"] = [_display_value(value) for value in table["value"]]
+    return table
+
+
+def report_csv(result: ImpactResult) -> str:
+    """The table of figures as CSV text."""
+    return figures_table(result).to_csv(index=False)
+
+
+def report_html(
+    result: ImpactResult,
+    dosage: pd.DataFrame | None = None,
+    *,
+    title: str = "Impact report",
+    images: ReportImages | None = None,
+) -> str:
+    """A self-contained HTML report: images inline as base64, no external assets."""
+    images = images or report_images(result, dosage)
+    esc = html.escape
+
+    def image(data: bytes, alt: str) -> str:
+        encoded = base64.b64encode(data).decode("ascii")
+        return f'<img alt="{esc(alt)}" src="data:image/png;base64,{encoded}">'
+
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}"
+        "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+        "padding:.2rem .5rem;text-align:left}.warn{color:#b00020}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f"<p><strong>{esc(result.headline)}</strong></p>",
+        f"<p>Funding date {esc(result.funding_date)}; before window "
+        f"{esc(', '.join(result.windows.before))}; after window "
+        f"{esc(', '.join(result.windows.after))}.</p>",
+        "<h2>Study areas</h2>",
+        image(images.map, "map of treated, comparison and buffer areas"),
+        f"<p>{esc(result.comparison_reason)}</p>",
+        "<h2>Treated vs comparison by month</h2>",
+        image(images.series, "monthly chart"),
+        "<h2>Parallel trends</h2>",
+        image(images.trends, "parallel-trends chart"),
+        f"<p class='{'' if result.key_trends.passes else 'warn'}'>"
+        f"{esc(result.key_trends.reason)}</p>",
+    ]
+    if images.dosage is not None and dosage is not None:
+        parts += [
+            "<h2>Patrol dosage vs change (SYNTHETIC patrol data)</h2>",
+            image(images.dosage, "patrol dosage chart, synthetic data"),
+            dosage.to_html(index=False, float_format="{:,.1f}".format),
+        ]
+    parts += [
+        "<h2>Figures</h2>",
+        _display_table(result).to_html(index=False),
+        "<h2>Method</h2>",
+        *(f"<p>{esc(p)}</p>" for p in method_text(result)),
+        "<h2>Caveats</h2><ul>",
+        *(f"<li>{esc(c)}</li>" for c in report_caveats(result, dosage)),
+        "</ul></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+class _Pdf(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", size=8)
+        self.cell(0, 8, f"page {self.page_no()}", align="C")
+
+
+def report_pdf(
+    result: ImpactResult,
+    dosage: pd.DataFrame | None = None,
+    *,
+    title: str = "Impact report",
+    images: ReportImages | None = None,
+) -> bytes:
+    """The same report as a PDF (A4, fpdf2, DejaVu fonts from matplotlib for Unicode)."""
+    images = images or report_images(result, dosage)
+    pdf = _Pdf(format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    width = pdf.epw
+
+    def heading(text: str, size: int = 13) -> None:
+        pdf.set_font("DejaVu", "B", size)
+        pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT")
+
+    def body(text: str) -> None:
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+    def picture(data: bytes) -> None:
+        pdf.image(io.BytesIO(data), w=width)
+        pdf.ln(2)
+
+    heading(title, 16)
+    heading(result.headline, 11)
+    body(
+        f"Funding date {result.funding_date}. Before window: {', '.join(result.windows.before)}."
+        f" After window: {', '.join(result.windows.after)}."
+    )
+    heading("Study areas")
+    picture(images.map)
+    body(result.comparison_reason)
+    heading("Treated vs comparison by month")
+    picture(images.series)
+    heading("Parallel trends")
+    picture(images.trends)
+    body(result.key_trends.reason)
+    if images.dosage is not None and dosage is not None:
+        heading("Patrol dosage vs change (SYNTHETIC patrol data)")
+        picture(images.dosage)
+    heading("Figures")
+    table = _display_table(result)
+    pdf.set_font("DejaVu", "", 8)
+    with pdf.table(col_widths=(30, 20, 50), text_align="LEFT") as grid:
+        grid.row(list(table.columns))
+        for row in table.itertuples(index=False):
+            grid.row([str(value) for value in row])
+    heading("Method")
+    for paragraph in method_text(result):
+        body(paragraph)
+    heading("Caveats")
+    for caveat in report_caveats(result, dosage):
+        body("• " + caveat)
+    return bytes(pdf.output())
+
+
+__all__ = [
+    "ReportImages",
+    "dosage_png",
+    "map_png",
+    "method_text",
+    "report_caveats",
+    "report_csv",
+    "report_html",
+    "report_images",
+    "report_pdf",
+    "series_png",
+    "trends_png",
+]

@@ -1,0 +1,1 @@
+"""folium maps that work offline: base map and assets, layers, and the page maps."""

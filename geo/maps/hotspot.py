@@ -1,0 +1,116 @@
+"""The hotspot explorer and change maps, built from :mod:`geo.maps.layers`, and the
+link from a clicked hotspot back to its table row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.checks import check_choice, fail
+from geo.maps.base import (
+    SYNTHETIC_NOTE,
+    HotspotColour,
+    IncidentStyle,
+    build_base_map,
+    to_wgs84,
+    use_local_assets,
+)
+from geo.maps.layers import (
+    add_boundary_layer,
+    add_change_layer,
+    add_cluster_layer,
+    add_gi_layer,
+    add_heat_layer,
+    add_hotspot_layer,
+    add_kde_layer,
+    add_label_layer,
+    add_legend,
+)
+
+
+def build_hotspot_map(
+    hotspots: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame | None = None,
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    gi_cells: gpd.GeoDataFrame | None = None,
+    kde_cells: gpd.GeoDataFrame | None = None,
+    gazetteer: pd.DataFrame | None = None,
+    incident_style: IncidentStyle = "heat",
+    color_by: HotspotColour = "rank",
+    tiles: bool = True,
+    synthetic: bool = False,
+) -> folium.Map:
+    """Build the hotspot-explorer map: every layer, a layer control and a legend.
+
+    Layers, bottom to top: boundaries, Gi* (off at start), incidents (heat, clusters or
+    the KDE surface ``kde_cells`` from :func:`geo.kde.kde_grid`), hotspots, labels.
+    Bounds fit the hotspots, else the incidents, else the boundaries.
+    ``synthetic=True`` says so in the legend. Assets are local
+    (:func:`use_local_assets`); the HTML stays under :data:`MAX_MAP_BYTES`.
+    """
+    check_choice("incident_style", incident_style, ("heat", "kde", "clusters", "none"))
+    m = build_base_map(_fit_bounds(hotspots, incidents, boundaries), tiles=tiles)
+    sections: list[tuple[str, Sequence[tuple[str, str]]]] = []
+    if boundaries is not None:
+        add_boundary_layer(m, boundaries)
+    if gi_cells is not None:
+        sections.append(("Gi* (layer off at start)", add_gi_layer(m, gi_cells)))
+    if incidents is not None and incident_style == "heat":
+        add_heat_layer(m, incidents)
+    elif incidents is not None and incident_style == "clusters":
+        add_cluster_layer(m, incidents)
+    elif incident_style == "kde":
+        if kde_cells is None:
+            fail('`incident_style="kde"` needs `kde_cells`', fix="Pass geo.kde.kde_grid(...)")
+        sections.append(("Incident density (KDE)", add_kde_layer(m, kde_cells)))
+    title = "Hotspots by rank" if color_by == "rank" else "Hotspots by density"
+    sections.insert(0, (title, add_hotspot_layer(m, hotspots, color_by=color_by)))
+    if gazetteer is not None:
+        add_label_layer(m, gazetteer)
+    return _finish(m, sections, synthetic)
+
+
+def build_change_map(
+    areas: gpd.GeoDataFrame,
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    gazetteer: pd.DataFrame | None = None,
+    tiles: bool = True,
+    synthetic: bool = False,
+) -> folium.Map:
+    """Build the hotspot-change map (see :func:`add_change_layer`) with boundaries and labels."""
+    m = build_base_map(_fit_bounds(areas, None, boundaries), tiles=tiles)
+    if boundaries is not None:
+        add_boundary_layer(m, boundaries)
+    legend = add_change_layer(m, areas)
+    if gazetteer is not None:
+        add_label_layer(m, gazetteer)
+    return _finish(m, [("Hotspot change", legend)], synthetic)
+
+
+def _finish(
+    m: folium.Map, sections: list[tuple[str, Sequence[tuple[str, str]]]], synthetic: bool
+) -> folium.Map:
+    add_legend(m, sections, note=SYNTHETIC_NOTE if synthetic else None)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return use_local_assets(m)
+
+
+def _fit_bounds(*frames: gpd.GeoDataFrame | None) -> np.ndarray:
+    usable = [f for f in frames if f is not None and not f.geometry.is_empty.all()]
+    if not usable:
+        fail("nothing to map: hotspots, incidents and boundaries are all empty")
+    return to_wgs84(usable[0], "map data").total_bounds
+
+
+def rank_from_tooltip(text: str | None) -> int | None:
+    """The hotspot rank in a clicked hotspot tooltip (``"#3 Castle Circus ..."``), else None."""
+    found = re.search(r"#(\d+)", text or "")
+    return int(found.group(1)) if found else None

@@ -1,0 +1,1 @@
+"""Patrol planning: forecast, Koper-style allocation, compliance, exports and briefing."""
