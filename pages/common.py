@@ -20,8 +20,10 @@ from geo.hotspots import gistar, kde, naming
 from geo.io import datasets, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
 from geo.projection import metric_xy
+from geo.schema import ASB
 
 UPLOAD = "upload"
+DEFAULT_AREA = next(iter(datasets.DATASETS))
 DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
 
 
@@ -197,16 +199,10 @@ def k_distance(selection: Selection, k: int) -> pd.DataFrame:
 def sidebar() -> Selection | None:
     """Draw the shared sidebar; return the selection, or None until an upload is usable.
 
-    Every choice is bound to the URL's query parameters, so a view can be shared as a link.
+    Every choice is kept in the URL's query parameters, so a view can be shared as a link.
     """
     st.sidebar.header("Data")
-    dataset = st.sidebar.selectbox(
-        "Area",
-        list(DATASET_LABELS),
-        format_func=DATASET_LABELS.get,
-        key="dataset",
-        bind="query-params",
-    )
+    dataset = _area_selector()
     upload_name = upload_bytes = None
     if dataset == UPLOAD:
         uploaded = st.sidebar.file_uploader(
@@ -233,13 +229,19 @@ def sidebar() -> Selection | None:
     first, last = st.sidebar.select_slider(
         "Months", options=months, value=(months[0], months[-1]), key="months", bind="query-params"
     )
+    default_category = [ASB] if ASB in categories else []
     chosen = st.sidebar.multiselect(
         "Categories",
         categories,
+        default=default_category,
         key="categories",
         placeholder="All categories",
         bind="query-params",
     )
+    if default_category:
+        st.sidebar.caption(
+            "Anti-social behaviour is chosen by default; clear it to see all categories."
+        )
     st.sidebar.caption(
         "Contains public sector information licensed under the Open Government Licence v3.0."
     )
@@ -253,6 +255,42 @@ def sidebar() -> Selection | None:
         upload_name=upload_name,
         upload_bytes=upload_bytes,
     )
+
+
+def _area_selector() -> str:
+    """The Area selector; its key (``torbay``, ``west-end``, ``upload``) is kept in ``?dataset=``.
+
+    Bound widgets write their label to the URL, so the area is carried by hand instead: a
+    session's first run reads ``?dataset=`` (a key, or a label from older links) and every run
+    writes the key back, so a copied link opens the same area.
+    """
+    if "dataset" not in st.session_state:
+        asked = st.query_params.get("dataset")
+        found = area_key(asked)
+        if asked and found is None:
+            st.sidebar.warning(f"No area called {asked!r}; showing {DATASET_LABELS[DEFAULT_AREA]}.")
+        st.session_state["dataset"] = found or DEFAULT_AREA
+    dataset = st.sidebar.selectbox(
+        "Area", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key="dataset"
+    )
+    st.query_params["dataset"] = dataset
+    return dataset
+
+
+def area_key(text: str | None) -> str | None:
+    """The Area key that ``text`` names (a key or a label, any case), or None."""
+    if not text:
+        return None
+    wanted = text.strip().casefold()
+    for key, label in DATASET_LABELS.items():
+        if wanted in (key.casefold(), label.casefold()):
+            return key
+    return None
+
+
+def query_params() -> dict[str, list[str]]:
+    """The current query string (repeated keys kept), to carry across ``st.switch_page``."""
+    return {name: st.query_params.get_all(name) for name in st.query_params}
 
 
 @st.cache_data(max_entries=8)
@@ -269,8 +307,31 @@ def selection() -> Selection | None:
 
 def require_selection() -> Selection:
     """The current selection; stops the page with a hint when there is none."""
+    _run_through_entry_script()
     chosen = selection()
     if chosen is None:
         st.info("Choose an area (or upload a file) in the sidebar.")
         st.stop()
     return chosen
+
+
+def _run_through_entry_script() -> None:
+    """Rerun through ``dashboard.py`` when Streamlit ran this page file on its own.
+
+    A ``pages/`` folder beside the entry script makes a fresh server start in Streamlit's
+    legacy multipage mode: a link such as ``/hotspots`` then runs ``pages/hotspots.py``
+    alone, without the shared sidebar or navigation, until some session runs
+    ``st.navigation`` (https://docs.streamlit.io/develop/api-reference/navigation/st.navigation:
+    "your app will ignore the pages/ directory"). Leaving that mode and rerunning runs the
+    entry script, which routes to the same page: page ids follow the url path in both modes.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# Streamlit's legacy mode also lists this helper module as a page (``/common``).
+if __name__ == "__main__":
+    _run_through_entry_script()

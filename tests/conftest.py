@@ -8,31 +8,12 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 
 from geo.projection import bng_to_lonlat
 from geo.schema import ASB, WGS84
 
 #: Torquay, metres EPSG:27700: the origin of :func:`make_incidents` offsets.
 TORQUAY_ORIGIN = np.array([292_000.0, 63_000.0])
-
-
-@pytest.fixture(autouse=True)
-def _apptest_navigation_only(monkeypatch):
-    """Make AppTest treat ``pages/`` as plain files registered by ``st.navigation``.
-
-    AppTest rebuilds its PagesManager on every run, and a folder named ``pages`` beside
-    the entry script switches that manager to the legacy multipage mode, which runs a
-    page file without the entry script (and so without the shared sidebar) from the
-    second run on. The real server leaves that mode as soon as ``st.navigation`` runs.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def _make_incidents(xy, months=None, categories=None, locations=None) -> gpd.GeoDataFrame:
