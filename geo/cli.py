@@ -73,7 +73,8 @@ def _run_build_data(args: argparse.Namespace) -> int:
     if args.raw_dir:
         for path in copy_raw(Path(args.raw_dir)):
             print(f"wrote {path.name}")
-    for key, result in build_stores().items():
+    raw_dir = Path(args.raw_dir) if args.raw_dir else None
+    for key, result in build_stores(raw_dir).items():
         print(f"{key}: {result.summary.rows_accepted:,} of {result.summary.rows_read:,} rows")
     return 0
 

@@ -9,7 +9,6 @@ from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.hotspots import change
-from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import build_change_map
 from pages import common
 
@@ -31,9 +30,10 @@ after = right.select_slider(
     "Later period", options=months, value=default_after, key="after", bind="query-params"
 )
 params = st.columns(2)
-eps_m = params[0].slider("eps (metres)", 25, 500, int(hotspots.DEFAULT_EPS_M), 5, key="eps")
+defaults = common.area_defaults(selection)
+eps_m = params[0].slider("eps (metres)", 25, 500, int(defaults.eps_m), 5, key="eps")
 min_samples = params[1].number_input(
-    "Minimum incidents", 1, 1000, hotspots.DEFAULT_MIN_SAMPLES, key="min_samples"
+    "Minimum incidents", 1, 1000, defaults.min_samples, key="min_samples"
 )
 
 

@@ -20,7 +20,6 @@ from geo.hotspots import gistar, kde, naming
 from geo.io import datasets, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
 from geo.projection import metric_xy
-from geo.schema import ASB
 
 UPLOAD = "upload"
 DEFAULT_AREA = next(iter(datasets.DATASETS))
@@ -145,12 +144,50 @@ def find_hotspots(
 
 
 def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | None, str]:
-    """Hotspots at the default settings, or None and the reason, without stopping the page."""
+    """Hotspots at the area's default settings, or None and the reason, without stopping."""
+    defaults = area_defaults(selection)
     try:
-        result = _hotspots(selection, hotspots.DEFAULT_EPS_M, hotspots.DEFAULT_MIN_SAMPLES, False)
+        result = _hotspots(selection, defaults.eps_m, defaults.min_samples, False)
     except GeoInputError as error:
         return None, str(error)
     return result, ""
+
+
+def area_defaults(selection: Selection) -> datasets.AreaDefaults:
+    """The settings the selected area opens with (an upload's are worked out from it)."""
+    if selection.dataset != UPLOAD:
+        return datasets.get_dataset(selection.dataset).defaults
+    return _upload_defaults(selection.upload_name, selection.upload_bytes)
+
+
+@st.cache_data(max_entries=4)
+def _upload_defaults(name: str, data: bytes) -> datasets.AreaDefaults:
+    result = ingest_upload(name, data)
+    summary = result.summary
+    return hotspots.suggest_defaults(result.incidents, summary.first_month, summary.last_month)
+
+
+#: Session-state keys of the pages' settings whose defaults depend on the area: they go
+#: back to the new area's defaults when the user picks another area.
+AREA_SETTINGS = (
+    "categories",
+    "eps",
+    "min_samples",
+    "auto",
+    "impact_funding",
+    "impact_treated",
+    "impact_eps",
+    "impact_min_samples",
+    "planner_eps",
+    "planner_min_samples",
+    "cov_eps",
+    "cov_min_samples",
+)
+
+
+def _reset_area_settings() -> None:
+    for key in AREA_SETTINGS:
+        st.session_state.pop(key, None)
 
 
 @st.cache_data(max_entries=1)
@@ -219,9 +256,11 @@ def sidebar() -> Selection | None:
             return None
         summary = result.summary.to_dict()
         categories = sorted(result.incidents["category"].unique())
+        default = _upload_defaults(upload_name, upload_bytes).category
     else:
         summary = datasets.load_summary(dataset)
         categories = category_list(dataset)
+        default = datasets.get_dataset(dataset).defaults.category
     if not summary["first_month"]:
         st.sidebar.error("No rows were accepted from this file; see the data coverage panel.")
         return None
@@ -229,7 +268,7 @@ def sidebar() -> Selection | None:
     first, last = st.sidebar.select_slider(
         "Months", options=months, value=(months[0], months[-1]), key="months", bind="query-params"
     )
-    default_category = [ASB] if ASB in categories else []
+    default_category = [default] if default in categories else []
     chosen = st.sidebar.multiselect(
         "Categories",
         categories,
@@ -239,9 +278,7 @@ def sidebar() -> Selection | None:
         bind="query-params",
     )
     if default_category:
-        st.sidebar.caption(
-            "Anti-social behaviour is chosen by default; clear it to see all categories."
-        )
+        st.sidebar.caption(f"{default} is chosen by default; clear it to see all categories.")
     st.sidebar.caption(
         "Contains public sector information licensed under the Open Government Licence v3.0."
     )
@@ -271,7 +308,11 @@ def _area_selector() -> str:
             st.sidebar.warning(f"No area called {asked!r}; showing {DATASET_LABELS[DEFAULT_AREA]}.")
         st.session_state["dataset"] = found or DEFAULT_AREA
     dataset = st.sidebar.selectbox(
-        "Area", list(DATASET_LABELS), format_func=DATASET_LABELS.get, key="dataset"
+        "Area",
+        list(DATASET_LABELS),
+        format_func=DATASET_LABELS.get,
+        key="dataset",
+        on_change=_reset_area_settings,
     )
     st.query_params["dataset"] = dataset
     return dataset

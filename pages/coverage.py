@@ -19,7 +19,6 @@ from streamlit_folium import st_folium
 
 from geo import caveats
 from geo.checks import GeoInputError
-from geo.hotspots import dbscan as hotspots
 from geo.io.datasets import DATA_DIR
 from geo.io.pings import PatrolRead, read_patrols
 from geo.maps.coverage import build_coverage_map
@@ -214,14 +213,19 @@ if first_day == last_day:
         f"All pings are on {first_day}: a before/after comparison needs pings on at least two days."
     )
     st.stop()
-default_funding = min(max(synthetic.FUNDING_DATE, first_day + dt.timedelta(days=1)), last_day)
+defaults = common.area_defaults(selection)
+# The SYNTHETIC patrols were generated around their own funding date.
+wanted_funding = synthetic.FUNDING_DATE if source == "synthetic" else defaults.funding_date
+default_funding = min(max(wanted_funding, first_day + dt.timedelta(days=1)), last_day)
 funding = st.sidebar.date_input(
     "Funding date",
     value=default_funding,
     min_value=first_day + dt.timedelta(days=1),
     max_value=last_day,
     key="cov_funding",
-    help="Street Focus Torquay started on 1 June 2024.",
+    help=defaults.funding_note
+    if source != "synthetic"
+    else "The SYNTHETIC patrols change on 1 June 2024, when Street Focus Torquay started.",
 )
 window_start = st.sidebar.date_input(
     "Before window from",
@@ -252,7 +256,7 @@ if selection.dataset == DEMO_DATASET:
 hotspot_source = st.sidebar.radio(
     "Hotspots", list(hotspot_sources), format_func=hotspot_sources.get, key="cov_hotspots"
 )
-eps_m, min_samples, top_n = hotspots.DEFAULT_EPS_M, hotspots.DEFAULT_MIN_SAMPLES, 0
+eps_m, min_samples, top_n = defaults.eps_m, defaults.min_samples, 0
 if hotspot_source == DBSCAN:
     eps_m = st.sidebar.number_input(
         "DBSCAN eps (m)", min_value=10.0, max_value=1000.0, value=eps_m, step=10.0, key="cov_eps"

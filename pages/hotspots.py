@@ -19,12 +19,13 @@ st.caption(
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
 )
 
+defaults = common.area_defaults(selection)
 controls = st.columns([2, 2, 1])
 eps_m = controls[0].slider(
     "Neighbourhood radius, eps (metres)",
     min_value=25,
     max_value=500,
-    value=int(hotspots.DEFAULT_EPS_M),
+    value=int(defaults.eps_m),
     step=5,
     key="eps",
     bind="query-params",
@@ -35,7 +36,7 @@ min_samples = controls[1].number_input(
     "Minimum incidents",
     min_value=1,
     max_value=1000,
-    value=hotspots.DEFAULT_MIN_SAMPLES,
+    value=defaults.min_samples,
     key="min_samples",
     bind="query-params",
     help="Incidents within eps (counting the point itself) needed to start a hotspot.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from dataclasses import dataclass, replace
@@ -14,7 +13,6 @@ import streamlit as st
 
 from geo import caveats
 from geo.checks import GeoInputError
-from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
 from geo.impact import design, report
 from geo.impact.evaluate import (
     ImpactResult,
@@ -29,8 +27,6 @@ from geo.patrols.synthetic import read_synthetic_pings
 from geo.schema import ASB
 from pages import common
 
-DEFAULT_FUNDING = dt.date(2024, 6, 1)
-DEFAULT_TREATED = "Castle Circus"
 SYNTHETIC_PINGS = datasets.DATA_DIR / "synthetic" / "torbay-patrols-synthetic.parquet"
 MODES = {"auto": "Suggest automatically", "hotspots": "Choose hotspots", "lsoas": "Choose LSOAs"}
 # The report's colours, so page and report show each group alike.
@@ -48,11 +44,11 @@ def _outcome(selection: common.Selection) -> tuple[str, ...]:
     return (ASB,) if ASB in selection.all_categories else selection.all_categories
 
 
-def hotspot_table(selection: common.Selection, outcome: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """DBSCAN hotspots (defaults) of the outcome in the selected months, from the shared cache."""
-    return common.find_hotspots(
-        replace(selection, categories=outcome), DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
-    ).hotspots
+def hotspot_table(
+    selection: common.Selection, outcome: tuple[str, ...], eps_m: float, min_samples: int
+) -> gpd.GeoDataFrame:
+    """DBSCAN hotspots of the outcome in the selected months, from the shared cache."""
+    return common.find_hotspots(replace(selection, categories=outcome), eps_m, min_samples).hotspots
 
 
 @dataclass(frozen=True)
@@ -66,6 +62,8 @@ class Choices:
     n_comparison: int
     buffer_m: float
     funding: str
+    eps_m: float
+    min_samples: int
 
 
 @st.cache_data(show_spinner="Evaluating…", max_entries=16)
@@ -73,7 +71,7 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
     """:func:`geo.evaluation.evaluate` on plain keys (Streamlit cannot hash GeoDataFrames)."""
     frame = common.incidents(selection, all_months=True)
     frame = frame[frame["category"].isin(choices.outcome)]
-    hotspots = hotspot_table(selection, choices.outcome)
+    hotspots = hotspot_table(selection, choices.outcome, choices.eps_m, choices.min_samples)
     treated = design.select_hotspots(hotspots, choices.treated_ids)
     boundaries = common.boundaries(selection.dataset)
     if choices.mode == "hotspots":
@@ -147,11 +145,20 @@ outcome = _outcome(selection)
 st.title(f"Impact: {selection.label}")
 st.caption(
     f"Counting {', '.join(outcome)} · hotspots from {selection.first_month} to "
-    f"{selection.last_month} (DBSCAN 100 m, 30 incidents)"
+    f"{selection.last_month}"
 )
+defaults = common.area_defaults(selection)
+with st.expander("Hotspot settings"):
+    eps_column, samples_column = st.columns(2)
+    eps_m = eps_column.number_input(
+        "Neighbourhood radius, eps (metres)", 10, 1000, int(defaults.eps_m), 5, key="impact_eps"
+    )
+    min_samples = samples_column.number_input(
+        "Minimum incidents", 1, 1000, defaults.min_samples, key="impact_min_samples"
+    )
 
 try:
-    hotspots = hotspot_table(selection, outcome)
+    hotspots = hotspot_table(selection, outcome, eps_m, min_samples)
 except GeoInputError as error:
     st.error(f"No hotspots to evaluate. {error}")
     st.stop()
@@ -159,11 +166,13 @@ labels = {str(row.id): f"#{row.rank} {row.name} ({row.incidents})" for row in ho
 named = [
     str(i)
     for i, n in zip(hotspots["id"], hotspots["name"], strict=True)
-    if DEFAULT_TREATED.lower() in n.lower()
+    if defaults.treated and defaults.treated.lower() in n.lower()
 ]
 
 left, right = st.columns(2)
-funding = left.date_input("Funding date", value=DEFAULT_FUNDING, key="impact_funding")
+funding = left.date_input(
+    "Funding date", value=defaults.funding_date, key="impact_funding", help=defaults.funding_note
+)
 treated_ids = left.multiselect(
     "Treated (funded) hotspots",
     list(labels),
@@ -219,6 +228,8 @@ choices = Choices(
     n_comparison=int(n_comparison),
     buffer_m=float(buffer_m),
     funding=funding.isoformat(),
+    eps_m=float(eps_m),
+    min_samples=int(min_samples),
 )
 try:
     result = run_evaluation(selection, choices)

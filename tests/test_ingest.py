@@ -85,6 +85,29 @@ def test_real_torbay_duplicate_crime_ids_are_rejected_with_reason(torbay):
     assert torbay.rejected["detail"].str.startswith("same id as").all()
 
 
+def test_offences_sharing_a_crime_id_are_separate_only_with_another_crime_type(tmp_path):
+    """Real Metropolitan rows (Westminster, police.uk API 2016-17) whose Crime ID repeats."""
+    folder = FIXTURES / "met-repeated-ids"
+    result = ingest([folder])
+    crimes = result.incidents[result.incidents["incident_id"].notna()]
+    by_id = crimes.groupby(crimes["incident_id"].str[:6])["category"].apply(sorted).to_dict()
+    assert by_id == {
+        "001ada": ["Robbery"],  # one robbery listed twice with two outcomes
+        "002df9": ["Drugs", "Other crime"],  # two offences under one reference
+        "0043cb": ["Violence and sexual offences"],  # one crime, three outcome rows
+    }
+    assert (result.rejected["reason"] == schema.REASON_DUPLICATE_ID).sum() == 3
+    assert result.summary.rows_accepted + result.summary.rows_rejected == result.summary.rows_read
+    assert (result.incidents["category"] == schema.ASB).sum() == 6
+
+    # The same month supplied twice (overlapping downloads) adds no incident.
+    copy = tmp_path / "2016-04-metropolitan-street.csv"
+    copy.write_bytes((folder / "2016-04-metropolitan-street.csv").read_bytes())
+    twice = ingest([folder, copy])
+    assert len(twice.incidents[twice.incidents["incident_id"].notna()]) == len(crimes)
+    assert (twice.rejected["reason"] == schema.REASON_DUPLICATE_ID).sum() == 3 + 2
+
+
 def test_crlf_and_bom_variant_of_a_real_month_parses_identically(tmp_path):
     with zipfile.ZipFile(TORBAY_ZIP) as archive:
         original = archive.read("2025-03/2025-03-devon-and-cornwall-street.csv")

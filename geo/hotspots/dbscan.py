@@ -41,7 +41,15 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from geo.checks import check_columns, check_min_int, check_not_empty, check_positive, fail
+from geo import timeseries
+from geo.checks import (
+    GeoInputError,
+    check_columns,
+    check_min_int,
+    check_not_empty,
+    check_positive,
+    fail,
+)
 from geo.hotspots.concentration import pai
 from geo.hotspots.naming import (
     count_by_id,
@@ -50,8 +58,9 @@ from geo.hotspots.naming import (
     ranked_counts,
     street_codes,
 )
+from geo.io.datasets import AreaDefaults
 from geo.projection import metric_crs_for, metric_xy
-from geo.schema import WGS84
+from geo.schema import ASB, WGS84
 
 DEFAULT_EPS_M = 100.0
 
@@ -294,6 +303,37 @@ def auto_parameters(x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
     return eps_m, min_samples
 
 
+def suggest_defaults(
+    incidents: gpd.GeoDataFrame, first_month: str, last_month: str
+) -> AreaDefaults:
+    """Opening settings for a user's own file, where no one has chosen them yet.
+
+    DBSCAN's ``eps_m`` (rounded to 5 m) and ``min_samples`` follow sfhotspot's rule
+    (:func:`auto_parameters`) on the file's ASB, or on all of it when it has no ASB; when
+    that rule cannot choose (most incidents on one snap point) the street-level defaults
+    :data:`DEFAULT_EPS_M` / :data:`DEFAULT_MIN_SAMPLES` apply. The funding date is the
+    first day of the month half-way from ``first_month`` to ``last_month`` (``YYYY-MM``),
+    so that both sides of it have data; the user is expected to set the real one.
+    """
+    has_asb = bool((incidents["category"] == ASB).any())
+    chosen = incidents[incidents["category"] == ASB] if has_asb else incidents
+    try:
+        x, y, _ = metric_xy(chosen)
+        eps_m, min_samples = auto_parameters(x, y)
+        eps_m = max(5.0, 5.0 * round(eps_m / 5.0))
+    except GeoInputError:
+        eps_m, min_samples = DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+    months = timeseries.month_range(first_month, last_month)
+    middle = pd.Period(months[len(months) // 2], "M")
+    return AreaDefaults(
+        eps_m=eps_m,
+        min_samples=min_samples,
+        funding_date=middle.to_timestamp().date(),
+        funding_note="Half-way through your file's months: set the real start date.",
+        category=ASB if has_asb else None,
+    )
+
+
 def k_distance_curve(x: np.ndarray, y: np.ndarray, k: int, n_points: int = 200) -> pd.DataFrame:
     """Sorted k-distance data for an eps chart (the "elbow" plot).
 
@@ -355,15 +395,43 @@ def find_hotspots(
         _fail_all_noise(len(x), eps_m, min_samples, auto)
     polygons, rank_of_label = rank_clusters(unique, counts, clustering.labels, eps_m)
     ids = np.where(clustering.labels >= 0, rank_of_label[clustering.labels], -1)[inverse]
+    area_total_m2 = _study_area_m2(study_area, unique, crs)
+    ids, polygons = drop_unconcentrated(ids, polygons, area_total_m2)
+    if not len(polygons):
+        fail(
+            f"no hotspots: with eps = {eps_m:g} m and min_samples = {min_samples}, every "
+            "cluster holds no more than its share of the area's incidents (PAI <= 1)",
+            fix="Decrease eps, or increase min_samples, so that clusters are tighter",
+        )
     table = describe_hotspots(
         incidents,
         ids,
         polygons,
         points=(inverse, unique, crs),
-        area_total_m2=_study_area_m2(study_area, unique, crs),
+        area_total_m2=area_total_m2,
         gazetteer=load_gazetteer() if gazetteer is None else gazetteer,
     )
     return HotspotResult(table, ids, float(eps_m), int(min_samples), auto, crs)
+
+
+def drop_unconcentrated(
+    ids: np.ndarray, polygons: np.ndarray, area_total_m2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop clusters with PAI <= 1 and renumber the rest 1..k, keeping their order.
+
+    A cluster whose share of the incidents is no larger than its share of the study area
+    (Proportional Area Index <= 1) concentrates nothing, so it is not a hotspot: PAI 1 is
+    what an area drawn at random would score (Chainey, Tompson & Uhlig 2008, "The utility
+    of hotspot mapping for predicting spatial patterns of crime", Security Journal 21).
+    Its incidents become noise (-1). ``ids`` is the hotspot id (1..k) of each incident or
+    -1; ``polygons`` are in id order, in metres, as is ``area_total_m2``. A cluster whose
+    PAI cannot be worked out (a study area of 0 m²) is kept.
+    """
+    incidents_per = np.bincount(ids[ids >= 0], minlength=len(polygons) + 1)[1:]
+    value = pai(incidents_per, len(ids), shapely.area(polygons), area_total_m2)
+    keep = ~(value <= 1)
+    new_id = np.where(keep, np.cumsum(keep), -1)
+    return np.where(ids > 0, new_id[ids - 1], -1), polygons[keep]
 
 
 def _fail_all_noise(n: int, eps_m: float, min_samples: int, auto: bool) -> None:

@@ -6,7 +6,9 @@ Two steps, both deterministic:
    (``YYYY-MM/YYYY-MM-<force>-street.csv``, member text byte for byte), trims boundary
    files to the columns we use, and keeps the Torbay rows of the LSOA count tables.
 2. :func:`build_stores` ingests those zips into one GeoParquet store per dataset, with
-   its rejected rows and ingest summary beside it. It needs only ``data/``.
+   its rejected rows and ingest summary beside it. It needs only ``data/``, except for the
+   West End, whose 122,174 Metropolitan Police rows (a 4.8 MB zip) are read from the raw
+   folder and kept in ``data/`` only as the derived store.
 """
 
 from __future__ import annotations
@@ -33,13 +35,8 @@ _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 _RAW_MONTH = re.compile(r"^(\d{4}-\d{2})-(.+)-street(?:\.[a-z]+)?\.csv$")
 
 
-def _police_uk_zips() -> dict[str, list[Path]]:
-    return {
-        "torbay": [DATA_DIR / "police-uk" / "torbay-street.zip"],
-        "west-end": [DATA_DIR / "police-uk" / "westminster-btp-street.zip"],
-        "city-of-london": [DATA_DIR / "police-uk" / "city-of-london-street.zip"],
-    }
-
+#: Raw police.uk-layout zip of Metropolitan Police street records in Westminster LSOAs.
+MET_STREET_RAW = "westminster-met-street-2016-01_2017-12.zip"
 
 API_POINTS_ZIP = DATA_DIR / "police-uk" / "westminster-api-points-2018-02_2021-01.zip"
 
@@ -55,7 +52,6 @@ def copy_raw(raw_dir: Path) -> list[Path]:
     written = [
         _zip_street_files(raw_dir, "*-devon-and-cornwall-street.torbay.csv", "torbay-street.zip"),
         _zip_street_files(raw_dir, "*-city-of-london-street.csv", "city-of-london-street.zip"),
-        _zip_street_files(raw_dir, "*-btp-street.westminster.csv", "westminster-btp-street.zip"),
         _zip_members(
             API_POINTS_ZIP,
             {p.name: p.read_bytes() for p in raw_dir.glob("*/london-api-points-*.csv")},
@@ -177,21 +173,49 @@ def _write_lsoa_counts(raw_dir: Path) -> list[Path]:
     return paths
 
 
-def ingest_dataset(key: str) -> IngestResult:
-    """Ingest the embedded source files of dataset ``key`` (no writing)."""
-    groups = [(_police_uk_zips()[key], None)]
+def needs_raw(key: str) -> bool:
+    """True when dataset ``key`` is built from the raw folder, not from a zip in ``data/``."""
+    return key == "west-end"
+
+
+def _sources(key: str, raw_dir: Path | None) -> list[tuple[list[Path], ColumnMapping | None]]:
+    police_uk = DATA_DIR / "police-uk"
     if key == "west-end":
-        groups.append(([API_POINTS_ZIP], ColumnMapping.from_json(API_POINTS_MAPPING)))
-    return ingest_groups(groups)
+        if raw_dir is None:
+            fail(
+                "the West End store is built from the raw Metropolitan Police zip",
+                fix=f"Pass the raw extracts folder that holds */{MET_STREET_RAW}",
+            )
+        return [([_raw_file(Path(raw_dir), MET_STREET_RAW)], None)]
+    if key == "west-end-shoplifting":
+        return [([API_POINTS_ZIP], ColumnMapping.from_json(API_POINTS_MAPPING))]
+    zips = {"torbay": "torbay-street.zip", "city-of-london": "city-of-london-street.zip"}
+    return [([police_uk / zips[key]], None)]
 
 
-def build_stores() -> dict[str, IngestResult]:
-    """Ingest every embedded dataset into ``data/incidents/``; return the results by key."""
+def ingest_dataset(key: str, raw_dir: Path | None = None) -> IngestResult:
+    """Ingest the source files of dataset ``key`` (no writing).
+
+    ``raw_dir`` (the raw extracts folder) is needed only where :func:`needs_raw` says so.
+    """
+    return ingest_groups(_sources(key, raw_dir))
+
+
+def build_stores(raw_dir: Path | None = None) -> dict[str, IngestResult]:
+    """Ingest the embedded datasets into ``data/incidents/``; return the results by key.
+
+    Without ``raw_dir``, the datasets that need it (:func:`needs_raw`) keep their store.
+    """
     results = {}
     for key, dataset in DATASETS.items():
-        result = ingest_dataset(key)
+        if raw_dir is None and needs_raw(key):
+            continue
+        result = ingest_dataset(key, raw_dir)
         write_incidents(result.incidents, dataset.incidents_path)
-        result.rejected.to_csv(dataset.rejected_path, index=False)
+        # mtime 0: a rebuild from the same sources gives the same bytes
+        result.rejected.to_csv(
+            dataset.rejected_path, index=False, compression={"method": "gzip", "mtime": 0}
+        )
         dataset.summary_path.write_text(
             json.dumps(result.summary.to_dict(), indent=2) + "\n", encoding="utf-8"
         )

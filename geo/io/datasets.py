@@ -6,6 +6,7 @@ a GeoParquet store by :mod:`geo.build_data`; see ``data/README.md`` for provenan
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +21,35 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 @dataclass(frozen=True)
+class AreaDefaults:
+    """The settings a dataset opens with; every page lets the user change them.
+
+    ``eps_m`` (metres) and ``min_samples`` (incidents) are DBSCAN's, chosen for the area's
+    density so that no default hotspot covers more than 10% of the study area (checked by
+    the tests). ``funding_date`` is the first day of the intervention evaluated by default
+    and ``funding_note`` says what it is; ``treated`` is (part of) the name of the hotspot
+    treated by default, None for the top-ranked one. ``category`` is the category the
+    sidebar starts with.
+    """
+
+    eps_m: float
+    min_samples: int
+    funding_date: dt.date
+    funding_note: str
+    treated: str | None = None
+    category: str | None = schema.ASB
+
+
+@dataclass(frozen=True)
 class Dataset:
-    """One embedded dataset: its store, boundaries and a short description."""
+    """One embedded dataset: its store, boundaries, defaults and a short description."""
 
     key: str
     label: str
     description: str
     boundary_file: str | None
     study_area_file: str | None
+    defaults: AreaDefaults
 
     @property
     def incidents_path(self) -> Path:
@@ -36,8 +58,8 @@ class Dataset:
 
     @property
     def rejected_path(self) -> Path:
-        """CSV of the rows rejected when the store was built, with reasons."""
-        return DATA_DIR / "incidents" / f"{self.key}.rejected.csv"
+        """Gzipped CSV of the rows rejected when the store was built, with reasons."""
+        return DATA_DIR / "incidents" / f"{self.key}.rejected.csv.gz"
 
     @property
     def summary_path(self) -> Path:
@@ -55,17 +77,48 @@ DATASETS: dict[str, Dataset] = {
         ),
         boundary_file="boundaries/torbay-lsoa.geojson",
         study_area_file="boundaries/torbay.geojson",
+        defaults=AreaDefaults(
+            eps_m=100.0,
+            min_samples=30,
+            funding_date=dt.date(2024, 6, 1),
+            funding_note="Street Focus Torquay started on 1 June 2024.",
+            treated="Castle Circus",
+        ),
     ),
     "west-end": Dataset(
         key="west-end",
         label="West End",
         description=(
-            "police.uk API points for Westminster, 2018-02..2021-01 (12 crime categories; "
-            "no ASB, no location text), plus British Transport Police station rows for "
-            "2024-01..04 and 2025-01."
+            "Metropolitan Police street-level crime and ASB in Westminster's LSOAs, "
+            "2016-01..2017-12 (2016-03 is missing), from saved police.uk API responses."
         ),
         boundary_file="boundaries/westminster-lsoa.geojson",
         study_area_file="boundaries/westminster.geojson",
+        defaults=AreaDefaults(
+            eps_m=75.0,
+            min_samples=100,
+            funding_date=dt.date(2017, 1, 1),
+            funding_note="An example date half-way through the data, not a real funding start.",
+            treated="Oxford Street",
+        ),
+    ),
+    "west-end-shoplifting": Dataset(
+        key="west-end-shoplifting",
+        label="West End shoplifting, 2018-2021",
+        description=(
+            "police.uk API points for Westminster, 2018-02..2021-01 (12 crime categories; "
+            "no ASB, no location text, no id)."
+        ),
+        boundary_file="boundaries/westminster-lsoa.geojson",
+        study_area_file="boundaries/westminster.geojson",
+        defaults=AreaDefaults(
+            eps_m=75.0,
+            min_samples=100,
+            funding_date=dt.date(2019, 8, 1),
+            funding_note="An example date half-way through the data, not a real funding start.",
+            treated="Oxford Street",
+            category="Shoplifting",
+        ),
     ),
     "city-of-london": Dataset(
         key="city-of-london",
@@ -76,6 +129,12 @@ DATASETS: dict[str, Dataset] = {
         ),
         boundary_file=None,
         study_area_file=None,
+        defaults=AreaDefaults(
+            eps_m=100.0,
+            min_samples=10,
+            funding_date=dt.date(2025, 6, 1),
+            funding_note="An example date half-way through 2025, not a real funding start.",
+        ),
     ),
 }
 

@@ -593,10 +593,16 @@ def _decoded(table: pa.Table) -> pa.Table:
 def _duplicate_ids(
     canonical: pa.Table, keep: np.ndarray, names: np.ndarray, file_index: np.ndarray
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Mask of accepted rows whose non-blank id an earlier accepted row already has.
+    """Mask of accepted rows that repeat an earlier accepted row's offence; and their table.
 
-    ``file_index`` gives each row's file in ``names``. Returns the mask and the rows'
-    rejected-row table (reason "duplicate id", naming the first row with the id).
+    A police.uk Crime ID is a crime reference, and one reference can hold several offences:
+    in the Metropolitan Police's files 871 of the 2,931 ids repeated within a month carry two
+    or more crime types (e.g. shoplifting and assault at one event). So a repeated id is a
+    separate incident when it is in the same month as the id's first row with a crime type
+    not seen for the id yet; with the same type (the crime listed again with another outcome)
+    or in another month (the same crime again, e.g. in an overlapping download) it is a
+    duplicate. ``file_index`` gives each row's file in ``names``. The rejected-row table has
+    reason "duplicate id" and names the id's first row.
     """
     ids = canonical.column("incident_id")
     duplicated = np.zeros(len(keep), dtype=bool)
@@ -611,9 +617,17 @@ def _duplicate_ids(
         trimmed = pc.utf8_trim_whitespace(ids.take(rows))
         codes[rows], _ = pd.factorize(pd.Series(trimmed, dtype=_TEXT).replace("", pd.NA))
         rows = rows[codes[rows] >= 0]
+        repeated = pd.DataFrame(
+            {
+                "code": codes[rows],
+                "month": canonical.column("month").take(rows).to_pandas(),
+                "category": canonical.column("category").take(rows).to_pandas().astype(str),
+            }
+        )
+        first_month = repeated.groupby("code")["month"].transform("first")
+        offence_seen = repeated.duplicated(["code", "category"])
+        duplicated[rows] = (offence_seen | (repeated["month"] != first_month)).to_numpy()
         _, first = np.unique(codes[rows], return_index=True)
-        duplicated[rows] = True
-        duplicated[rows[first]] = False
         first_row = dict(zip(codes[rows[first]], rows[first], strict=True))
     dup_rows = np.flatnonzero(duplicated)
     row = canonical.column("_row").to_numpy()
