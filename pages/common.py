@@ -16,7 +16,7 @@ import streamlit as st
 from geo import timeseries
 from geo.checks import GeoInputError
 from geo.hotspots import dbscan as hotspots
-from geo.hotspots import gistar, kde, naming
+from geo.hotspots import naming
 from geo.io import datasets, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
 from geo.projection import metric_xy
@@ -211,6 +211,8 @@ def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
 @st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
 def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoDataFrame:
     """Gi* grid for the selection, with the map's ``gi_class`` and ``gi_z`` columns."""
+    from geo.hotspots import gistar  # scipy.stats takes ~1 s to import: only when asked
+
     x, y, crs = metric_xy(incidents(selection))
     cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area(selection.dataset))
     return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
@@ -219,6 +221,8 @@ def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoD
 @st.cache_data(show_spinner="Computing the density surface…", max_entries=16)
 def kde_cells(selection: Selection) -> gpd.GeoDataFrame:
     """Quartic-kernel density grid of the selection (EPSG:4326), for the map."""
+    from geo.hotspots import kde  # imported when first asked for, to keep start-up quick
+
     x, y, crs = metric_xy(incidents(selection))
     return kde.kde_grid(x, y, crs)
 
@@ -337,8 +341,7 @@ def query_params() -> dict[str, list[str]]:
 @st.cache_data(max_entries=8)
 def category_list(dataset: str) -> list[str]:
     """Categories present in an embedded dataset, most frequent first."""
-    counts = dataset_incidents(dataset)["category"].value_counts()
-    return list(counts.index)
+    return list(datasets.category_counts(dataset).index)
 
 
 def selection() -> Selection | None:

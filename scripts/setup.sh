@@ -2,6 +2,10 @@
 # Set up a fresh machine for this project: a virtual environment with the Python
 # packages, and the map's browser assets from the npm registry (served locally, so maps
 # work without internet). Usage: scripts/setup.sh [--dev]   (--dev adds test tools)
+#
+# Once a set-up has succeeded it is not repeated: a stamp in .venv records a hash of the
+# requirements files and pyproject.toml, and while they are unchanged (and the map assets
+# are complete) this script touches neither pip nor npm, so the dashboard starts offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,15 +24,32 @@ apt_install() {
     fi
 }
 
+# What the Python packages were installed from: both requirements files and pyproject.
+inputs_hash=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+stamp_for() { echo ".venv/.setup-$1.sha256"; }
+installed() {
+    # The dev set includes requirements.txt, so a dev install satisfies a plain one.
+    local file
+    for file in "$requirements" requirements-dev.txt; do
+        [ "$(cat "$(stamp_for "$file")" 2>/dev/null)" = "$inputs_hash" ] && return 0
+    done
+    return 1
+}
+
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
+    .venv/bin/python -m pip install -q --upgrade pip
 fi
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -r "$requirements"
-.venv/bin/python -m pip install -q --no-deps -e .
+if ! installed; then
+    .venv/bin/python -m pip install -q -r "$requirements"
+    .venv/bin/python -m pip install -q --no-deps -e .
+    echo "$inputs_hash" >"$(stamp_for "$requirements")"
+fi
 
-command -v npm >/dev/null || apt_install npm
-.venv/bin/python scripts/vendor_assets.py
+if ! .venv/bin/python scripts/vendor_assets.py --check >/dev/null 2>&1; then
+    command -v npm >/dev/null || apt_install npm
+    .venv/bin/python scripts/vendor_assets.py
+fi
 
 if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
     apt_install chromium

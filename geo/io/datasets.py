@@ -149,6 +149,16 @@ def load_summary(key: str) -> dict:
     return json.loads(get_dataset(key).summary_path.read_text(encoding="utf-8"))
 
 
+def category_counts(key: str) -> pd.Series:
+    """Incidents per category in the dataset's store, most frequent first.
+
+    Reads only the category column, so the sidebar can list categories without loading
+    every incident.
+    """
+    categories = pd.read_parquet(get_dataset(key).incidents_path, columns=["category"])
+    return categories["category"].astype(str).value_counts()
+
+
 def load_rejected(key: str) -> pd.DataFrame:
     """Rows rejected when the dataset's store was built, with reasons."""
     return pd.read_csv(get_dataset(key).rejected_path, dtype=str, keep_default_na=False)

@@ -58,8 +58,18 @@ def is_local(url: str) -> bool:
 class StreamlitServer:
     """``streamlit run script`` on 127.0.0.1:<free port>, waited for until healthy."""
 
-    def __init__(self, script: Path, *, timeout_s: float = 60.0, extra_args: tuple = ()):
+    def __init__(
+        self,
+        script: Path,
+        *,
+        timeout_s: float = 60.0,
+        extra_args: tuple = (),
+        launcher: Path | None = None,
+    ):
+        """``launcher``: a script that runs ``script`` itself and takes Streamlit's options
+        (``scripts/serve.py``), instead of ``streamlit run script``."""
         self.script = Path(script).resolve()
+        self.launcher = launcher
         self.timeout_s = timeout_s
         self.extra_args = tuple(extra_args)
         self.port = free_port()
@@ -76,12 +86,13 @@ class StreamlitServer:
         return self._log.read()
 
     def start(self) -> StreamlitServer:
+        start = (
+            [sys.executable, str(self.launcher)]
+            if self.launcher
+            else [sys.executable, "-m", "streamlit", "run", str(self.script)]
+        )
         command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(self.script),
+            *start,
             "--server.port",
             str(self.port),
             "--server.address",
