@@ -1,9 +1,9 @@
 """The start command after one successful set-up: no package index, no npm, still starts.
 
 ``scripts/setup.sh`` and ``scripts/run-dashboard.sh`` run for real in a copy of the
-project's layout whose ``.venv/bin`` holds small wrappers: ``python`` and ``streamlit``
-hand over to the interpreter running these tests, except that ``python -m pip`` plays a
-machine with no network (it fails, as pip does when the index cannot be reached). Every
+project's layout whose ``.venv/bin/python`` is a small wrapper: it hands over to the
+interpreter running these tests, except that ``python -m pip`` plays a machine with no
+network (it fails, as pip does when the index cannot be reached). Every
 call is logged, so the tests see whether set-up asked pip for anything.
 """
 
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 UNREACHABLE_INDEX = "http://127.0.0.1:9/simple"
 
 WRAPPER = """#!/usr/bin/env bash
-echo "{name} $*" >>"{log}"
-if [ "{name}" = python ] && [ "${{1:-}}" = -m ] && [ "${{2:-}}" = pip ]; then
+echo "python $*" >>"{log}"
+if [ "${{1:-}}" = -m ] && [ "${{2:-}}" = pip ]; then
     [ -e "{online}" ] && exit 0  # a set-up with network: pretend the install worked
     echo "pip: cannot reach the package index $PIP_INDEX_URL" >&2
     exit 1
@@ -41,23 +41,20 @@ def project(tmp_path: Path) -> Path:
     """A copy of the scripts and requirement files, the rest linked to this checkout."""
     copy = tmp_path / "project"
     (copy / "scripts").mkdir(parents=True)
-    for name in ("setup.sh", "run-dashboard.sh", "vendor_assets.py"):
+    for name in ("setup.sh", "run-dashboard.sh", "serve.py", "vendor_assets.py"):
         shutil.copy2(ROOT / "scripts" / name, copy / "scripts" / name)
     for name in ("requirements.txt", "requirements-dev.txt", "pyproject.toml"):
         shutil.copy2(ROOT / name, copy / name)
     for name in ("dashboard.py", "pages", "geo", "data", "static", ".streamlit"):
         (copy / name).symlink_to(ROOT / name)
-    interpreter = Path(sys.executable)
-    bin_dir = copy / ".venv" / "bin"
-    bin_dir.mkdir(parents=True)
-    for name, target in (("python", interpreter), ("streamlit", interpreter.parent / "streamlit")):
-        wrapper = bin_dir / name
-        wrapper.write_text(
-            WRAPPER.format(
-                name=name, log=tmp_path / "calls.log", online=tmp_path / "online", target=target
-            )
+    wrapper = copy / ".venv" / "bin" / "python"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(
+        WRAPPER.format(
+            log=tmp_path / "calls.log", online=tmp_path / "online", target=sys.executable
         )
-        wrapper.chmod(0o755)
+    )
+    wrapper.chmod(0o755)
     # npm must never be needed once the map assets are in place
     tools = tmp_path / "tools"
     tools.mkdir()
@@ -176,11 +173,9 @@ def test_run_dashboard_starts_offline_after_one_set_up(project):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
     assert len(_pip_calls(project)) == 2  # only the one set-up's installs
-    streamlit_calls = [
+    started = [
         line
         for line in (project.parent / "calls.log").read_text().splitlines()
-        if line.startswith("streamlit ")
+        if "serve.py" in line
     ]
-    assert streamlit_calls == [
-        f"streamlit run dashboard.py --server.port {port} --server.address 127.0.0.1"
-    ]
+    assert started == [f"python scripts/serve.py --server.port {port} --server.address 127.0.0.1"]
