@@ -23,7 +23,7 @@ def _home() -> None:
     A default page is served only at ``/``, so a link to ``/overview`` would find no page;
     redirecting keeps one address per page, with the sidebar's query string.
     """
-    st.switch_page(OVERVIEW, query_params=common.query_params())
+    st.switch_page(OVERVIEW, query_params=common.area_query())
 
 
 PAGES = [

@@ -185,8 +185,11 @@ AREA_SETTINGS = (
 )
 
 
+_AREA_NOTICE = "_area_notice"
+
+
 def _reset_area_settings() -> None:
-    for key in AREA_SETTINGS:
+    for key in (*AREA_SETTINGS, _AREA_NOTICE):
         st.session_state.pop(key, None)
 
 
@@ -281,7 +284,7 @@ def sidebar() -> Selection | None:
         placeholder="All categories",
         bind="query-params",
     )
-    if default_category:
+    if default_category and chosen == default_category:
         st.sidebar.caption(f"{default} is chosen by default; clear it to see all categories.")
     st.sidebar.caption(
         "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -309,8 +312,13 @@ def _area_selector() -> str:
         asked = st.query_params.get("dataset")
         found = area_key(asked)
         if asked and found is None:
-            st.sidebar.warning(f"No area called {asked!r}; showing {DATASET_LABELS[DEFAULT_AREA]}.")
+            # kept until the user picks an area, so a redirect cannot hide it
+            st.session_state[_AREA_NOTICE] = (
+                f"No area called {asked!r}; showing {DATASET_LABELS[DEFAULT_AREA]}."
+            )
         st.session_state["dataset"] = found or DEFAULT_AREA
+    if _AREA_NOTICE in st.session_state:
+        st.sidebar.warning(st.session_state[_AREA_NOTICE])
     dataset = st.sidebar.selectbox(
         "Area",
         list(DATASET_LABELS),
@@ -333,9 +341,13 @@ def area_key(text: str | None) -> str | None:
     return None
 
 
-def query_params() -> dict[str, list[str]]:
-    """The current query string (repeated keys kept), to carry across ``st.switch_page``."""
-    return {name: st.query_params.get_all(name) for name in st.query_params}
+def area_query() -> dict[str, str]:
+    """The query parameters to carry across ``st.switch_page``: the area.
+
+    The other sidebar choices are widgets bound to the URL: Streamlit refuses to have them
+    set by hand, and their widgets write them back on the next page.
+    """
+    return {"dataset": st.session_state.get("dataset", DEFAULT_AREA)}
 
 
 @st.cache_data(max_entries=8)

@@ -104,6 +104,10 @@ def test_clusters_with_pai_at_most_one_are_not_hotspots():
     kept_ids, kept = dbscan.drop_unconcentrated(ids, polygons, 1_000_000.0)
     assert len(kept) == 2 and kept[1].equals(polygons[2])
     np.testing.assert_array_equal(kept_ids, [1] * 50 + [-1] * 10 + [2] * 10 + [-1] * 30)
+    # one cluster, all noise around it: nothing to renumber
+    one_ids, one = dbscan.drop_unconcentrated(np.array([1, 1, -1]), polygons[:1], 1e6)
+    np.testing.assert_array_equal(one_ids, [1, 1, -1])
+    assert len(one) == 1
 
 
 def test_find_hotspots_never_lists_a_cluster_spread_thinner_than_the_area(make_incidents):

@@ -37,7 +37,7 @@ from geo.schema import ASB, BNG, WGS84
 
 INCIDENTS = Path(__file__).resolve().parent.parent / "data" / "incidents"
 TORBAY = INCIDENTS / "torbay.parquet"
-WEST_END = INCIDENTS / "west-end.parquet"
+WEST_END = INCIDENTS / "west-end-shoplifting.parquet"
 
 
 def assert_matches_sklearn(xy: np.ndarray, eps: float, min_samples: int) -> None:

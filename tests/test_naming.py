@@ -25,7 +25,7 @@ from geo.schema import ASB, BNG, WGS84
 
 ROOT = Path(__file__).resolve().parent.parent
 TORBAY = ROOT / "data" / "incidents" / "torbay.parquet"
-WEST_END = ROOT / "data" / "incidents" / "west-end.parquet"
+WEST_END = ROOT / "data" / "incidents" / "west-end-shoplifting.parquet"
 CASTLE_CIRCUS = shapely.Point(-3.531704, 50.468426)
 WEST_END_NAMES = (
     "Oxford Street",

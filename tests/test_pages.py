@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import timeseries
 from geo.io import datasets, store
+from geo.schema import ASB
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")
@@ -31,22 +32,34 @@ def torbay():
     return store.read_incidents(datasets.get_dataset("torbay").incidents_path)
 
 
+def _default_hotspots(incidents, key="torbay"):
+    """geo's hotspots at the area's default settings (what the pages open with)."""
+    from geo.hotspots.dbscan import find_hotspots
+
+    defaults = datasets.get_dataset(key).defaults
+    return find_hotspots(
+        incidents,
+        eps_m=defaults.eps_m,
+        min_samples=defaults.min_samples,
+        study_area=datasets.load_study_area(key),
+    )
+
+
 def test_overview_numbers_match_geo(torbay):
     at = _app()
     assert not at.exception
-    assert _metric(at, "Incidents") == f"{len(torbay):,}"
+    asb = torbay[torbay["category"] == ASB]
+    assert _metric(at, "Incidents") == f"{len(asb):,}"
     summary = datasets.load_summary("torbay")
     assert _metric(at, "Rows read") == f"{summary['rows_read']:,}"
     assert _metric(at, "Rejected") == f"{summary['rows_rejected']:,}"
     counts = timeseries.monthly_counts(
-        torbay, "2024-01", "2025-12", summary["months_missing"]["Devon & Cornwall Police"]
+        asb, "2024-01", "2025-12", summary["months_missing"]["Devon & Cornwall Police"]
     )
     yoy = timeseries.year_on_year(counts, "2024-01", "2025-12")
     assert _metric(at, "Change on a year earlier") == f"{yoy.percent_change:+.0f}%"
     assert any("2024-05" in w.value for w in at.warning)  # missing months shown
-    from geo.hotspots.dbscan import find_hotspots
-
-    found = find_hotspots(torbay, eps_m=100, min_samples=30)
+    found = _default_hotspots(asb)
     assert _metric(at, "Hotspots") == f"{len(found.hotspots):,}"
     assert _metric(at, "Incidents in hotspots") == f"{1 - found.noise_share:.0%}"
     assert at.subheader[1].value == "Top 10 hotspots"
@@ -54,37 +67,48 @@ def test_overview_numbers_match_geo(torbay):
 
 def test_overview_category_and_dataset_widgets_change_results(torbay):
     at = _app()
-    at.multiselect(key="categories").set_value(["Anti-social behaviour"]).run()
+    # An ASB dashboard opens on ASB, and says so.
+    assert at.multiselect(key="categories").value == [ASB]
+    assert any(c.value.startswith(f"{ASB} is chosen by default") for c in at.sidebar.caption)
+    assert _metric(at, "Incidents") == f"{(torbay['category'] == ASB).sum():,}"
+    at.multiselect(key="categories").set_value([]).run()
     assert not at.exception
-    assert _metric(at, "Incidents") == f"{(torbay['category'] == 'Anti-social behaviour').sum():,}"
+    assert _metric(at, "Incidents") == f"{len(torbay):,}"
+    at.multiselect(key="categories").set_value([ASB]).run()
     at.select_slider(key="months").set_value(("2025-01", "2025-03")).run()
-    asb_q1 = torbay[(torbay["category"] == "Anti-social behaviour")]
+    asb_q1 = torbay[(torbay["category"] == ASB)]
     asb_q1 = asb_q1[asb_q1["month"].astype(str).between("2025-01-01", "2025-03-01")]
     assert _metric(at, "Incidents") == f"{len(asb_q1):,}"
     at.selectbox(key="dataset").select("city-of-london").run()
     assert not at.exception
     assert "City of London" in at.title[0].value
+    assert at.query_params["dataset"] == "city-of-london"  # the link names the area's key
+    assert at.multiselect(key="categories").value == [ASB]
 
 
 def test_query_params_preset_the_view():
-    # Bound widgets keep their displayed label in the URL: ?dataset=West+End
-    at = _app(dataset="West End")
+    at = _app(dataset="west-end")
     assert not at.exception
-    assert "West End" in at.title[0].value
+    assert at.title[0].value == "Overview: West End"
     west_end = store.read_incidents(datasets.get_dataset("west-end").incidents_path)
-    assert _metric(at, "Incidents") == f"{len(west_end):,}"
-    at = _app(dataset="Torbay", months=["2025-01", "2025-03"], categories=["Shoplifting"])
-    assert at.caption[0].value == "2025-01 to 2025-03 · Shoplifting"
+    assert _metric(at, "Incidents") == f"{(west_end['category'] == ASB).sum():,}"
+    # Links from before areas were named by key still work; an unknown area is said so.
+    assert _app(dataset="West End").title[0].value == "Overview: West End"
+    unknown = _app(dataset="atlantis")
+    assert unknown.title[0].value == "Overview: Torbay"
+    assert any("No area called 'atlantis'" in w.value for w in unknown.sidebar.warning)
+    at = _app(dataset="torbay", months=["2025-01", "2025-03"], categories=["Shoplifting"])
+    assert at.main.caption[0].value == "2025-01 to 2025-03 · Shoplifting"
+    assert not any("chosen by default" in c.value for c in at.sidebar.caption)
 
 
-def test_months_no_force_has_are_gaps_not_zeros():
-    # West End: Met points end 2021-01, BTP rows start 2024-01; no force lists the years
-    # between as missing, yet they have no data at all.
-    at = _app(dataset="West End")
+def test_missing_months_are_gaps_not_zeros():
+    # West End: the saved police.uk responses have nothing for 2016-03 (SOURCES.md).
+    at = _app(dataset="west-end")
     assert not at.exception
-    assert any("2021-02..2023-12" in c.value and c.value.startswith("Gaps") for c in at.caption)
+    assert any("2016-03" in c.value and c.value.startswith("Gaps") for c in at.caption)
     assert any(
-        w.value.startswith("all forces: no data for 43 month(s) (2021-02..2023-12")
+        w.value.startswith("Metropolitan Police Service: no data for 1 month(s) (2016-03)")
         for w in at.warning
     )
 
@@ -126,15 +150,16 @@ def test_hotspot_explorer_matches_geo_and_reacts_to_eps(torbay):
 
     at = _page("pages/hotspots.py")
     assert not at.exception
-    expected = find_hotspots(
-        torbay, eps_m=100, min_samples=30, study_area=datasets.load_study_area("torbay")
-    )
+    asb = torbay[torbay["category"] == ASB]
+    expected = _default_hotspots(asb)
     assert _metric(at, "Hotspots") == f"{len(expected.hotspots):,}"
     assert _metric(at, "Incidents in hotspots") == f"{1 - expected.noise_share:.0%}"
     top = expected.hotspots.iloc[0]
     assert at.subheader[-1].value == f"#{top['rank']} {top['name']}"
     at.slider(key="eps").set_value(150).run()
-    wider = find_hotspots(torbay, eps_m=150, min_samples=30)
+    wider = find_hotspots(
+        asb, eps_m=150, min_samples=30, study_area=datasets.load_study_area("torbay")
+    )
     assert _metric(at, "Hotspots") == f"{len(wider.hotspots):,}" != f"{len(expected.hotspots):,}"
     labels = {b.label for b in at.get("download_button")}
     assert {"Hotspots (GeoJSON)", "Hotspots (CSV)"} <= labels
@@ -151,7 +176,7 @@ def test_hotspot_map_is_offline_and_escaped():
 
 
 def test_hotspot_explorer_all_noise_gives_advice_not_a_traceback():
-    at = _page("pages/hotspots.py", dataset="City of London", categories=["Bicycle theft"])
+    at = _page("pages/hotspots.py", dataset="city-of-london", categories=["Bicycle theft"])
     at.number_input(key="min_samples").set_value(1000).run()
     assert not at.exception
     assert any("noise" in e.value.lower() for e in at.error)

@@ -32,12 +32,15 @@ DEFAULTS = {
 
 @pytest.fixture(scope="module")
 def torbay_forecast():
-    history = store.read_incidents(datasets.get_dataset("torbay").incidents_path)
+    """The page's default: Torbay's default category and clustering settings."""
+    torbay = datasets.get_dataset("torbay")
+    defaults = torbay.defaults
+    history = store.read_incidents(torbay.incidents_path, categories=[defaults.category])
     missing = datasets.load_summary("torbay")["months_missing"]["Devon & Cornwall Police"]
     return forecast_next(
         history,
         method=ForecastMethod(),
-        units=UnitSpec(),
+        units=UnitSpec("hotspots", defaults.eps_m, defaults.min_samples),
         missing=missing,
         study_area=datasets.load_study_area("torbay"),
         gazetteer=naming.load_gazetteer(),

@@ -430,8 +430,9 @@ def drop_unconcentrated(
     incidents_per = np.bincount(ids[ids >= 0], minlength=len(polygons) + 1)[1:]
     value = pai(incidents_per, len(ids), shapely.area(polygons), area_total_m2)
     keep = ~(value <= 1)
-    new_id = np.where(keep, np.cumsum(keep), -1)
-    return np.where(ids > 0, new_id[ids - 1], -1), polygons[keep]
+    # new_id[old id] for old ids 1..k, and new_id[0] = -1 for noise
+    new_id = np.concatenate([[-1], np.where(keep, np.cumsum(keep), -1)])
+    return new_id[np.maximum(ids, 0)], polygons[keep]
 
 
 def _fail_all_noise(n: int, eps_m: float, min_samples: int, auto: bool) -> None:

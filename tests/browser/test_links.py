@@ -69,6 +69,13 @@ def test_overview_link_opened_first(fresh_server: StreamlitServer, offline_page)
     assert urlparse(offline_page.page.url).path.endswith("/overview")
     offline_page.screenshot("link-overview-first")
 
+    # The root address opens the Overview under /overview, keeping the view's settings.
+    open_page(offline_page, fresh_server, "?dataset=west-end&months=2016-06&months=2016-09")
+    url = urlparse(offline_page.page.url)
+    assert url.path.endswith("/overview")
+    assert parse_qs(url.query)["months"] == ["2016-06", "2016-09"]
+    assert parse_qs(url.query)["dataset"] == ["west-end"]
+
 
 def test_link_copied_into_another_session(
     fresh_server: StreamlitServer, offline_page, browser
