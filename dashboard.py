@@ -12,23 +12,16 @@ from pages import common
 
 st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon="🗺️", layout="wide")
 
-OVERVIEW = st.Page(
-    "pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview"
-)
-
-
-def _home() -> None:
-    """The root address opens the Overview under its own ``/overview`` address.
-
-    A default page is served only at ``/``, so a link to ``/overview`` would find no page;
-    redirecting keeps one address per page, with the sidebar's query string.
-    """
-    st.switch_page(OVERVIEW, query_params=common.area_query())
-
-
 PAGES = [
-    st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden"),
-    OVERVIEW,
+    st.Page(
+        "pages/overview.py",
+        title="Overview",
+        icon=":material/dashboard:",
+        url_path="home",
+        default=True,
+    ),
+    # A default page is served only at the root, so links to /overview need this alias.
+    st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden"),
     st.Page(
         "pages/hotspots.py", title="Hotspot explorer", icon=":material/layers:", url_path="hotspots"
     ),

@@ -341,15 +341,6 @@ def area_key(text: str | None) -> str | None:
     return None
 
 
-def area_query() -> dict[str, str]:
-    """The query parameters to carry across ``st.switch_page``: the area.
-
-    The other sidebar choices are widgets bound to the URL: Streamlit refuses to have them
-    set by hand, and their widgets write them back on the next page.
-    """
-    return {"dataset": st.session_state.get("dataset", DEFAULT_AREA)}
-
-
 @st.cache_data(max_entries=8)
 def category_list(dataset: str) -> list[str]:
     """Categories present in an embedded dataset, most frequent first."""
