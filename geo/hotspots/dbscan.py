@@ -68,6 +68,14 @@ DEFAULT_EPS_M = 100.0
 DEFAULT_MIN_SAMPLES = 30
 
 
+#: Months (the latest) on which :func:`suggest_defaults` chooses DBSCAN's settings.
+SUGGEST_MONTHS = 12
+
+
+#: The largest share (0-1) of the study area that one suggested hotspot may cover.
+MAX_AREA_SHARE = 0.10
+
+
 #: sfhotspot's ``density_adjust``: auto eps looks for twice the typical local density.
 AUTO_DENSITY_ADJUST = 2.0
 
@@ -308,22 +316,29 @@ def suggest_defaults(
 ) -> AreaDefaults:
     """Opening settings for a user's own file, where no one has chosen them yet.
 
-    DBSCAN's ``eps_m`` (rounded to 5 m) and ``min_samples`` follow sfhotspot's rule
-    (:func:`auto_parameters`) on the file's ASB, or on all of it when it has no ASB; when
-    that rule cannot choose (most incidents on one snap point) the street-level defaults
-    :data:`DEFAULT_EPS_M` / :data:`DEFAULT_MIN_SAMPLES` apply. The funding date is the
+    DBSCAN's ``min_samples`` and a first ``eps_m`` follow sfhotspot's rule
+    (:func:`auto_parameters`) on the file's ASB (all of it when it has no ASB) in its last
+    :data:`SUGGEST_MONTHS` months, the span the patrol planner learns from, so that every
+    page finds hotspots; when the rule cannot choose (most incidents on one snap point) the
+    street-level :data:`DEFAULT_EPS_M` / :data:`DEFAULT_MIN_SAMPLES` apply. On the whole
+    file, denser, clusters then chain further, so ``eps_m`` shrinks (by a fifth, in 5 m
+    steps) until no hotspot covers more than :data:`MAX_AREA_SHARE` of the incidents'
+    convex hull, the study area of a file that comes without one. The funding date is the
     first day of the month half-way from ``first_month`` to ``last_month`` (``YYYY-MM``),
     so that both sides of it have data; the user is expected to set the real one.
     """
     has_asb = bool((incidents["category"] == ASB).any())
     chosen = incidents[incidents["category"] == ASB] if has_asb else incidents
+    months = timeseries.month_range(first_month, last_month)
+    recent = pd.to_datetime(chosen["month"]) >= pd.Timestamp(months[-SUGGEST_MONTHS:][0])
+    x, y, _ = metric_xy(chosen)
     try:
-        x, y, _ = metric_xy(chosen)
-        eps_m, min_samples = auto_parameters(x, y)
-        eps_m = max(5.0, 5.0 * round(eps_m / 5.0))
+        eps_m, min_samples = auto_parameters(x[recent.to_numpy()], y[recent.to_numpy()])
     except GeoInputError:
         eps_m, min_samples = DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
-    months = timeseries.month_range(first_month, last_month)
+    eps_m = max(5.0, 5.0 * round(eps_m / 5.0))
+    while eps_m > 5.0 and largest_hotspot_share(x, y, eps_m, min_samples) > MAX_AREA_SHARE:
+        eps_m = max(5.0, 5.0 * round(eps_m * 0.8 / 5.0))
     middle = pd.Period(months[len(months) // 2], "M")
     return AreaDefaults(
         eps_m=eps_m,
@@ -332,6 +347,20 @@ def suggest_defaults(
         funding_note="Half-way through your file's months: set the real start date.",
         category=ASB if has_asb else None,
     )
+
+
+def largest_hotspot_share(x: np.ndarray, y: np.ndarray, eps_m: float, min_samples: int) -> float:
+    """Largest cluster polygon's share (0-1) of the points' convex hull; 0 without clusters.
+
+    ``x``/``y`` in metres. Polygons as :func:`find_hotspots` draws them.
+    """
+    unique, _, counts = collapse_duplicates(x, y)
+    labels = weighted_dbscan(unique, counts, eps_m, min_samples).labels
+    if labels.max() < 0:
+        return 0.0
+    polygons, _ = rank_clusters(unique, counts, labels, eps_m)
+    hull_m2 = _study_area_m2(None, unique, "")
+    return float(shapely.area(polygons).max() / hull_m2) if hull_m2 > 0 else 0.0
 
 
 def k_distance_curve(x: np.ndarray, y: np.ndarray, k: int, n_points: int = 200) -> pd.DataFrame:

@@ -132,8 +132,11 @@ DATASETS: dict[str, Dataset] = {
         defaults=AreaDefaults(
             eps_m=100.0,
             min_samples=10,
-            funding_date=dt.date(2025, 6, 1),
-            funding_note="An example date half-way through 2025, not a real funding start.",
+            funding_date=dt.date(2025, 1, 1),
+            funding_note=(
+                "An example date, not a real funding start: January 2025, so that "
+                "January-April 2024 and 2025 can be compared."
+            ),
         ),
     ),
 }
