@@ -17,32 +17,62 @@ from geo.checks import GeoInputError
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+", metavar="SRC", help="CSV files, folders or zips")
-    parser.add_argument("--out", required=True, help="GeoParquet file to write")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="GeoParquet file (x.parquet) or folder: a store partitioned by force and month, "
+        "to which a re-run adds only files not ingested before",
+    )
     parser.add_argument("--rejected", help="CSV file for rejected rows, with reasons")
     parser.add_argument("--mapping", help="JSON column mapping for generic incident CSVs")
+    _add_scheduler(parser, "read and check files on this Dask scheduler (default: here)")
+
+
+def _add_scheduler(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--scheduler",
+        help=f"{what}; tcp://HOST:8786, 'local' for a local Dask cluster, 'none' for no Dask "
+        "(default: $DASK_SCHEDULER_ADDRESS when set)",
+    )
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
+    import time
+
     from tqdm import tqdm
 
-    from geo.io.incidents import ColumnMapping, ingest
-    from geo.io.store import write_incidents
+    from geo.distributed import ordered_map, resolve_scheduler
+    from geo.io.incidents import ColumnMapping
+    from geo.io.stream import ingest_to_store, list_jobs
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
     _check_output_folders(args.out, args.rejected)
+    files = len(list_jobs([(args.sources, mapping)]))
+    # A bar only when there are many files; the summary is the output that matters.
+    bar = tqdm(total=files, desc="files", unit="file", file=sys.stderr, disable=files <= 5)
+    started = time.perf_counter()
 
-    def progress(files: list) -> list:
-        # A bar only when there are many files; the summary is the output that matters.
-        return tqdm(files, desc="files", unit="file", file=sys.stderr) if len(files) > 5 else files
+    def progress(_name: str, rows_read: int) -> None:
+        rate = rows_read / max(time.perf_counter() - started, 1e-9)
+        bar.set_postfix_str(f"{rows_read:,} rows, {rate:,.0f} rows/s", refresh=False)
+        bar.update()
 
-    result = ingest(args.sources, mapping, progress=progress)
-    write_incidents(result.incidents, args.out)
-    if args.rejected:
-        result.rejected.to_csv(args.rejected, index=False)
+    scheduler = resolve_scheduler(args.scheduler, default="none")
+    result = ingest_to_store(
+        args.sources,
+        args.out,
+        mapping,
+        rejected_path=args.rejected,
+        progress=progress,
+        reader=None if scheduler == "none" else ordered_map(scheduler),
+    )
+    bar.close()
     print(result.summary.to_text())
-    print(f"wrote {len(result.incidents):,} incidents to {args.out}")
+    if result.files_skipped:
+        print(f"files already in the store (skipped): {len(result.files_skipped)}")
+    print(f"wrote {result.rows_written:,} incidents to {args.out}")
     if args.rejected:
-        print(f"wrote {len(result.rejected):,} rejected rows to {args.rejected}")
+        print(f"wrote {result.summary.rows_rejected:,} rejected rows to {args.rejected}")
     return 0
 
 
