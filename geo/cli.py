@@ -153,21 +153,63 @@ def _run_synth_patrols(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_hotspots(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+#: Defaults of geo.hotspots.dbscan, repeated here so that parsing arguments does not
+#: import scipy; tests/test_national.py checks that they agree.
+DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES = 100.0, 30
 
-    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
+
+def _add_hotspots(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet file or store folder")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--months", help="month range, e.g. 2025-01:2025-12")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--min-samples", type=float, default=DEFAULT_MIN_SAMPLES)
     size.add_argument("--auto", action="store_true", help="sfhotspot rule for eps/min-samples")
-    parser.add_argument("--out", required=True, help="HOTSPOTS.geojson to write")
+    parser.add_argument(
+        "--out", required=True, help="HOTSPOTS.geojson to write (with --by: HOTSPOTS.parquet)"
+    )
     parser.add_argument("--labels", help="LABELS.csv: x, y (metres) and cluster per incident")
+    parser.add_argument(
+        "--by", choices=["force"], help="each force's hotspots, in parallel, with a halo"
+    )
+    parser.add_argument("--summary", help="with --by: national SUMMARY.csv, one row per force")
+    parser.add_argument(
+        "--halo-m", type=float, default=1000.0, help="with --by: first halo width, metres"
+    )
+    _add_scheduler(parser, "with --by: run forces on this Dask scheduler (default: 'local')")
+
+
+def _run_national_hotspots(args: argparse.Namespace) -> int:
+    from geo.checks import fail
+    from geo.distributed import resolve_scheduler
+    from geo.hotspots.national import national_hotspots
+    from geo.safety import write_csv
+    from geo.timeseries import parse_month_range
+
+    if args.auto or args.labels:
+        fail("`--by` works with --eps and --min-samples, not --auto or --labels")
+    _check_output_folders(args.out, args.summary)
+    hotspots, summary = national_hotspots(
+        args.incidents,
+        months=parse_month_range(args.months) if args.months else None,
+        categories=tuple(args.category) if args.category else None,
+        eps_m=args.eps,
+        min_samples=args.min_samples,
+        halo_m=args.halo_m,
+        scheduler=resolve_scheduler(args.scheduler, default="local"),
+    )
+    hotspots.to_parquet(args.out, compression="zstd", schema_version="1.1.0")
+    if args.summary:
+        write_csv(summary, args.summary)
+    print(summary.to_string(index=False))
+    print(f"wrote {len(hotspots):,} hotspots to {args.out}")
+    return 0
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
+    if args.by:
+        return _run_national_hotspots(args)
     import pandas as pd
 
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
@@ -244,8 +286,6 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
-
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
     parser.add_argument("--hours-per-day", type=float, required=True, help="hotspot patrol hours")
     parser.add_argument("--units", type=int, default=1, help="patrol units on shift")

@@ -135,16 +135,16 @@ class PartitionedStore:
     # --- the sink side (geo.io.stream.RowSink) ---
 
     def skip(self, names: list[str]) -> list[str]:
-        known = set(self.sources)
-        return [name for name in names if name in known]
+        # By file name alone: the same police.uk month may be re-downloaded into another
+        # folder or zip, and its name (YYYY-MM-<force>-street.csv) still says what it is.
+        known = {_file_name(name) for name in self.sources}
+        return [name for name in names if _file_name(name) in known]
 
-    def existing_ids(self, force: str | None, month: str) -> list[str]:
-        partition = self.partitions.get((force, month))
-        if partition is None:
+    def existing_ids(self, force: str | None) -> list[str]:
+        files = [f for (f_, _), p in self.partitions.items() if f_ == force for f in p.files]
+        if not files:
             return []
-        table = ds.dataset([str(self.root / f) for f in partition.files]).to_table(
-            columns=["incident_id"]
-        )
+        table = ds.dataset([str(self.root / f) for f in files]).to_table(columns=["incident_id"])
         return [i for i in table.column("incident_id").to_pylist() if i is not None]
 
     def write(self, rows: pa.Table, source: str) -> None:
@@ -235,6 +235,11 @@ class PartitionedStore:
     def files(self, partitions: Sequence[Partition]) -> list[str]:
         """Paths of the part files of ``partitions``."""
         return [str(self.root / f) for p in partitions for f in p.files]
+
+
+def _file_name(source: str) -> str:
+    """``a/b/2025-01-x-street.csv`` or ``x.zip!dir/2025-01-x-street.csv`` to the file name."""
+    return source.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _overlaps(a: Sequence[float], b: Sequence[float]) -> bool:

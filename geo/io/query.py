@@ -183,12 +183,15 @@ class SnapWeights:
     ``xy`` is (m, 2) easting/northing, ``weights`` incidents per point, ``force`` the
     force of each point (a snap point shared by two forces appears once per force).
     Points are sorted by (force, easting, northing), so equal selections give equal
-    arrays whatever order the files were read in.
+    arrays whatever order the files were read in. ``location`` (police.uk's "On or near
+    ..." text of the snap point) is given when asked for; then a point whose rows carry
+    two texts appears once per text.
     """
 
     xy: np.ndarray
     weights: np.ndarray
     force: np.ndarray
+    location: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -199,17 +202,22 @@ class SnapWeights:
         return int(self.weights.sum())
 
 
-def snap_weights(store: str | Path, selection: Selection) -> SnapWeights:
-    """Per-snap-point incident counts of the selection (three columns read, no geometry)."""
-    table = read_table(store, selection, columns=["force", "easting", "northing"])
+def snap_weights(
+    store: str | Path, selection: Selection, *, with_location: bool = False
+) -> SnapWeights:
+    """Per-snap-point incident counts of the selection (three or four columns read)."""
+    keys = ["force", "easting", "northing"] + (["location"] if with_location else [])
+    table = read_table(store, selection, columns=keys)
     if table is None or table.num_rows == 0:
-        return SnapWeights(np.empty((0, 2)), np.empty(0, dtype=np.int64), np.empty(0, dtype=object))
-    grouped = table.group_by(["force", "easting", "northing"]).aggregate([([], "count_all")])
-    order = pc.sort_indices(
-        grouped,
-        [("force", "ascending"), ("easting", "ascending"), ("northing", "ascending")],
-    )
-    grouped = grouped.take(order)
+        nothing = np.empty(0, dtype=object)
+        return SnapWeights(
+            np.empty((0, 2)),
+            np.empty(0, dtype=np.int64),
+            nothing,
+            nothing if with_location else None,
+        )
+    grouped = table.group_by(keys).aggregate([([], "count_all")])
+    grouped = grouped.take(pc.sort_indices(grouped, [(k, "ascending") for k in keys]))
     xy = np.column_stack(
         [grouped.column("easting").to_numpy(), grouped.column("northing").to_numpy()]
     )
@@ -217,4 +225,5 @@ def snap_weights(store: str | Path, selection: Selection) -> SnapWeights:
         xy,
         grouped.column("count_all").to_numpy().astype(np.int64),
         np.asarray(grouped.column("force").to_pylist(), dtype=object),
+        np.asarray(grouped.column("location").to_pylist(), dtype=object) if with_location else None,
     )

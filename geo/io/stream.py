@@ -52,8 +52,8 @@ class RowSink(Protocol):
     def skip(self, names: list[str]) -> list[str]:
         """The source names already ingested, which this run leaves out."""
 
-    def existing_ids(self, force: str | None, month: str) -> list[str]:
-        """Ids already stored for one force-month (``"YYYY-MM"``)."""
+    def existing_ids(self, force: str | None) -> list[str]:
+        """Ids already stored for one force."""
 
     def write(self, rows: pa.Table, source: str) -> None:
         """Store accepted rows read from ``source``."""
@@ -115,21 +115,22 @@ class IdHashes:
     O(n log n) in all and a lookup searches O(log n) runs. Memory: 16 bytes per
     distinct id (about 1 GB for the 65 million ids of police.uk 2010-2026).
 
-    Ids already in a store are loaded per force-month, when rows of that force-month
-    first arrive (``existing(force, "YYYY-MM")``).
+    Ids already in a store are loaded per force, when rows of that force first arrive
+    (``existing(force)``): a police.uk Crime ID belongs to one force, and an archive
+    downloaded again repeats it in that force, though perhaps in a later month.
     """
 
-    def __init__(self, existing: Callable[[str | None, str], list[str]] | None = None) -> None:
+    def __init__(self, existing: Callable[[str | None], list[str]] | None = None) -> None:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._existing = existing
-        self._loaded: set[tuple] = set()
+        self._loaded: set[str | None] = set()
 
-    def load_store(self, key: tuple) -> None:
-        """Add the ids the store already holds for ``key = (force, "YYYY-MM")``, once."""
-        if key in self._loaded or self._existing is None:
+    def load_store(self, force: str | None) -> None:
+        """Add the ids the store already holds for ``force``, once."""
+        if force in self._loaded or self._existing is None:
             return
-        self._loaded.add(key)
-        _, hashes = hash_ids(pa.array(self._existing(*key), pa.string()))
+        self._loaded.add(force)
+        _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
         if len(hashes):
             self.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
 
@@ -171,12 +172,6 @@ class StreamSummary:
     rows_written: int = 0
 
 
-def _group_keys(rows: pa.Table) -> list[tuple]:
-    """The distinct ``(force, "YYYY-MM")`` of ``rows``."""
-    keys = rows.select(["force", "month"]).group_by(["force", "month"]).aggregate([])
-    return [(k["force"], k["month"].isoformat()[:7]) for k in keys.to_pylist()]
-
-
 def drop_duplicate_ids(
     read: FileRead, file_index: int, names: list[str], ids: IdHashes
 ) -> tuple[pa.Table, pd.DataFrame]:
@@ -185,8 +180,9 @@ def drop_duplicate_ids(
     rows, hashes = hash_ids(accepted.column("incident_id"))
     row_numbers = accepted.column("_row").to_numpy()
     where = (np.int64(file_index) << 32) | row_numbers[rows]
-    for key in _group_keys(accepted.take(pa.array(rows))) if len(rows) else []:
-        ids.load_store(key)
+    if len(rows):
+        for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
+            ids.load_store(force)
     earlier = ids.check(hashes, where)
     repeated = rows[earlier != -2]
     if len(repeated) == 0:
@@ -231,7 +227,7 @@ class SingleFileSink:
     def write(self, rows: pa.Table, source: str) -> None:  # noqa: ARG002
         self.writer.write(rows)
 
-    def existing_ids(self, force: str | None, month: str) -> list[str]:  # noqa: ARG002
+    def existing_ids(self, force: str | None) -> list[str]:  # noqa: ARG002
         return []
 
     def skip(self, names: list[str]) -> list[str]:  # noqa: ARG002
