@@ -229,7 +229,7 @@ def run(rows: int) -> dict:
         f"out = len(read_incidents({str(store)!r}, forces=[{force!r}]))",
     )
     results["read every row (pyarrow)"] = measure(
-        f"from geo.io.store import read_incidents\nout = len(read_incidents({str(store)!r}))"
+        "from geo.io.store import read_incidents", f"out = len(read_incidents({str(store)!r}))"
     )
     results["monthly counts, one force (manifest)"] = measure(
         "from geo.io.query import Selection, monthly_counts",
