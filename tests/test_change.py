@@ -43,7 +43,7 @@ def test_change_by_hotspot_counts_and_rates():
     labels = np.array([1, 2, 1, 1, -1, 2, 2])
     table = change_by_hotspot(MONTHS, labels, "2024-06")
     assert list(table.columns) == [
-        "id",
+        "hotspot_id",
         "n_before",
         "n_after",
         "change",

@@ -96,7 +96,7 @@ def change_by_hotspot(
     member = labels >= 0
     k = int(labels.max()) if member.any() else 0
     table = _before_after(labels[member] - 1, after[member], k, (months_before, months_after))
-    return table.assign(id=np.arange(1, k + 1))[["id", *table.columns]]
+    return table.assign(hotspot_id=np.arange(1, k + 1))[["hotspot_id", *table.columns]]
 
 
 def change_by_cell(
@@ -327,7 +327,7 @@ def period_change(
     x, y, crs = metric_xy(both)
     cells = change_cells(x, y, crs, both["month"], first_after)
     counts = change_by_hotspot(both["month"], result.labels, first_after)
-    table = result.hotspots.merge(counts, on="id", how="left")
+    table = result.hotspots.merge(counts, on="hotspot_id", how="left")
     table["classification"] = _dominant_class(table, cells)
     after_rows = (both["month"] >= first_after).to_numpy()
     return PeriodChange(
@@ -359,12 +359,12 @@ def _dominant_class(hotspots: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.n
     """Most common class among the cells whose centre lies in each hotspot."""
     classed = cells[cells["classification"] != NO_PATTERN]
     centres = classed[["classification"]].set_geometry(classed.geometry.representative_point())
-    pairs = gpd.sjoin(centres, hotspots[["id", "geometry"]], predicate="within")
-    counts = pairs.groupby(["id", "classification"]).size().rename("cells").reset_index()
+    pairs = gpd.sjoin(centres, hotspots[["hotspot_id", "geometry"]], predicate="within")
+    counts = pairs.groupby(["hotspot_id", "classification"]).size().rename("cells").reset_index()
     counts["order"] = counts["classification"].map(_CLASS_ORDER.index)
-    top = counts.sort_values(["id", "cells", "order"], ascending=[True, False, True])
-    dominant = top.drop_duplicates("id").set_index("id")["classification"]
-    return dominant.reindex(hotspots["id"]).fillna(NO_PATTERN).to_numpy()
+    top = counts.sort_values(["hotspot_id", "cells", "order"], ascending=[True, False, True])
+    dominant = top.drop_duplicates("hotspot_id").set_index("hotspot_id")["classification"]
+    return dominant.reindex(hotspots["hotspot_id"]).fillna(NO_PATTERN).to_numpy()
 
 
 def default_periods(months: list[str]) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -278,7 +278,7 @@ def plan_patrols(hotspots: gpd.GeoDataFrame, settings: PlanSettings) -> PatrolPl
     PatrolPlan
         The plan per hotspot (EPSG:4326), the visit schedule per unit and notes.
     """
-    check_columns("hotspots", hotspots.columns, ("id", "name", "risk", "geometry"))
+    check_columns("hotspots", hotspots.columns, ("hotspot_id", "name", "risk", "geometry"))
     check_not_empty("hotspots", len(hotspots), fix="Find hotspots first")
     room = capacity(settings)
     risk = pd.to_numeric(hotspots["risk"], errors="coerce").fillna(0).to_numpy()
@@ -342,7 +342,7 @@ def _schedule_frame(
             "visit": frame.groupby("unit_index").cumcount().to_numpy() + 1,
             "start": begin,
             "end": begin + pd.Timedelta(minutes=settings.minutes_per_visit),
-            "hotspot_id": hotspots["id"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
+            "hotspot_id": hotspots["hotspot_id"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
             "name": hotspots["name"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
         }
     )
@@ -369,7 +369,7 @@ def _plan_table(
     peak: tuple[pd.Timestamp, pd.Timestamp],
 ) -> gpd.GeoDataFrame:
     """One row per hotspot; visit counts come from the schedule (what was placed)."""
-    ids = chosen["id"].to_numpy()
+    ids = chosen["hotspot_id"].to_numpy()
     by_hotspot = schedule.groupby("hotspot_id")["start"]
     scheduled = by_hotspot.size().reindex(ids, fill_value=0).to_numpy()
     gaps = np.array(
