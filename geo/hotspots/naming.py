@@ -229,7 +229,9 @@ def _busiest_point_names(
         return pd.Series(dtype=object)
     keep = np.isin(ids, wanted)
     busiest = count_by_id(ids[keep], point[keep])
-    busiest = busiest.sort_values(["hotspot_id", "n"], ascending=[True, False]).drop_duplicates("hotspot_id")
+    busiest = busiest.sort_values(["hotspot_id", "n"], ascending=[True, False]).drop_duplicates(
+        "hotspot_id"
+    )
     chosen = xy[busiest["code"].to_numpy()]
     lon, lat = transform_xy(chosen[:, 0], chosen[:, 1], crs, WGS84)
     text = [f"{b:.4f}, {a:.4f}" for a, b in zip(lon, lat, strict=True)]

@@ -97,7 +97,9 @@ def add_hotspot_layer(
     list of (label, colour)
         Legend entries for :func:`add_legend`.
     """
-    check_columns("hotspots", hotspots.columns, ("hotspot_id", "rank", "name", "incidents", "geometry"))
+    check_columns(
+        "hotspots", hotspots.columns, ("hotspot_id", "rank", "name", "incidents", "geometry")
+    )
     check_choice("color_by", color_by, ("rank", "intensity"))
     if color_by == "intensity":
         check_columns("hotspots", hotspots.columns, ("density_per_ha",))
