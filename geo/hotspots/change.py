@@ -1,6 +1,6 @@
 """Change between periods: counts before/after a date, and space-time hotspot classes.
 
-- :func:`change_by_hotspot` / :func:`change_by_cell`: incidents per DBSCAN hotspot or
+- :func:`change_by_hotspot` / :func:`change_cells`: incidents per DBSCAN hotspot or
   grid cell before and after a boundary month (e.g. the June 2024 start of Street Focus
   Torquay), as sfhotspot's ``hotspot_change`` (``n_before``, ``n_after``, ``change``),
   plus per-month rates because police.uk coverage often differs between the two sides.
@@ -99,7 +99,7 @@ def change_by_hotspot(
     return table.assign(hotspot_id=np.arange(1, k + 1))[["hotspot_id", *table.columns]]
 
 
-def change_by_cell(
+def _cell_counts(
     x: np.ndarray,
     y: np.ndarray,
     crs: str,
@@ -111,9 +111,8 @@ def change_by_cell(
 ) -> gpd.GeoDataFrame:
     """Incidents per grid cell before and after ``boundary``, as sfhotspot ``hotspot_change``.
 
-    ``x``/``y`` metres in ``crs``; grid over the incidents' extent (cell size default
-    :func:`geo.gistar.auto_cell_size`). Columns as :func:`change_by_hotspot` with ``cell``
-    instead of ``id``; EPSG:4326. Cells with no incident on either side are dropped.
+    Columns as :func:`change_by_hotspot` with ``cell`` instead of ``hotspot_id``;
+    EPSG:4326. Cells with no incident on either side are dropped.
     """
     after, months_before, months_after = _split_months(month, boundary)
     cell_size_m = auto_cell_size(x, y) if cell_size_m is None else cell_size_m
@@ -259,13 +258,15 @@ def change_cells(
 ) -> gpd.GeoDataFrame:
     """Before/after counts and the sfhotspot class of each cell, on one grid, for a change map.
 
-    :func:`change_by_cell` and :func:`classify_cells` share the grid (same extent and cell
-    size), so their rows join on ``cell``. ``classification`` is the hotspot class's first
-    word (``persistent``, ``emerging``, ``former``, ``intermittent``) and ``no pattern``
-    for cold spots and the rest; ``hotspot_category`` keeps sfhotspot's full label.
+    ``x``/``y`` are metres in ``crs``; the grid covers the incidents' extent (cell size
+    default :func:`geo.grid.auto_cell_size`, metres). Counts and classes share the grid,
+    so a cell's ``n_before``/``n_after`` and its class describe the same square.
+    ``classification`` is the hotspot class's first word (``persistent``, ``emerging``,
+    ``former``, ``intermittent``) and ``no pattern`` for cold spots and the rest;
+    ``hotspot_category`` keeps sfhotspot's full label.
     """
     cell_size_m = auto_cell_size(x, y) if cell_size_m is None else cell_size_m
-    counts = change_by_cell(x, y, crs, month, boundary, cell_size_m=cell_size_m)
+    counts = _cell_counts(x, y, crs, month, boundary, cell_size_m=cell_size_m)
     classes = classify_cells(x, y, crs, month, cell_size_m=cell_size_m, period_months=period_months)
     category = classes.set_index("cell")["hotspot_category"]
     counts["hotspot_category"] = category.reindex(counts["cell"]).to_numpy()
