@@ -83,13 +83,14 @@ class PlanSettings:
     ``hours_per_day``: on-site patrol hours for hotspots per day, all units together.
     ``units``: patrol units working the shift. ``shift_start``/``shift_end`` and
     ``peak_start``/``peak_end``: local clock times ``"HH:MM"`` (peak defaults to the
-    shift). ``minutes_per_visit`` in [10, 16]; ``travel_minutes`` between visits;
+    shift when both are None). ``minutes_per_visit`` in [10, 16]; ``travel_minutes`` between visits;
     ``max_hotspots`` in the plan; ``seed`` for the random order; ``plan_date`` the day
-    the shift starts (default tomorrow).
+    the shift starts (default tomorrow). The defaults are the planner page's and the
+    ``plan`` command's, so both give the same plan for the same data.
     """
 
-    hours_per_day: float
-    units: int = 1
+    hours_per_day: float = 6.0
+    units: int = 2
     shift_start: str = "16:00"
     shift_end: str = "00:00"
     peak_start: str | None = None
@@ -97,7 +98,7 @@ class PlanSettings:
     minutes_per_visit: float = 15.0
     travel_minutes: float = 5.0
     max_hotspots: int = 10
-    seed: int = 0
+    seed: int = 1
     plan_date: dt.date | None = None
 
     def __post_init__(self) -> None:
