@@ -13,6 +13,8 @@ from geo.checks import (
 )
 from geo.formatting import number_text, signed, unsigned
 from geo.impact.did import DidResult, TrendsResult
+from geo.impact.placebo import PermutationResult
+from geo.impact.power import PowerResult
 from geo.impact.wdq import WdqResult
 
 
@@ -115,3 +117,19 @@ def _estimate_phrase(percent: float) -> str:
 
 def _pct(rate_ratio: float) -> float:
     return (rate_ratio - 1) * 100
+
+
+#: What the headline may claim, as the CLI's ``verdict`` key spells it.
+VERDICTS = ("fell", "rose", "no_clear_change", "cannot_tell")
+
+
+def verdict(permutation: PermutationResult, power: PowerResult) -> str:
+    """The headline's claim: a change only when the permutation test finds one.
+
+    ``"fell"``/``"rose"`` when the placebo-in-space p-value is below its ``alpha``;
+    otherwise ``"cannot_tell"`` when the design could not detect the fall a funder hopes
+    for (:mod:`geo.impact.power`), else ``"no_clear_change"``.
+    """
+    if permutation.significant:
+        return "fell" if permutation.estimate < 0 else "rose"
+    return "no_clear_change" if power.can_detect_hoped_fall else "cannot_tell"
