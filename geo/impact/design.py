@@ -613,3 +613,12 @@ def placebo_cells(
         geometry=polygons[chosen],
         crs=BNG,
     )
+
+
+def hotspot_at(hotspots: gpd.GeoDataFrame, easting: float, northing: float) -> str | None:
+    """Id of the hotspot containing, else nearest to, a point (metres, EPSG:27700)."""
+    if hotspots.empty:
+        return None
+    geometry = hotspots.geometry.to_crs(BNG)
+    distance = geometry.distance(shapely.Point(easting, northing)).to_numpy()
+    return str(hotspots["id"].iloc[int(np.argmin(distance))])

@@ -879,6 +879,36 @@ def default_design_months(months: Iterable[str], funding_date: str) -> tuple[str
     return tuple(m for m in sorted(months) if m < funding)
 
 
+def store_months(path: str | Path) -> tuple[str, ...]:
+    """Months with data in an incident store (``'YYYY-MM'``, missing months left out)."""
+    present = pd.read_parquet(path, columns=["month"])["month"].astype(str).str.slice(0, 7)
+    missing = set(store_missing_months(path))
+    return tuple(m for m in month_range(present.min(), present.max()) if m not in missing)
+
+
+def contamination_warning(dosage: pd.DataFrame | None) -> str | None:
+    """A warning when comparison areas got more extra patrol time than the treated areas.
+
+    ``dosage`` is :func:`dosage_vs_change`. Extra patrols in comparison areas shrink the
+    difference the evaluation can see (contamination), so the page and report say so.
+    """
+    if dosage is None or dosage["minutes_per_week_change"].isna().all():
+        return None
+    change = dosage.groupby("group")["minutes_per_week_change"]
+    treated = change.mean().get("treated", math.nan)
+    more = dosage[(dosage["group"] == "comparison") & (dosage["minutes_per_week_change"] > treated)]
+    if more.empty or math.isnan(treated):
+        return None
+    listed = ", ".join(
+        f"{row.name} {row.minutes_per_week_change:+,.0f}" for row in more.itertuples()
+    )
+    return (
+        f"Contamination: comparison areas got more extra patrol time than the treated area "
+        f"({listed} min/week against {treated:+,.0f}), so the comparison is not "
+        "an unpatrolled baseline and the evaluation understates any effect."
+    )
+
+
 def evaluate_store(
     incidents_path: str | Path,
     treated: str | Path | Sequence[str] | gpd.GeoDataFrame,
@@ -977,6 +1007,7 @@ __all__ = [
     "ImpactResult",
     "dosage_vs_change",
     "evaluate",
+    "contamination_warning",
     "evaluate_dataset",
     "evaluate_store",
     "figures_table",
