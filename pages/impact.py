@@ -195,7 +195,10 @@ try:
 except GeoInputError as error:
     st.error(f"No hotspots to evaluate. {error}")
     st.stop()
-labels = {str(row.id): f"#{row.rank} {row.name} ({row.incidents})" for row in hotspots.itertuples()}
+labels = {
+    str(row.hotspot_id): f"#{row.rank} {row.name} ({row.incidents})"
+    for row in hotspots.itertuples()
+}
 place = DEFAULT_PLACE.get(selection.dataset)
 named = [design.hotspot_at(hotspots, *place)] if place else []
 treated_ids = left.multiselect(
