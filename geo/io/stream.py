@@ -16,7 +16,9 @@ extends with only the files it has not ingested before.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -338,8 +340,21 @@ def _read_job(job: tuple[SourceFile, ColumnMapping]) -> FileRead:
     return read_source(*job)
 
 
-def _in_process(function: Callable, jobs: list) -> Iterator:
-    return map(function, jobs)
+def _in_process(function: Callable, jobs: list, ahead: int = 2) -> Iterator:
+    """``map(function, jobs)`` with up to ``ahead`` jobs read on a second thread.
+
+    pyarrow parses CSV and writes Parquet without holding the GIL, so reading the next
+    files overlaps with checking ids and writing this one; memory holds at most
+    ``ahead + 1`` files.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(pool.submit(function, job))
+            if len(pending) > ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _count(coverage: dict[tuple, int], rows: pa.Table) -> None:
