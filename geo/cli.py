@@ -48,25 +48,31 @@ def _run_ingest(args: argparse.Namespace) -> int:
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
     _check_output_folders(args.out, args.rejected)
     files = len(list_jobs([(args.sources, mapping)]))
-    # A bar only when there are many files; the summary is the output that matters.
-    bar = tqdm(total=files, desc="files", unit="file", file=sys.stderr, disable=files <= 5)
     started = time.perf_counter()
+    bar = None
 
     def progress(_name: str, rows_read: int) -> None:
+        nonlocal bar
+        if bar is None:  # only once a file is read: an unusable output fails bar-free
+            # A bar only when there are many files; the summary is the output that matters.
+            bar = tqdm(total=files, desc="files", unit="file", file=sys.stderr, disable=files <= 5)
         rate = rows_read / max(time.perf_counter() - started, 1e-9)
         bar.set_postfix_str(f"{rows_read:,} rows, {rate:,.0f} rows/s", refresh=False)
         bar.update()
 
     scheduler = resolve_scheduler(args.scheduler, default="none")
-    result = ingest_to_store(
-        args.sources,
-        args.out,
-        mapping,
-        rejected_path=args.rejected,
-        progress=progress,
-        reader=None if scheduler == "none" else ordered_map(scheduler),
-    )
-    bar.close()
+    try:
+        result = ingest_to_store(
+            args.sources,
+            args.out,
+            mapping,
+            rejected_path=args.rejected,
+            progress=progress,
+            reader=None if scheduler == "none" else ordered_map(scheduler),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     print(result.summary.to_text())
     if result.files_skipped:
         print(f"files already in the store (skipped): {len(result.files_skipped)}")

@@ -169,8 +169,13 @@ def test_hotspot_across_a_force_boundary_is_found_whole_once(tmp_path):
     whole = snap_weights(store, Selection.of())
     labels = weighted_dbscan(whole.xy, whole.weights, 60, 12).labels
     assert sorted(np.bincount(labels[labels >= 0], weights=whole.weights[labels >= 0])) == [40, 100]
-    assert summary.set_index("force").loc["Force B", "share_in_hotspots"] == 1.0
-    assert summary.set_index("force").loc["Force B", "hotspots"] == 0
+    by_force = summary.set_index("force")
+    assert by_force.loc["Force B", "share_in_hotspots"] == 1.0
+    assert by_force.loc["Force B", "hotspots"] == 0
+    assert by_force.loc["Force B", "gini"] == 0.0  # ten snap points of 5 incidents each
+    # Force A: ten points of 5 and one of 40; Gini = 2 sum(i x_(i)) / (n sum x) - (n + 1) / n
+    assert by_force.loc["Force A", "gini"] == pytest.approx(2 * 715 / (11 * 90) - 12 / 11)
+    assert by_force.loc["Force A", "share_in_hotspots"] == 1.0
 
 
 def test_one_force_store_matches_find_hotspots_on_torbay(tmp_path):
@@ -228,6 +233,22 @@ def test_local_and_local_cluster_give_identical_bytes(archive, tmp_path):
     local, dask = outputs.values()
     assert local.keys() == dask.keys() and len(local) == 11  # 8 parts, manifest, 2 outputs
     assert local == dask
+
+
+def test_cli_ingest_into_a_folder_twice_skips_what_it_has(archive, tmp_path, capsys):
+    store = tmp_path / "store"
+    assert main(["ingest", str(archive), "--out", str(store)]) == 0
+    assert "wrote 238 incidents" in capsys.readouterr().out
+    assert main(["ingest", str(archive), "--out", str(store)]) == 0
+    printed = capsys.readouterr().out
+    assert "files already in the store (skipped): 6" in printed
+    assert "wrote 0 incidents" in printed
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("not a store")
+    assert main(["ingest", str(archive), "--out", str(stray)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no store manifest" in err and len(err.splitlines()) == 1
 
 
 def test_cli_defaults_agree_with_the_library():

@@ -242,9 +242,15 @@ def _summary_row(
         "incidents": own.incidents,
         "hotspots": len(hotspots),
         "share_in_hotspots": in_any / own.incidents if own.incidents else np.nan,
-        "gini": gini(own.weights) if own.incidents else np.nan,
+        "gini": gini(_per_point(own)) if own.incidents else np.nan,
         "top_hotspot": top,
     }
+
+
+def _per_point(points: SnapWeights) -> np.ndarray:
+    """Incidents per distinct point (rows of one point with several location texts summed)."""
+    _, inverse = np.unique(points.xy, axis=0, return_inverse=True)
+    return np.bincount(inverse.ravel(), weights=points.weights)
 
 
 def national_hotspots(
