@@ -182,7 +182,10 @@ def _add_hotspots(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--labels", help="LABELS.csv: x, y (metres) and cluster per incident")
     parser.add_argument(
-        "--by", choices=["force"], help="each force's hotspots, in parallel, with a halo"
+        "--by",
+        metavar="force|AREAS",
+        help="each force's hotspots ('force'), or each area's of a polygon file (GeoJSON with "
+        "a 'name' per area), in parallel, with a halo",
     )
     parser.add_argument("--summary", help="with --by: national SUMMARY.csv, one row per force")
     parser.add_argument(
@@ -195,14 +198,17 @@ def _run_national_hotspots(args: argparse.Namespace) -> int:
     from geo.checks import fail
     from geo.distributed import resolve_scheduler
     from geo.hotspots.national import national_hotspots
+    from geo.io.polygons import read_polygons
     from geo.safety import write_csv
     from geo.timeseries import parse_month_range
 
     if args.auto or args.labels:
         fail("`--by` works with --eps and --min-samples, not --auto or --labels")
     _check_output_folders(args.out, args.summary)
+    areas = None if args.by == "force" else read_polygons(args.by, "area")
     hotspots, summary = national_hotspots(
         args.incidents,
+        areas=areas,
         months=parse_month_range(args.months) if args.months else None,
         categories=tuple(args.category) if args.category else None,
         eps_m=args.eps,

@@ -165,17 +165,45 @@ def test_hotspot_across_a_force_boundary_is_found_whole_once(tmp_path):
     hotspots, summary = national_hotspots(store, eps_m=60, min_samples=12, halo_m=1)
     assert sorted(hotspots["incidents"].tolist()) == [40, 100]
     street = hotspots[hotspots["incidents"] == 100]
-    assert len(street) == 1 and street["force"].iloc[0] == "Force A"  # tie: A sorts first
+    assert len(street) == 1 and street["area"].iloc[0] == "Force A"  # tie: A sorts first
     whole = snap_weights(store, Selection.of())
     labels = weighted_dbscan(whole.xy, whole.weights, 60, 12).labels
     assert sorted(np.bincount(labels[labels >= 0], weights=whole.weights[labels >= 0])) == [40, 100]
-    by_force = summary.set_index("force")
+    by_force = summary.set_index("area")
     assert by_force.loc["Force B", "share_in_hotspots"] == 1.0
     assert by_force.loc["Force B", "hotspots"] == 0
     assert by_force.loc["Force B", "gini"] == 0.0  # ten snap points of 5 incidents each
     # Force A: ten points of 5 and one of 40; Gini = 2 sum(i x_(i)) / (n sum x) - (n + 1) / n
     assert by_force.loc["Force A", "gini"] == pytest.approx(2 * 715 / (11 * 90) - 12 / 11)
     assert by_force.loc["Force A", "share_in_hotspots"] == 1.0
+
+
+def test_areas_from_a_boundary_file_split_a_street_and_find_it_whole(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geo.hotspots.national import national_hotspots
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _chain("Force A", "Force B", folder)  # the areas cut the street elsewhere
+    ingest_to_store([folder], tmp_path / "store")
+    areas = gpd.GeoDataFrame(
+        {"name": ["West", "East"]},
+        geometry=[
+            shapely.box(290_000, 60_000, 295_275, 66_000),
+            shapely.box(295_275, 60_000, 300_000, 66_000),
+        ],
+        crs=schema.BNG,
+    )
+    hotspots, summary = national_hotspots(
+        tmp_path / "store", areas=areas, eps_m=60, min_samples=12, halo_m=1
+    )
+    assert hotspots[["area", "incidents"]].values.tolist() == [["West", 100]]
+    assert summary[["area", "incidents", "hotspots"]].values.tolist() == [
+        ["West", 30, 1],
+        ["East", 70, 0],
+    ]
 
 
 def test_one_force_store_matches_find_hotspots_on_torbay(tmp_path):

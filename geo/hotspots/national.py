@@ -16,6 +16,10 @@ Each force is an independent task (:func:`force_hotspots`), run here or on Dask
 - a cluster that spans several forces is found by each of them; it is reported once,
   by the force holding most of its incidents (ties: the force's name in sort order).
 
+Areas may also be the polygons of a boundary file (e.g. partnerships or local
+authorities): an area's points are those inside or on its polygon, and a cluster is
+reported by the area holding its heaviest point.
+
 All distances are metres on the British National Grid (EPSG:27700).
 
 Summary measures per force: incidents; hotspots; the share of the force's incidents in
@@ -36,7 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.checks import check_positive
+from geo.checks import check_columns, check_positive
 from geo.hotspots.concentration import gini
 from geo.hotspots.dbscan import (
     DEFAULT_EPS_M,
@@ -55,7 +59,7 @@ from geo.schema import BNG, GB_EXTENT_BNG, WGS84
 DEFAULT_HALO_M = 1_000.0
 
 NATIONAL_HOTSPOT_COLUMNS = (
-    "force",
+    "area",
     "rank",
     "name",
     "incidents",
@@ -65,12 +69,16 @@ NATIONAL_HOTSPOT_COLUMNS = (
     "geometry",
 )
 
-SUMMARY_COLUMNS = ("force", "incidents", "hotspots", "share_in_hotspots", "gini", "top_hotspot")
+SUMMARY_COLUMNS = ("area", "incidents", "hotspots", "share_in_hotspots", "gini", "top_hotspot")
 
 
 @dataclass(frozen=True)
 class ForceTask:
-    """One force's hotspot task: plain values, so it can be sent to a Dask worker."""
+    """One area's hotspot task: plain values, so it can be sent to a Dask worker.
+
+    The area is the force named ``force``, or, when ``area_wkb`` is given, the points
+    inside (or on the edge of) that polygon (WKB, EPSG:27700 metres), named ``force``.
+    """
 
     store: str
     force: str
@@ -79,6 +87,14 @@ class ForceTask:
     eps_m: float
     min_samples: float
     halo_m: float
+    area_wkb: bytes | None = None
+
+    def owns(self, points: SnapWeights) -> np.ndarray:
+        """Mask of the points that belong to this task's area."""
+        if self.area_wkb is None:
+            return points.force == self.force
+        polygon = shapely.from_wkb(self.area_wkb)
+        return shapely.intersects_xy(polygon, points.xy[:, 0], points.xy[:, 1])
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ def _with_halo(task: ForceTask, own: SnapWeights, halo_m: float) -> tuple[SnapWe
         with_location=True,
     )
     inside = (
-        (around.force != task.force)
+        ~task.owns(around)
         & (around.xy[:, 0] >= box[0])
         & (around.xy[:, 0] <= box[2])
         & (around.xy[:, 1] >= box[1])
@@ -148,11 +164,26 @@ def _whole_country(box: tuple) -> bool:
     return box[0] <= west and box[1] <= south and box[2] >= east and box[3] >= north
 
 
-def force_hotspots(task: ForceTask) -> ForceHotspots:
-    """Hotspots reported by one force, and its summary row (see the module docstring)."""
-    own = snap_weights(
-        task.store, Selection((task.force,), task.months, task.categories), with_location=True
+def _own_points(task: ForceTask) -> SnapWeights:
+    """The area's points; an area's own points carry its name in ``force``."""
+    if task.area_wkb is None:
+        selection = Selection((task.force,), task.months, task.categories)
+        return snap_weights(task.store, selection, with_location=True)
+    box = shapely.from_wkb(task.area_wkb).bounds
+    selection = Selection(None, task.months, task.categories, _lonlat_box(box))
+    around = snap_weights(task.store, selection, with_location=True)
+    mine = task.owns(around)
+    return SnapWeights(
+        around.xy[mine],
+        around.weights[mine],
+        np.full(int(mine.sum()), task.force, dtype=object),
+        around.location[mine],
     )
+
+
+def force_hotspots(task: ForceTask) -> ForceHotspots:
+    """Hotspots reported by one area, and its summary row (see the module docstring)."""
+    own = _own_points(task)
     if len(own) == 0:
         return ForceHotspots(_empty_hotspots(), _summary_row(task.force, own, [], None, ""))
     halo_m = task.halo_m
@@ -163,7 +194,10 @@ def force_hotspots(task: ForceTask) -> ForceHotspots:
         if not reaches or _whole_country(box):
             break
         halo_m *= 2
-    mine = _clusters_owned_by(points, clustering.labels, task.force)
+    if task.area_wkb is None:
+        mine = _clusters_owned_by(points, clustering.labels, task.force)
+    else:
+        mine = _clusters_whose_heaviest_point_is_own(points, clustering.labels, len(own))
     hotspots = _describe(points, clustering.labels, mine, task, own.incidents)
     top = hotspots["name"].iloc[0] if len(hotspots) else ""
     return ForceHotspots(hotspots, _summary_row(task.force, own, hotspots, clustering, top))
@@ -181,6 +215,25 @@ def _clusters_owned_by(points: SnapWeights, labels: np.ndarray, force: str) -> n
     totals = totals.sort_values(["label", "w", "force"], ascending=[True, False, True])
     owner = totals.drop_duplicates("label")
     return np.sort(owner.loc[owner["force"] == force, "label"].to_numpy())
+
+
+def _clusters_whose_heaviest_point_is_own(
+    points: SnapWeights, labels: np.ndarray, n_own: int
+) -> np.ndarray:
+    """Labels of the clusters whose heaviest point (ties: west-most, then south-most) is
+    one of the area's own points, the first ``n_own``. Every area running this on the
+    same cluster picks the same point, so each cluster is reported by exactly one area
+    (by each area whose polygon holds that point, when polygons overlap)."""
+    member = np.flatnonzero(labels >= 0)
+    if len(member) == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.lexsort(
+        (points.xy[member, 1], points.xy[member, 0], -points.weights[member], labels[member])
+    )
+    ranked = member[order]
+    first = np.r_[True, labels[ranked][1:] != labels[ranked][:-1]]
+    heaviest = ranked[first]
+    return np.sort(labels[heaviest[heaviest < n_own]])
 
 
 def _describe(
@@ -210,7 +263,7 @@ def _describe(
     area_m2 = shapely.area(polygons)
     table = pd.DataFrame(
         {
-            "force": task.force,
+            "area": task.force,
             "rank": np.arange(1, k + 1),
             "name": names.reindex(np.arange(1, k + 1)).to_numpy(dtype=object),
             "incidents": incidents.astype(np.int64),
@@ -238,7 +291,7 @@ def _summary_row(
         # The force's own points come first in the clustered input (see _with_halo).
         in_any = int(own.weights[clustering.labels[:n_own] >= 0].sum())
     return {
-        "force": force,
+        "area": force,
         "incidents": own.incidents,
         "hotspots": len(hotspots),
         "share_in_hotspots": in_any / own.incidents if own.incidents else np.nan,
@@ -256,6 +309,8 @@ def _per_point(points: SnapWeights) -> np.ndarray:
 def national_hotspots(
     store: str | Path,
     *,
+    areas: gpd.GeoDataFrame | None = None,
+    area_name: str = "name",
     months: tuple[str | dt.date | None, str | dt.date | None] | None = None,
     categories: tuple[str, ...] | None = None,
     eps_m: float = DEFAULT_EPS_M,
@@ -263,11 +318,14 @@ def national_hotspots(
     halo_m: float = DEFAULT_HALO_M,
     scheduler: str = "none",
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Every force's hotspots and the national summary table.
+    """Every force's (or area's) hotspots and the national summary table.
+
+    ``areas`` (polygons, any CRS, names in column ``area_name``) replaces the forces as
+    the areas. The ``area`` column of both outputs names the force or area.
 
     Returns ``(hotspots, summary)``: hotspots (EPSG:4326, :data:`NATIONAL_HOTSPOT_COLUMNS`,
-    ``share`` = the hotspot's incidents over its force's) sorted by force and rank, and
-    one summary row per force (:data:`SUMMARY_COLUMNS`; shares 0-1). ``scheduler`` as
+    ``share`` = the hotspot's incidents over its area's) sorted by area and rank, and
+    one summary row per area (:data:`SUMMARY_COLUMNS`; shares 0-1). ``scheduler`` as
     :func:`geo.distributed.ordered_map`.
     """
     from geo.distributed import ordered_map
@@ -276,12 +334,16 @@ def national_hotspots(
     min_samples = check_positive("min_samples", min_samples, fix="Use incidents, e.g. 30")
     halo_m = check_positive("halo_m", halo_m, fix="Use metres, e.g. 1000")
     selection = Selection.of(None, months, categories)
-    tasks = [
-        ForceTask(
-            str(store), force, selection.months, selection.categories, eps_m, min_samples, halo_m
-        )
-        for force in forces(store)
-    ]
+    common = (selection.months, selection.categories, eps_m, min_samples, halo_m)
+    if areas is None:
+        tasks = [ForceTask(str(store), force, *common) for force in forces(store)]
+    else:
+        check_columns("areas", areas.columns, [area_name])
+        metric = areas.to_crs(BNG)
+        tasks = [
+            ForceTask(str(store), str(name), *common, area_wkb=shapely.to_wkb(polygon))
+            for name, polygon in zip(metric[area_name], metric.geometry, strict=True)
+        ]
     results = list(ordered_map(scheduler)(force_hotspots, tasks))
     parts = [r.hotspots for r in results if len(r.hotspots)]
     hotspots = (pd.concat(parts, ignore_index=True) if parts else _empty_hotspots()).reset_index(
