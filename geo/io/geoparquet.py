@@ -30,7 +30,9 @@ import pyarrow.parquet as pq
 from geopandas.tools.hilbert_curve import _continuous_to_discrete_coords, _encode
 
 from geo import schema
-from geo.io.store import ROW_GROUP_SIZE
+
+#: Rows per Parquet row group; small enough for pruning on force-sized files.
+ROW_GROUP_SIZE = 65_536
 
 #: Bytes of one little-endian 2D WKB point: byte order, geometry type, x, y.
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])

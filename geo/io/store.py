@@ -20,10 +20,8 @@ import pyarrow as pa
 
 from geo import schema
 from geo.checks import check_columns, fail
+from geo.io.geoparquet import ROW_GROUP_SIZE
 from geo.timeseries import parse_month
-
-#: Rows per Parquet row group; small enough for pruning on force-sized files.
-ROW_GROUP_SIZE = 65_536
 
 
 def write_incidents(incidents: gpd.GeoDataFrame, path: str | Path) -> Path:
