@@ -58,8 +58,9 @@ MAX_DESCRIPTION_CHARS = 5000
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 DEFAULT_IDLE_MINUTES = 30
-#: How long SQLite waits for another writer before giving up (milliseconds).
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a transaction waits for another writer's lock before giving up (milliseconds):
+#: SQLite's busy timeout, PostgreSQL's lock_timeout.
+LOCK_TIMEOUT_MS = 30_000
 #: Funders see counts per square grid cell of this size (metres, EPSG:27700), never points.
 FUNDER_CELL_M = 250
 

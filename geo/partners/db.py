@@ -33,9 +33,9 @@ _IMMEDIATE = "begin_immediate"
 class Database:
     """The hub's database: an engine plus transactions that fail with one clear line."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, lock_timeout_ms: int | None = None) -> None:
         self.url = config.normalise_url(url) if url else config.database_url()
-        self.engine = _create_engine(self.url)
+        self.engine = _create_engine(self.url, lock_timeout_ms or config.LOCK_TIMEOUT_MS)
 
     @classmethod
     def from_environment(cls) -> Database:
@@ -125,13 +125,18 @@ def alembic_config(connection) -> Config:
     return alembic
 
 
-def _create_engine(url: str) -> Engine:
+def _create_engine(url: str, lock_timeout_ms: int) -> Engine:
+    """An engine that waits at most ``lock_timeout_ms`` for another writer's lock."""
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # Without a lock timeout PostgreSQL waits for ever behind a stuck transaction.
+        options = f"-c lock_timeout={int(lock_timeout_ms)}"
+        return create_engine(
+            url, pool_pre_ping=True, connect_args={"options": options, "connect_timeout": 10}
+        )
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": config.SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000})
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
@@ -142,7 +147,6 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(config.SQLITE_BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -411,7 +411,9 @@ def visible_incidents(db: Database, account: Account) -> pd.DataFrame:
             selectinload(Incident.reporter),
             selectinload(Incident.premises),
         )
-        rows = session.scalars(query.order_by(Incident.occurred_at.desc(), Incident.id)).all()
+        rows = session.scalars(
+            query.order_by(Incident.occurred_at.desc(), Incident.id.desc())
+        ).all()
         return pd.DataFrame([_incident_row(i) for i in rows], columns=list(INCIDENT_COLUMNS))
 
 
