@@ -135,11 +135,21 @@ def _create_engine(url: str, lock_timeout_ms: int) -> Engine:
         )
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _make_data_folder(Path(database).parent)
     engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000})
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def _make_data_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnavailableError(
+            f"the data folder {folder} cannot be created ({error.strerror}). "
+            "Set ASB_DATA_DIR to a writable folder"
+        ) from error
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
