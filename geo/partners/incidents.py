@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -37,6 +38,8 @@ from geo.partners.models import (
 from geo.partners.roles import require_role
 from geo.partners.validation import ReportRejectedError
 from geo.projection import bng_to_lonlat, lonlat_to_bng
+from geo.schema import INCIDENT_COLUMNS as SCHEMA_COLUMNS
+from geo.schema import WGS84
 
 REPORTERS = frozenset({config.PARTNER, config.COORDINATOR, config.POLICE})
 INCIDENT_COLUMNS: tuple[str, ...] = (
@@ -438,6 +441,34 @@ def _incident_row(incident: Incident) -> tuple:
         incident.synthetic,
         outcomes,
     )
+
+
+def as_incident_frame(db: Database, account: Account) -> gpd.GeoDataFrame:
+    """The account's visible reports in the canonical schema of :mod:`geo.schema`.
+
+    With it, hotspots, maps and the planner can run on partner reports as on police.uk
+    data (and use their exact times). Funders are refused, as for the reports themselves.
+    """
+    visible = visible_incidents(db, account)
+    occurred = pd.to_datetime(visible["occurred_at"], utc=True).dt.tz_convert(LONDON)
+    frame = pd.DataFrame(
+        {
+            "incident_id": visible["reference"],
+            "month": occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date,
+            "occurred_at": occurred,
+            "category": visible["category"],
+            "location": visible["premises"],
+            "lsoa_code": None,
+            "lsoa_name": None,
+            "force": None,
+            "outcome": visible["outcomes"].replace("", None),
+            "source": "partners",
+            "easting": visible["easting"].astype("float64"),
+            "northing": visible["northing"].astype("float64"),
+        }
+    )
+    points = gpd.points_from_xy(visible["longitude"], visible["latitude"], crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)[list(SCHEMA_COLUMNS)]
 
 
 def incident_history(db: Database, account: Account, reference: str) -> dict[str, pd.DataFrame]:

@@ -294,3 +294,33 @@ def test_outcome_against_an_unknown_report_is_refused(db, people):
         outcomes.record_outcome(
             db, people["coordinator"], "CBO issued", ["BCP-2026-999999"], decided_on=NOW.date()
         )
+
+
+def test_organisations_and_premises_are_created_once(db, people):
+    first = accounts.create_organisation(db, "Torquay BID", "bid")
+    assert accounts.create_organisation(db, "Torquay BID", "bid") == first
+    site = accounts.add_premises(
+        db, "Shop A", "A shop", "Fleet St", longitude=-3.5265, latitude=50.4631
+    )
+    assert (
+        accounts.add_premises(db, "Shop A", "A shop", "Fleet St", longitude=0, latitude=0) == site
+    )
+    assert accounts.premises_of(db, people["shop_a"])["name"].tolist() == ["A shop"]
+    assert accounts.premises_of(db, people["shop_b"]).empty
+
+
+def test_visible_reports_in_the_canonical_schema_feed_the_analysis(db, people):
+    from geo.hotspots import metric_xy
+    from geo.schema import INCIDENT_COLUMNS
+
+    _report(db, people["shop_a"])
+    _report(db, people["shop_b"])
+    frame = incidents.as_incident_frame(db, people["shop_a"])
+    assert list(frame.columns) == list(INCIDENT_COLUMNS)
+    assert len(frame) == 1 and frame.crs.to_string() == "EPSG:4326"
+    assert frame["month"].iloc[0] == dt.date(2026, 6, 1)
+    assert str(frame["occurred_at"].dt.tz) == "Europe/London"
+    x, _, _ = metric_xy(frame)
+    assert len(x) == 1
+    with pytest.raises(RoleRefusedError):
+        incidents.as_incident_frame(db, people["funder"])
