@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import folium
+import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -31,12 +32,22 @@ if mode == PREMISES:
 else:
     site = None
     st.caption("Click the map where it happened (inside the partnership area).")
-    picture = maps.build_base_map(partnership_area().bounds)
+    area = partnership_area()
+    picture = maps.build_base_map(area.bounds)
+    folium.GeoJson(
+        shapely.geometry.mapping(area),
+        name="Partnership area",
+        style_function=lambda _: {"color": "#1f6feb", "weight": 2, "fillOpacity": 0.03},
+    ).add_to(picture)
     clicked = st.session_state.get(CLICKED)
     if clicked:
         folium.Marker([clicked["lat"], clicked["lng"]], tooltip="Incident location").add_to(picture)
     returned = st_folium(
-        picture, key="report_map", height=420, returned_objects=["last_clicked"], width=None
+        maps.use_local_assets(picture),
+        key="report_map",
+        height=420,
+        use_container_width=True,
+        returned_objects=["last_clicked"],
     )
     if returned and returned.get("last_clicked") and returned["last_clicked"] != clicked:
         st.session_state[CLICKED] = returned["last_clicked"]

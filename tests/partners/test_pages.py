@@ -94,6 +94,15 @@ def test_partner_reports_an_incident_and_sees_its_reference(demo_env):
     assert not _registered(at, "outcomes.py")  # a partner does not record outcomes
 
 
+def test_a_map_report_without_a_click_says_to_click_the_map(demo_env):
+    at = _signed_in_app("police@demo.example")  # police have no premises: map only
+    at.switch_page(str(ROOT / "pages/report.py")).run()
+    assert not at.exception
+    _button(at, "Save report").click().run()
+    assert not at.exception
+    assert any("click the map" in m.value for m in at.markdown)
+
+
 def test_coordinator_records_an_outcome_that_reaches_the_partners_feed(demo_env):
     pharmacy = accounts.account_for_email(demo_env, "pharmacy@demo.example")
     reference = incidents.visible_incidents(demo_env, pharmacy)["reference"].iloc[0]
