@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 from geo.partners import config, incidents
+from geo.peaktimes import WEEKDAYS
 from geo.safety import csv_bytes
 from pages import auth
 
@@ -28,7 +30,9 @@ if account.role == config.FUNDER:
     )
     st.metric("Incidents", f"{int(exported['incidents'].sum()):,}")
     st.bar_chart(exported.groupby("month")["incidents"].sum())
-    st.map(exported, latitude="latitude", longitude="longitude", size="incidents")
+    # st.map sizes are metres: scale counts so a one-incident square is still visible.
+    cells = exported.assign(radius=exported["incidents"] * 25)
+    st.map(cells, latitude="latitude", longitude="longitude", size="radius")
     st.dataframe(exported, hide_index=True)
     st.stop()
 
@@ -39,6 +43,19 @@ if visible["synthetic"].any():
 if visible.empty:
     st.stop()
 st.map(visible, latitude="latitude", longitude="longitude")
+st.subheader("When: day of week and hour of day")
+grid = incidents.hour_weekday_counts(visible)
+st.altair_chart(
+    alt.Chart(grid)
+    .mark_rect()
+    .encode(
+        x=alt.X("hour:O", title="Hour of day"),
+        y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
+        color=alt.Color("incidents:Q", title="Reports"),
+        tooltip=["weekday", "hour", "incidents"],
+    ),
+    width="stretch",
+)
 # st.dataframe shows every cell as plain text, so stored markup never runs.
 st.dataframe(visible, hide_index=True)
 

@@ -37,6 +37,7 @@ from geo.partners.models import (
 )
 from geo.partners.roles import require_role
 from geo.partners.validation import ReportRejectedError
+from geo.peaktimes import WEEKDAYS
 from geo.projection import bng_to_lonlat, lonlat_to_bng
 from geo.schema import INCIDENT_COLUMNS as SCHEMA_COLUMNS
 from geo.schema import WGS84
@@ -469,6 +470,25 @@ def as_incident_frame(db: Database, account: Account) -> gpd.GeoDataFrame:
     )
     points = gpd.points_from_xy(visible["longitude"], visible["latitude"], crs=WGS84)
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)[list(SCHEMA_COLUMNS)]
+
+
+def hour_weekday_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reports per day of week and hour of day (local time), all 7 x 24 cells.
+
+    Partner reports have real times, which police.uk data lacks: this is what patrol
+    timing needs. ``frame`` is :func:`visible_incidents` (or any frame with ``occurred_at``).
+    """
+    local = pd.to_datetime(frame["occurred_at"], utc=True).dt.tz_convert(LONDON)
+    cells = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    counts = (
+        pd.DataFrame({"weekday": local.dt.day_of_week, "hour": local.dt.hour})
+        .value_counts()
+        .reindex(cells, fill_value=0)
+        .rename("incidents")
+        .reset_index()
+    )
+    counts["weekday"] = counts["weekday"].map(dict(enumerate(WEEKDAYS)))
+    return counts
 
 
 def incident_history(db: Database, account: Account, reference: str) -> dict[str, pd.DataFrame]:

@@ -161,3 +161,13 @@ def test_an_idle_session_is_signed_out(demo_env):
     at.run()
     assert "Sign in" in at.warning[0].value
     assert auth.ACCOUNT not in at.session_state
+
+
+def test_partner_reports_page_lists_only_the_partners_reports(demo_env):
+    pharmacy = accounts.account_for_email(demo_env, "pharmacy@demo.example")
+    own = set(incidents.visible_incidents(demo_env, pharmacy)["reference"])
+    at = _signed_in_app("pharmacy@demo.example")
+    at.switch_page(str(ROOT / "pages/partner_reports.py")).run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["reference"]) == own
+    assert at.metric[0].value == f"{len(own):,}"

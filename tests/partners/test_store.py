@@ -324,3 +324,11 @@ def test_visible_reports_in_the_canonical_schema_feed_the_analysis(db, people):
     assert len(x) == 1
     with pytest.raises(RoleRefusedError):
         incidents.as_incident_frame(db, people["funder"])
+
+
+def test_hour_weekday_counts_use_local_time(db, people):
+    _report(db, people["shop_a"], occurred_at="2026-06-13T23:30")  # a Saturday, BST
+    grid = incidents.hour_weekday_counts(incidents.visible_incidents(db, people["shop_a"]))
+    assert len(grid) == 7 * 24 and grid["incidents"].sum() == 1
+    busiest = grid.loc[grid["incidents"].idxmax()]
+    assert (busiest["weekday"], busiest["hour"]) == ("Sat", 23)
