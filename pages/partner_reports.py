@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
+from geo.hotspots.peaktimes import WEEKDAYS
 from geo.partners import config, incidents
-from geo.peaktimes import WEEKDAYS
 from geo.safety import csv_bytes
 from pages import auth
 

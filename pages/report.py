@@ -9,8 +9,8 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import maps
 from geo.checks import GeoInputError
+from geo.maps.base import build_base_map, use_local_assets
 from geo.partners import accounts, incidents
 from geo.partners.models import LONDON
 from geo.partners.validation import ReportRejectedError, partnership_area
@@ -33,7 +33,7 @@ else:
     site = None
     st.caption("Click the map where it happened (inside the partnership area).")
     area = partnership_area()
-    picture = maps.build_base_map(area.bounds)
+    picture = build_base_map(area.bounds)
     folium.GeoJson(
         shapely.geometry.mapping(area),
         name="Partnership area",
@@ -43,7 +43,7 @@ else:
     if clicked:
         folium.Marker([clicked["lat"], clicked["lng"]], tooltip="Incident location").add_to(picture)
     returned = st_folium(
-        maps.use_local_assets(picture),
+        use_local_assets(picture),
         key="report_map",
         height=420,
         use_container_width=True,

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from geo.checks import check_columns, fail
+from geo.hotspots.peaktimes import WEEKDAYS
 from geo.partners import audit, config, validation
 from geo.partners.accounts import Account, load_actor
 from geo.partners.db import Database
@@ -37,7 +38,6 @@ from geo.partners.models import (
 )
 from geo.partners.roles import require_role
 from geo.partners.validation import ReportRejectedError
-from geo.peaktimes import WEEKDAYS
 from geo.projection import bng_to_lonlat, lonlat_to_bng
 from geo.schema import INCIDENT_COLUMNS as SCHEMA_COLUMNS
 from geo.schema import WGS84

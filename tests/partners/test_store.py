@@ -310,7 +310,7 @@ def test_organisations_and_premises_are_created_once(db, people):
 
 
 def test_visible_reports_in_the_canonical_schema_feed_the_analysis(db, people):
-    from geo.hotspots import metric_xy
+    from geo.projection import metric_xy
     from geo.schema import INCIDENT_COLUMNS
 
     _report(db, people["shop_a"])
