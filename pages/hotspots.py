@@ -152,7 +152,7 @@ if len(table):
         chosen = table[table["rank"] == clicked_rank].iloc[0]
     else:
         chosen = table.iloc[0]
-    members = hotspots.hotspot_members(frame, result.labels, int(chosen["id"]))
+    members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
         members.drop(columns="geometry").to_csv(index=False),

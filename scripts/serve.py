@@ -28,11 +28,11 @@ def warm_up() -> None:
 
     import pages.common  # noqa: F401
     from geo.hotspots import dbscan
-    from geo.io import datasets, store
+    from geo.io import datasets, query, store
     from geo.maps.hotspot import build_hotspot_map
 
     default = next(iter(datasets.DATASETS.values()))
-    datasets.category_counts(default.key)
+    query.category_counts(default.incidents_path, query.Selection())
     datasets.load_summary(default.key)
     incidents = store.read_incidents(default.incidents_path, categories=[default.defaults.category])
     found = dbscan.find_hotspots(

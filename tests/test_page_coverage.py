@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.hotspots import dbscan as hotspots
-from geo.io import datasets, store
+from geo.io import datasets
 from geo.io import pings as patrols
 from geo.patrols import synthetic
 from geo.patrols.measure import measure_coverage
@@ -46,13 +46,11 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def torbay_hotspots():
-    """The page's default: Torbay's default category and clustering settings."""
-    torbay = datasets.get_dataset("torbay")
-    defaults = torbay.defaults
-    incidents = store.read_incidents(torbay.incidents_path, categories=[defaults.category])
+def torbay_hotspots(torbay_asb):
+    """The page's default: Torbay's default category (ASB) and clustering settings."""
+    defaults = datasets.get_dataset("torbay").defaults
     found = hotspots.find_hotspots(
-        incidents,
+        torbay_asb,
         defaults.eps_m,
         defaults.min_samples,
         study_area=datasets.load_study_area("torbay"),
