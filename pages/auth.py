@@ -18,6 +18,7 @@ from geo.partners import accounts, config, roles
 from geo.partners.accounts import Account
 from geo.partners.db import Database
 from geo.safety import escape_markdown
+from pages import common
 
 ACCOUNT = "partners_account"
 LAST_SEEN = "partners_last_seen"
@@ -44,6 +45,7 @@ def database() -> Database:
 
 def signed_in() -> Account | None:
     """The signed-in account, or None; signs out after the idle timeout."""
+    common.run_through_entry_script()  # a partner page opened first on a fresh server
     account = st.session_state.get(ACCOUNT)
     if account is None:
         return None
@@ -104,3 +106,8 @@ def run_or_stop(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except (GeoInputError, PermissionError) as error:
         st.error(escape_markdown(error))
         st.stop()
+
+
+# Streamlit's legacy mode also lists this helper module as a page (``/auth``).
+if __name__ == "__main__":
+    common.run_through_entry_script()

@@ -359,7 +359,7 @@ def selection() -> Selection | None:
 
 def require_selection() -> Selection:
     """The current selection; stops the page with a hint when there is none."""
-    _run_through_entry_script()
+    run_through_entry_script()
     chosen = selection()
     if chosen is None:
         st.info("Choose an area (or upload a file) in the sidebar.")
@@ -367,7 +367,7 @@ def require_selection() -> Selection:
     return chosen
 
 
-def _run_through_entry_script() -> None:
+def run_through_entry_script() -> None:
     """Rerun through ``dashboard.py`` when Streamlit ran this page file on its own.
 
     A ``pages/`` folder beside the entry script makes a fresh server start in Streamlit's
@@ -376,6 +376,8 @@ def _run_through_entry_script() -> None:
     ``st.navigation`` (https://docs.streamlit.io/develop/api-reference/navigation/st.navigation:
     "your app will ignore the pages/ directory"). Leaving that mode and rerunning runs the
     entry script, which routes to the same page: page ids follow the url path in both modes.
+    Every page calls it before drawing anything (through :func:`require_selection`, or
+    ``pages.auth.signed_in`` for the partner pages).
     """
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -386,4 +388,4 @@ def _run_through_entry_script() -> None:
 
 # Streamlit's legacy mode also lists this helper module as a page (``/common``).
 if __name__ == "__main__":
-    _run_through_entry_script()
+    run_through_entry_script()

@@ -47,7 +47,13 @@ def warm_up() -> None:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     warm_up()
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
+
+    # Route every first request through dashboard.py's st.navigation: without this, a
+    # fresh server treats pages/ as Streamlit's legacy page folder until some session
+    # runs the entry script (pages.common.run_through_entry_script explains).
+    PagesManager.uses_pages_directory = False
 
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), *sys.argv[1:]]
     return cli.main()

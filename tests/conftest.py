@@ -8,12 +8,43 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from geo.projection import bng_to_lonlat
 from geo.schema import ASB, WGS84
 
 #: Torquay, metres EPSG:27700: the origin of :func:`make_incidents` offsets.
 TORQUAY_ORIGIN = np.array([292_000.0, 63_000.0])
+
+
+@pytest.fixture(autouse=True)
+def _apptest_is_one_server(monkeypatch):
+    """Let each AppTest keep Streamlit's multipage mode from run to run, as a server does.
+
+    A fresh server starts in the legacy ``pages/`` mode (a ``pages/`` folder sits beside
+    ``dashboard.py``) and leaves it for good once ``st.navigation`` has run. AppTest,
+    though, forgets the mode before every run, so every run would be a server's very first
+    request. Here an AppTest's first run starts from the fresh-server state and each later
+    run inherits the state the previous one left, so tests see what a user of one server
+    sees. Deep links on fresh servers are covered by ``tests/browser/test_links.py``.
+    """
+    original_run, original_init = AppTest._run, PagesManager.__init__
+
+    def run(self, *args, **kwargs):
+        mode = getattr(self, "_server_pages_mode", None)
+
+        def init(manager, *init_args, **init_kwargs):
+            PagesManager.uses_pages_directory = mode  # None: detect, as a fresh server
+            original_init(manager, *init_args, **init_kwargs)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(PagesManager, "__init__", init)
+            result = original_run(self, *args, **kwargs)
+        self._server_pages_mode = PagesManager.uses_pages_directory
+        return result
+
+    monkeypatch.setattr(AppTest, "_run", run)
 
 
 def _make_incidents(xy, months=None, categories=None, locations=None) -> gpd.GeoDataFrame:

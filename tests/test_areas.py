@@ -43,8 +43,8 @@ def _assert_usable(result: dbscan.HotspotResult, area_m2: float) -> None:
     largest = table["area_m2"].max() / area_m2
     assert largest <= MAX_AREA_SHARE, f"a hotspot covers {largest:.1%} of the study area"
     assert (table["pai"] > 1).all(), table.loc[table["pai"] <= 1, ["name", "pai"]]
-    assert list(table["id"]) == list(range(1, len(table) + 1))
-    assert set(np.unique(result.labels)) <= {-1, *table["id"]}
+    assert list(table["hotspot_id"]) == list(range(1, len(table) + 1))
+    assert set(np.unique(result.labels)) <= {-1, *table["hotspot_id"]}
 
 
 @pytest.mark.parametrize("key", list(datasets.DATASETS))

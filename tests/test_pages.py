@@ -215,3 +215,21 @@ def test_hotspot_explorer_kde_layer():
     assert not at.exception
     script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
     assert "Incident density (KDE)" in script
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ("pages/hotspots.py", "Hotspot explorer: City of London"),
+        ("pages/login.py", "Partner sign-in"),
+    ],
+)
+def test_a_page_opened_first_on_a_fresh_server_has_the_sidebar_and_navigation(page, title):
+    # Before its first run, an AppTest is a server that has never run dashboard.py: the
+    # page file alone would run, in Streamlit's legacy pages/ mode.
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.query_params["dataset"] = "city-of-london"
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == "city-of-london"  # the shared sidebar
+    assert at.title[0].value == title
