@@ -109,10 +109,10 @@ shown = pd.DataFrame(table.drop(columns="geometry"))[
         "rate_change",
     ]
 ]
-st.dataframe(shown, hide_index=True, width="stretch")
+common.show_table(shown, width="stretch")
 st.download_button(
     "Hotspot change (CSV)",
-    shown.to_csv(index=False),
+    common.table_csv(shown),
     "hotspot-change.csv",
     mime="text/csv",
     on_click="ignore",

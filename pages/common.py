@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import timeseries
+from geo import formatting, safety, timeseries
 from geo.checks import GeoInputError
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import gistar, kde, naming
@@ -274,3 +274,23 @@ def require_selection() -> Selection:
         st.info("Choose an area (or upload a file) in the sidebar.")
         st.stop()
     return chosen
+
+
+# ---------------------------------------------------------------- tables as users read them
+
+
+def show_table(frame: pd.DataFrame, container=st, **dataframe_kwargs):
+    """``st.dataframe`` of :func:`geo.formatting.present_table`: plain headers with units,
+    rounded numbers and "Jan 2024" months; returns what ``st.dataframe`` returns."""
+    shown, specs = formatting.present_table(frame)
+    config = {
+        label: st.column_config.NumberColumn(label, format=spec.printf)
+        for label, spec in specs.items()
+        if spec.printf
+    }
+    return container.dataframe(shown, hide_index=True, column_config=config, **dataframe_kwargs)
+
+
+def table_csv(frame: pd.DataFrame) -> str:
+    """CSV download of a table with the same headers and rounding as on screen."""
+    return safety.csv_text(formatting.present_table(frame)[0])

@@ -192,31 +192,7 @@ kpi[3].metric("Forecast month", predicted.target)
 for note in plan.notes:
     st.warning(note)
 table = exports.plan_frame(plan)
-st.dataframe(
-    table.drop(columns=["lat", "lon"]).rename(
-        columns={
-            "hotspot_id": "Hotspot id",
-            "plan_rank": "Rank",
-            "name": "Name",
-            "risk": "Forecast incidents",
-            "risk_share": "Share of risk",
-            "visits_per_day": "Visits/day",
-            "minutes_per_visit": "Min/visit",
-            "minutes_per_day": "Min/day",
-            "first_visit": "First",
-            "last_visit": "Last",
-            "max_gap_min": "Longest gap in peak (min)",
-            "every_2h": "Every 2 h",
-            "visit_times": "Visit times",
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Share of risk": st.column_config.NumberColumn(format="percent"),
-        "Forecast incidents": st.column_config.NumberColumn(format="%.1f"),
-    },
-)
+common.show_table(table, width="stretch")
 st_folium(build_plan_map(plan.plan), returned_objects=[], key="planner_map", height=460)
 st.caption(
     "Visits are 10-16 minutes in random order (Koper 1995; Sacramento 2014), each hotspot "
@@ -228,7 +204,7 @@ with st.expander("Visit schedule by unit"):
         start=plan.schedule["start"].dt.strftime("%H:%M"),
         end=plan.schedule["end"].dt.strftime("%H:%M"),
     )
-    st.dataframe(schedule, hide_index=True, width="stretch")
+    common.show_table(schedule, width="stretch")
 
 st.subheader("Exports")
 stem = f"patrol-plan-{selection.dataset}-{plan.capacity.shift[0]:%Y-%m-%d}"

@@ -35,7 +35,13 @@ from geo.maps.base import (
     simplify_for_web,
     use_local_assets,
 )
-from geo.maps.hotspot import build_change_map, build_hotspot_map
+from geo.maps.hotspot import (
+    build_change_map,
+    build_hotspot_map,
+    chosen_rank,
+    focus_layer,
+    focus_view,
+)
 from geo.maps.layers import (
     _OTHER_COLOUR,
     HOTSPOT_COLOURS,
@@ -522,3 +528,24 @@ def test_coverage_map_names_synthetic_layers() -> None:
     assert len(names) == 3 and all("SYNTHETIC" in name for name in names)
     real = build_coverage_map(zones, change, density)._children.values()
     assert not any("SYNTHETIC" in getattr(layer, "layer_name", "") for layer in real)
+
+
+def test_chosen_rank_follows_the_latest_of_row_and_click():
+    memory: dict = {}
+    assert chosen_rank(memory, row_rank=None, click_rank=None, default=1) == 1
+    assert chosen_rank(memory, row_rank=3, click_rank=None, default=1) == 3
+    assert chosen_rank(memory, row_rank=3, click_rank=5, default=1) == 5  # map click after row
+    assert chosen_rank(memory, row_rank=3, click_rank=5, default=1) == 5  # rerun: unchanged
+    assert chosen_rank(memory, row_rank=2, click_rank=5, default=1) == 2  # new row after click
+    assert chosen_rank(memory, row_rank=2, click_rank=7, default=1) == 7
+
+
+def test_focus_view_fits_a_hotspot_at_street_zoom():
+    square = gpd.GeoDataFrame(
+        geometry=[shapely.box(-3.532, 50.468, -3.530, 50.469)], crs="EPSG:4326"
+    )
+    (lat, lon), zoom = focus_view(square)
+    assert (round(lat, 4), round(lon, 4)) == (50.4685, -3.531)
+    assert 15 <= zoom <= 17  # ~140 m wide in a 700 px map
+    outline = focus_layer(square)
+    assert len(outline._children) == 1

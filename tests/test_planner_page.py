@@ -66,7 +66,7 @@ def test_planner_page_matches_geo_and_follows_hours(torbay_forecast):
     assert _metric(at, "Visits per day") == str(int(expected.plan["visits_per_day"].sum()))
     shown = at.dataframe[0].value
     assert shown["Hotspot id"].tolist() == expected.plan["hotspot_id"].tolist()
-    assert shown["Visits/day"].tolist() == expected.plan["visits_per_day"].tolist()
+    assert shown["Visits per day"].tolist() == expected.plan["visits_per_day"].tolist()
     # police.uk has months only: the page says so instead of drawing a time grid.
     assert any(caveats.MONTH_ONLY in info.value for info in at.info)
     labels = {button.label for button in at.get("download_button")}

@@ -114,3 +114,60 @@ def rank_from_tooltip(text: str | None) -> int | None:
     """The hotspot rank in a clicked hotspot tooltip (``"#3 Castle Circus ..."``), else None."""
     found = re.search(r"#(\d+)", text or "")
     return int(found.group(1)) if found else None
+
+
+def chosen_rank(memory: dict, *, row_rank: int | None, click_rank: int | None, default: int) -> int:
+    """The hotspot rank the user picked last, by table row or by map click.
+
+    ``memory`` is a dict kept between reruns (a page's session state entry); it records
+    the row and click seen last, so whichever of the two changed most recently wins: a
+    new map click after a table selection selects the clicked hotspot, and a new row
+    selection after a click selects the row. Without either, ``default``.
+    """
+    if click_rank is not None and click_rank != memory.get("click"):
+        memory["chosen"] = click_rank
+    elif row_rank != memory.get("row"):
+        memory["chosen"] = row_rank
+    memory["click"], memory["row"] = click_rank, row_rank
+    chosen = memory.get("chosen")
+    return default if chosen is None else int(chosen)
+
+
+def focus_layer(hotspot: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """A thick outline of the chosen hotspot, added to a drawn map without redrawing it
+    (``st_folium(feature_group_to_add=...)``); not clickable, so clicks reach the
+    hotspot below."""
+    group = folium.FeatureGroup(name="Chosen hotspot")
+    for ring in _rings(to_wgs84(hotspot, "hotspot").geometry):
+        folium.PolyLine(
+            [(lat, lon) for lon, lat in ring],
+            color="#00e5ff",
+            weight=5,
+            opacity=0.95,
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def _rings(geometries: gpd.GeoSeries) -> list[list[tuple[float, float]]]:
+    rings = []
+    for geometry in geometries:
+        for part in getattr(geometry, "geoms", [geometry]):
+            if part.geom_type == "Polygon":
+                rings.append([(round(x, 6), round(y, 6)) for x, y in part.exterior.coords])
+    return rings
+
+
+def focus_view(
+    hotspot: gpd.GeoDataFrame, *, width_px: int = 700, height_px: int = 560
+) -> tuple[list[float], int]:
+    """``([lat, lon], zoom)`` that centres the map on ``hotspot`` and fits it in a map of
+    ``width_px`` x ``height_px`` with a margin (Web Mercator zoom levels, 256 px tiles),
+    at most zoom 18."""
+    west, south, east, north = to_wgs84(hotspot, "hotspot").total_bounds
+    span_x = max(east - west, 1e-6) / 360
+    sin = np.sin(np.radians([south, north]))
+    merc = np.log((1 + sin) / (1 - sin)) / (4 * np.pi)
+    span_y = max(float(merc[1] - merc[0]), 1e-9)
+    zoom = np.floor(min(np.log2(width_px / 256 / span_x), np.log2(height_px / 256 / span_y)))
+    return [(south + north) / 2, (west + east) / 2], int(min(max(zoom - 1, 1), 18))
