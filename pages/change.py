@@ -82,7 +82,10 @@ st.caption(
 )
 st_folium(
     build_change_map(
-        result.cells, boundaries=common.boundaries(selection.dataset), gazetteer=common.gazetteer()
+        result.cells,
+        boundaries=common.boundaries(selection.dataset),
+        gazetteer=common.gazetteer(),
+        streets=common.street_labels(selection),
     ),
     key="change_map",
     height=520,

@@ -19,6 +19,7 @@ from geo.hotspots import dbscan as hotspots
 from geo.hotspots import gistar, kde, naming
 from geo.io import datasets, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
+from geo.maps import layers as map_layers
 from geo.projection import metric_xy
 
 UPLOAD = "upload"
@@ -182,6 +183,13 @@ def kde_cells(selection: Selection) -> gpd.GeoDataFrame:
     """Quartic-kernel density grid of the selection (EPSG:4326), for the map."""
     x, y, crs = metric_xy(incidents(selection))
     return kde.kde_grid(x, y, crs)
+
+
+@st.cache_data(max_entries=16)
+def street_labels(selection: Selection) -> pd.DataFrame:
+    """Street names of the selection's incidents at their busiest snap points, for the
+    maps' offline base (:func:`geo.maps.layers.street_labels`)."""
+    return map_layers.street_labels(incidents(selection))
 
 
 @st.cache_data(max_entries=16)

@@ -97,10 +97,13 @@ color_by = options[1].selectbox("Colour hotspots by", ["rank", "intensity"], key
 show_gi = options[2].toggle("Gi* layer", key="show_gi", help="Getis-Ord Gi* on a grid, FDR.")
 show_lsoa = options[3].toggle("LSOA boundaries", value=True, key="show_lsoa")
 tiles = options[4].toggle(
-    "Street map tiles",
+    "OpenStreetMap tiles",
     value=True,
     key="tiles",
-    help="OpenStreetMap tiles need internet; the map works without them.",
+    help="On: OpenStreetMap tiles, loaded by your browser from the internet; if they cannot "
+    "load, the map switches to its offline base. Off: the offline base, street names from "
+    "the incidents' own location text and LSOA outlines. The map's bottom-left corner "
+    "says which base is shown.",
 )
 hotspot_map = build_hotspot_map(
     table,
@@ -109,6 +112,7 @@ hotspot_map = build_hotspot_map(
     gi_cells=common.gi_cells(selection) if show_gi else None,
     kde_cells=common.kde_cells(selection) if incident_style == "kde" else None,
     gazetteer=common.gazetteer(),
+    streets=common.street_labels(selection),
     incident_style=incident_style,
     color_by=color_by,
     tiles=tiles,

@@ -76,7 +76,12 @@ if found is not None and len(found.hotspots):
     )
     with right:
         st_folium(
-            build_hotspot_map(top, incident_style="none", tiles=True),
+            build_hotspot_map(
+                top,
+                incident_style="none",
+                streets=common.street_labels(selection),
+                collapsed=True,
+            ),
             key="overview_map",
             height=320,
             use_container_width=True,

@@ -193,7 +193,12 @@ for note in plan.notes:
     st.warning(note)
 table = exports.plan_frame(plan)
 common.show_table(table, width="stretch")
-st_folium(build_plan_map(plan.plan), returned_objects=[], key="planner_map", height=460)
+st_folium(
+    build_plan_map(plan.plan, streets=common.street_labels(selection)),
+    returned_objects=[],
+    key="planner_map",
+    height=460,
+)
 st.caption(
     "Visits are 10-16 minutes in random order (Koper 1995; Sacramento 2014), each hotspot "
     "at least every 2 hours in the peak where the hours allow, shared in proportion to "

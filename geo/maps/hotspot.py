@@ -14,6 +14,7 @@ import pandas as pd
 
 from geo.checks import check_choice, fail
 from geo.maps.base import (
+    CHANGE_COLOURS,
     SYNTHETIC_NOTE,
     HotspotColour,
     IncidentStyle,
@@ -31,6 +32,7 @@ from geo.maps.layers import (
     add_kde_layer,
     add_label_layer,
     add_legend,
+    offline_base_group,
 )
 
 
@@ -42,26 +44,35 @@ def build_hotspot_map(
     gi_cells: gpd.GeoDataFrame | None = None,
     kde_cells: gpd.GeoDataFrame | None = None,
     gazetteer: pd.DataFrame | None = None,
+    streets: pd.DataFrame | None = None,
     incident_style: IncidentStyle = "heat",
     color_by: HotspotColour = "rank",
     tiles: bool = True,
     synthetic: bool = False,
+    collapsed: bool = False,
 ) -> folium.Map:
     """Build the hotspot-explorer map: every layer, a layer control and a legend.
 
-    Layers, bottom to top: boundaries, Gi* (off at start), incidents (heat, clusters or
-    the KDE surface ``kde_cells`` from :func:`geo.kde.kde_grid`), hotspots, labels.
-    Bounds fit the hotspots, else the incidents, else the boundaries.
-    ``synthetic=True`` says so in the legend. Assets are local
+    Layers, bottom to top: boundaries, Gi*, incidents (heat, clusters or the KDE
+    surface ``kde_cells`` from :func:`geo.kde.kde_grid`), hotspots, labels. The base is
+    OpenStreetMap tiles (``tiles``) or, offline, the street names ``streets``
+    (:func:`geo.maps.layers.street_labels`) and the boundaries' outlines. Bounds fit the
+    hotspots, else the incidents, else the boundaries. ``synthetic=True`` says so in
+    the legend; ``collapsed`` folds the layer control into a button (small maps).
+    Assets are local
     (:func:`use_local_assets`); the HTML stays under :data:`MAX_MAP_BYTES`.
     """
     check_choice("incident_style", incident_style, ("heat", "kde", "clusters", "none"))
-    m = build_base_map(_fit_bounds(hotspots, incidents, boundaries), tiles=tiles)
+    m = build_base_map(
+        _fit_bounds(hotspots, incidents, boundaries),
+        tiles=tiles,
+        offline_base=offline_base_group(streets, boundaries),
+    )
     sections: list[tuple[str, Sequence[tuple[str, str]]]] = []
     if boundaries is not None:
         add_boundary_layer(m, boundaries)
     if gi_cells is not None:
-        sections.append(("Gi* (layer off at start)", add_gi_layer(m, gi_cells)))
+        sections.append(("Gi* hot and cold spots", add_gi_layer(m, gi_cells)))
     if incidents is not None and incident_style == "heat":
         add_heat_layer(m, incidents)
     elif incidents is not None and incident_style == "clusters":
@@ -74,7 +85,7 @@ def build_hotspot_map(
     sections.insert(0, (title, add_hotspot_layer(m, hotspots, color_by=color_by)))
     if gazetteer is not None:
         add_label_layer(m, gazetteer)
-    return _finish(m, sections, synthetic)
+    return _finish(m, sections, synthetic, collapsed=collapsed)
 
 
 def build_change_map(
@@ -82,11 +93,21 @@ def build_change_map(
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     gazetteer: pd.DataFrame | None = None,
+    streets: pd.DataFrame | None = None,
     tiles: bool = True,
     synthetic: bool = False,
 ) -> folium.Map:
-    """Build the hotspot-change map (see :func:`add_change_layer`) with boundaries and labels."""
-    m = build_base_map(_fit_bounds(areas, None, boundaries), tiles=tiles)
+    """Build the hotspot-change map (see :func:`add_change_layer`) with boundaries and labels.
+
+    The view fits the cells with a change class (persistent, emerging, ...), so they are
+    visible at the first zoom, not specks in the whole study area.
+    """
+    classified = areas[areas["classification"].astype("string").str.lower().isin(CHANGE_COLOURS)]
+    m = build_base_map(
+        _fit_bounds(classified, areas, boundaries),
+        tiles=tiles,
+        offline_base=offline_base_group(streets, boundaries),
+    )
     if boundaries is not None:
         add_boundary_layer(m, boundaries)
     legend = add_change_layer(m, areas)
@@ -96,15 +117,19 @@ def build_change_map(
 
 
 def _finish(
-    m: folium.Map, sections: list[tuple[str, Sequence[tuple[str, str]]]], synthetic: bool
+    m: folium.Map,
+    sections: list[tuple[str, Sequence[tuple[str, str]]]],
+    synthetic: bool,
+    *,
+    collapsed: bool = False,
 ) -> folium.Map:
     add_legend(m, sections, note=SYNTHETIC_NOTE if synthetic else None)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=collapsed).add_to(m)
     return use_local_assets(m)
 
 
 def _fit_bounds(*frames: gpd.GeoDataFrame | None) -> np.ndarray:
-    usable = [f for f in frames if f is not None and not f.geometry.is_empty.all()]
+    usable = [f for f in frames if f is not None and len(f) and not f.geometry.is_empty.all()]
     if not usable:
         fail("nothing to map: hotspots, incidents and boundaries are all empty")
     return to_wgs84(usable[0], "map data").total_bounds
