@@ -133,6 +133,11 @@ def _add_hotspots(parser: argparse.ArgumentParser) -> None:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--min-samples", type=float, default=DEFAULT_MIN_SAMPLES)
     size.add_argument("--auto", action="store_true", help="sfhotspot rule for eps/min-samples")
+    parser.add_argument(
+        "--study-area",
+        help="area for PAI: an embedded area's key (torbay, west-end, ...) or a polygon file; "
+        "default: the embedded store's own outline, else the incidents' convex hull",
+    )
     parser.add_argument("--out", required=True, help="HOTSPOTS.geojson to write")
     parser.add_argument("--labels", help="LABELS.csv: x, y (metres) and cluster per incident")
 
@@ -141,13 +146,17 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
+    from geo.io.datasets import resolve_study_area
     from geo.io.store import read_incidents
     from geo.projection import metric_xy
     from geo.timeseries import parse_month_range
 
     months = parse_month_range(args.months) if args.months else None
     incidents = read_incidents(args.incidents, months=months, categories=args.category)
-    result = find_hotspots(incidents, args.eps, args.min_samples, auto=args.auto)
+    study_area, study_area_text = resolve_study_area(args.study_area, args.incidents)
+    result = find_hotspots(
+        incidents, args.eps, args.min_samples, auto=args.auto, study_area=study_area
+    )
     write_hotspots(result.hotspots, args.out)
     if args.labels:
         x, y, _ = metric_xy(incidents)
@@ -157,6 +166,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         f"eps = {result.eps_m:.1f} m, min_samples = {result.min_samples} ({how}); "
         f"metric CRS {result.metric_crs}"
     )
+    print(f"PAI against {study_area_text}")
     print(
         f"{len(incidents):,} incidents -> {len(result.hotspots)} hotspots, "
         f"{result.noise_share:.1%} noise"
@@ -215,21 +225,33 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
     from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+    from geo.planning.planner import PlanSettings
 
+    defaults = PlanSettings()
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument("--hours-per-day", type=float, required=True, help="hotspot patrol hours")
-    parser.add_argument("--units", type=int, default=1, help="patrol units on shift")
+    parser.add_argument(
+        "--hours-per-day", type=float, default=defaults.hours_per_day, help="hotspot patrol hours"
+    )
+    parser.add_argument("--units", type=int, default=defaults.units, help="patrol units on shift")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     parser.add_argument("--min-samples", type=int, default=DEFAULT_MIN_SAMPLES)
     parser.add_argument("--method", default="both", help="forecast: recent, seasonal or both")
     parser.add_argument("--missing", action="append", help="month with no data, YYYY-MM")
-    parser.add_argument("--shift", default="16:00-00:00", help="shift hours, HH:MM-HH:MM")
-    parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM")
-    parser.add_argument("--minutes-per-visit", type=float, default=15.0, help="10 to 16")
-    parser.add_argument("--max-hotspots", type=int, default=10)
+    parser.add_argument(
+        "--shift",
+        default=f"{defaults.shift_start}-{defaults.shift_end}",
+        help="shift hours, HH:MM-HH:MM",
+    )
+    parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM (default: all)")
+    parser.add_argument(
+        "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
+    )
+    parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random visit order")
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seed of the random visit order"
+    )
     parser.add_argument("--out", required=True, help="PLAN.csv to write")
     parser.add_argument("--schedule", help="SCHEDULE.csv of visit times per unit")
     parser.add_argument("--gpx", help="waypoints GPX to write")

@@ -72,7 +72,6 @@ class ColumnSpec:
 
 #: Display spec of every column a user meets in a table or CSV, by the code's name.
 COLUMNS: dict[str, ColumnSpec] = {
-    "id": ColumnSpec("Hotspot id"),
     "hotspot_id": ColumnSpec("Hotspot id"),
     "rank": ColumnSpec("Rank"),
     "plan_rank": ColumnSpec("Plan rank"),

@@ -172,7 +172,7 @@ downloads[1].download_button(
 
 if focus is not None:
     chosen = focus.iloc[0]
-    members = hotspots.hotspot_members(frame, result.labels, int(chosen["id"]))
+    members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
         members.drop(columns="geometry").to_csv(index=False),

@@ -155,10 +155,13 @@ try:
 except GeoInputError as error:
     st.error(f"No hotspots to evaluate. {error}")
     st.stop()
-labels = {str(row.id): f"#{row.rank} {row.name} ({row.incidents})" for row in hotspots.itertuples()}
+labels = {
+    str(row.hotspot_id): f"#{row.rank} {row.name} ({row.incidents})"
+    for row in hotspots.itertuples()
+}
 named = [
     str(i)
-    for i, n in zip(hotspots["id"], hotspots["name"], strict=True)
+    for i, n in zip(hotspots["hotspot_id"], hotspots["name"], strict=True)
     if DEFAULT_TREATED.lower() in n.lower()
 ]
 

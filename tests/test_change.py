@@ -15,8 +15,8 @@ from geo.hotspots.change import (
     MIXED,
     NO_PATTERN,
     ClassifyParams,
-    change_by_cell,
     change_by_hotspot,
+    change_cells,
     classify,
     classify_cells,
     holm_by_row,
@@ -43,7 +43,7 @@ def test_change_by_hotspot_counts_and_rates():
     labels = np.array([1, 2, 1, 1, -1, 2, 2])
     table = change_by_hotspot(MONTHS, labels, "2024-06")
     assert list(table.columns) == [
-        "id",
+        "hotspot_id",
         "n_before",
         "n_after",
         "change",
@@ -68,7 +68,7 @@ def test_change_on_torbay_street_focus_launch(torbay_asb):
     table = change_by_hotspot(torbay_asb["month"], result.labels, "2024-06")
     assert (table["n_before"] + table["n_after"]).tolist() == result.hotspots["incidents"].tolist()
     x, y, crs = metric_xy(torbay_asb)
-    cells = change_by_cell(x, y, crs, torbay_asb["month"], "2024-06", cell_size_m=200)
+    cells = change_cells(x, y, crs, torbay_asb["month"], "2024-06", cell_size_m=200)
     assert cells["n_before"].sum() + cells["n_after"].sum() == len(torbay_asb)
     assert cells["n_before"].sum() == (torbay_asb["month"] < dt.date(2024, 6, 1)).sum()
     assert cells.crs == "EPSG:4326" and cells.attrs["cell_size_m"] == 200

@@ -21,7 +21,7 @@ DAY = pd.Timestamp("2024-07-03 10:00", tz=TIMEZONE)
 
 def hotspots(buffer_square: float = 0.0) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
-        {"id": ["castle-circus"], "rank": [1], "name": ["Castle Circus"]},
+        {"hotspot_id": ["castle-circus"], "rank": [1], "name": ["Castle Circus"]},
         geometry=[SQUARE.buffer(buffer_square, join_style="mitre")],
         crs=BNG,
     )
@@ -167,7 +167,7 @@ def test_buffer_in_metres_brings_nearby_pings_inside():
 
 
 def test_rank_is_the_id_without_id_column():
-    zones = coverage.hotspot_zones(hotspots().drop(columns="id"))
+    zones = coverage.hotspot_zones(hotspots().drop(columns="hotspot_id"))
     assert zones["hotspot_id"].tolist() == ["1"]
 
 

@@ -153,7 +153,7 @@ def test_patrol_log_to_intervals():
     }
     zones = hotspot_zones(
         gpd.GeoDataFrame(
-            {"id": ["castle-circus"], "name": ["Castle Circus"]},
+            {"hotspot_id": ["castle-circus"], "name": ["Castle Circus"]},
             geometry=[Point(-3.531704, 50.468426).buffer(0.001)],
             crs="EPSG:4326",
         )

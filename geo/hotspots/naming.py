@@ -160,10 +160,10 @@ def count_by_id(ids: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
     keep = codes >= 0
     ids, codes = ids[keep].astype(np.int64), codes[keep].astype(np.int64)
     if len(ids) == 0:
-        return pd.DataFrame({"id": [], "code": [], "n": []}, dtype=np.int64)
+        return pd.DataFrame({"hotspot_id": [], "code": [], "n": []}, dtype=np.int64)
     width = int(codes.max()) + 1
     key, n = np.unique(ids * width + codes, return_counts=True)
-    return pd.DataFrame({"id": key // width, "code": key % width, "n": n})
+    return pd.DataFrame({"hotspot_id": key // width, "code": key % width, "n": n})
 
 
 def load_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
@@ -219,16 +219,16 @@ def ranked_counts(counts: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
     with several points) are added up. Ties are broken by name, so the order is stable.
     """
     counts = counts.assign(name=names[counts["code"].to_numpy()])
-    counts = counts.groupby(["id", "name"], as_index=False)["n"].sum()
-    return counts.sort_values(["id", "n", "name"], ascending=[True, False, True])
+    counts = counts.groupby(["hotspot_id", "name"], as_index=False)["n"].sum()
+    return counts.sort_values(["hotspot_id", "n", "name"], ascending=[True, False, True])
 
 
 def _top_names(counts: pd.DataFrame, names: np.ndarray, limit: int) -> pd.Series:
     """Per ``id``: up to ``limit`` names with >= MIN_SHARE_OF_TOP of the top's count."""
     counts = ranked_counts(counts, names)
-    top = counts.groupby("id")["n"].transform("max")
-    keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("id").head(limit)
-    return keep.groupby("id")["name"].agg(" / ".join)
+    top = counts.groupby("hotspot_id")["n"].transform("max")
+    keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("hotspot_id").head(limit)
+    return keep.groupby("hotspot_id")["name"].agg(" / ".join)
 
 
 def name_clusters(
@@ -274,7 +274,7 @@ def name_clusters(
         is_generic = np.append(np.isin(street, list(GENERIC_LOCATIONS)), False)  # [-1] = none
         specific = np.where(is_generic[codes] | (codes < 0), -1, codes)
         own = ranked_counts(count_by_id(ids[member], specific[member]), street)
-        own_streets = own.groupby("id")["name"].agg(list)
+        own_streets = own.groupby("hotspot_id")["name"].agg(list)
         unnamed = np.isin(ids[member], names.index.to_numpy())
         named_by_street = _top_names(
             count_by_id(ids[member], np.where(unnamed, -1, specific[member])), street, MAX_STREETS

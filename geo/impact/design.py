@@ -120,8 +120,8 @@ def select_hotspots(hotspots: gpd.GeoDataFrame, chosen: Iterable[int | str]) -> 
     chosen : iterable of int or str
         Ids or name fragments; each must match at least one hotspot.
     """
-    check_columns("hotspots", hotspots.columns, ("id", "name"))
-    ids = hotspots["id"].astype(str)
+    check_columns("hotspots", hotspots.columns, ("hotspot_id", "name"))
+    ids = hotspots["hotspot_id"].astype(str)
     names = hotspots["name"].astype(str).str.lower()
     keep = np.zeros(len(hotspots), dtype=bool)
     for item in chosen:
@@ -136,7 +136,7 @@ def select_hotspots(hotspots: gpd.GeoDataFrame, chosen: Iterable[int | str]) -> 
             )
         keep |= match
     check_not_empty("chosen hotspots", int(keep.sum()), fix="Choose at least one hotspot")
-    return as_areas(hotspots[keep], kind="hotspot", id_column="id", name_column="name")
+    return as_areas(hotspots[keep], kind="hotspot", id_column="hotspot_id", name_column="name")
 
 
 def select_lsoas(boundaries: gpd.GeoDataFrame, codes: Iterable[str]) -> gpd.GeoDataFrame:
@@ -168,7 +168,7 @@ def read_areas(
         fail("area file not found", fix="Check the path", file=path)
     if path.suffix.lower() != ".csv":
         frame = read_polygons(path, "area")
-        kind = "hotspot" if {"id", "rank"} & set(frame.columns) else "polygon"
+        kind = "hotspot" if {"hotspot_id", "id", "rank"} & set(frame.columns) else "polygon"
         return as_areas(frame, kind=kind)
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "lsoa_code" in table.columns:

@@ -310,7 +310,7 @@ def _kind(frame: gpd.GeoDataFrame) -> str:
         return str(frame["kind"].iloc[0])
     if "lsoa_code" in frame.columns:
         return "lsoa"
-    return "hotspot" if {"id", "rank"} & set(frame.columns) else "polygon"
+    return "hotspot" if {"hotspot_id", "id", "rank"} & set(frame.columns) else "polygon"
 
 
 def _span(incidents: gpd.GeoDataFrame) -> tuple[str, str]:

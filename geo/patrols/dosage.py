@@ -82,13 +82,17 @@ _MS_PER_MIN = 60_000
 _HOUR_MS = 3_600_000
 
 
+#: Columns that identify a hotspot in a user's file, in order of preference.
+HOTSPOT_KEYS = ("hotspot_id", "id", "rank")
+
+
 def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
     """Read hotspot polygons (GeoJSON or any GDAL vector file) as EPSG:4326."""
     hotspots = read_polygons(path, "hotspot")
-    if not {"id", "rank"} & set(hotspots.columns):
+    if not set(HOTSPOT_KEYS) & set(hotspots.columns):
         fail(
-            "hotspot file has no 'id' or 'rank' property",
-            fix="Add an id to each hotspot",
+            "hotspot file has no 'hotspot_id', 'id' or 'rank' property",
+            fix="Add a hotspot_id to each hotspot",
             file=path,
         )
     return hotspots
@@ -97,14 +101,15 @@ def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
 def hotspot_zones(hotspots: gpd.GeoDataFrame, *, buffer_m: float = 0.0) -> gpd.GeoDataFrame:
     """Hotspot polygons in EPSG:27700 with ``hotspot_id`` (str), ``name`` and geometry.
 
-    ``hotspot_id`` is the ``id`` column when present, else ``rank``. ``buffer_m`` (metres,
+    ``hotspot_id`` is the first of :data:`HOTSPOT_KEYS` present (``id`` and ``rank`` are
+    accepted for files written by other tools). ``buffer_m`` (metres,
     >= 0) widens each polygon, applied in EPSG:27700.
     """
     buffer_m = check_non_negative("buffer_m", buffer_m)
     check_not_empty("hotspots", len(hotspots), fix="Pass at least one hotspot polygon")
     if hotspots.crs is None:
         fail("`hotspots` has no CRS", fix="Set it, e.g. hotspots.set_crs('EPSG:4326')")
-    key = "id" if "id" in hotspots.columns else "rank"
+    key = next((column for column in HOTSPOT_KEYS if column in hotspots.columns), "hotspot_id")
     check_columns("hotspots", hotspots.columns, (key,))
     names = hotspots["name"] if "name" in hotspots.columns else hotspots[key]
     zones = gpd.GeoDataFrame(
