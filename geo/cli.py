@@ -247,6 +247,15 @@ def _add_plan(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
     )
+    parser.add_argument(
+        "--patrol-mode",
+        choices=("foot", "vehicle"),
+        default=defaults.patrol_mode,
+        help="travel between hotspots on foot (5 km/h) or by vehicle (--vehicle-kmh)",
+    )
+    parser.add_argument(
+        "--vehicle-kmh", type=float, default=defaults.vehicle_kmh, help="vehicle speed, km/h"
+    )
     parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
     parser.add_argument(
@@ -292,6 +301,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         peak_start=peak_start,
         peak_end=peak_end,
         minutes_per_visit=args.minutes_per_visit,
+        patrol_mode=args.patrol_mode,
+        vehicle_kmh=args.vehicle_kmh,
         max_hotspots=args.max_hotspots,
         seed=args.seed,
         plan_date=dt.date.fromisoformat(args.date) if args.date else None,

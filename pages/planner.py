@@ -105,13 +105,10 @@ def run_compliance(
     method: forecast.ForecastMethod,
     units: forecast.UnitSpec,
     settings: planner.PlanSettings,
-    *,
-    start: dt.date,
-    end: dt.date,
-) -> pd.DataFrame:
-    """Cached :func:`geo.compliance.compare_with_plan` against the synthetic patrols."""
+) -> compliance.PlanComparison:
+    """Cached :func:`geo.compliance.compare_plan_period` against the synthetic patrols."""
     plan = run_plan(selection, method, units, settings)
-    return compliance.compare_with_plan(plan.plan, synthetic_pings(), start, end)
+    return compliance.compare_plan_period(plan, synthetic_pings())
 
 
 # ---------------------------------------------------------------- page
@@ -173,8 +170,21 @@ peak_end = cols[3].time_input(
     "Peak ends", dt.time.fromisoformat(defaults.shift_end), key="planner_peak_end"
 )
 more = st.columns(4)
-travel = more[0].number_input(
-    "Travel between visits (min)", 0, 60, int(defaults.travel_minutes), key="planner_travel"
+patrol_mode = more[0].radio(
+    "Patrol travels",
+    planner.PATROL_MODES,
+    index=planner.PATROL_MODES.index(defaults.patrol_mode),
+    format_func={"foot": "on foot (5 km/h)", "vehicle": "by vehicle"}.get,
+    key="planner_mode",
+    help="Travel time between hotspots comes from the distance between them.",
+)
+vehicle_kmh = more[0].number_input(
+    "Vehicle speed (km/h)",
+    5,
+    60,
+    int(defaults.vehicle_kmh),
+    key="planner_vehicle_kmh",
+    disabled=patrol_mode == "foot",
 )
 max_hotspots = more[1].number_input(
     "Most hotspots in the plan", 1, 50, defaults.max_hotspots, key="planner_max"
@@ -194,7 +204,8 @@ settings = common.stop_on_input_error(
     peak_start=f"{peak_start:%H:%M}",
     peak_end=f"{peak_end:%H:%M}",
     minutes_per_visit=float(minutes_per_visit),
-    travel_minutes=float(travel),
+    patrol_mode=patrol_mode,
+    vehicle_kmh=float(vehicle_kmh),
     max_hotspots=int(max_hotspots),
     seed=int(seed),
     plan_date=plan_date,
@@ -224,7 +235,8 @@ st_folium(
 st.caption(
     "Visits are 10-16 minutes in random order (Koper 1995; Sacramento 2014), each hotspot "
     "at least every 2 hours in the peak where the hours allow, shared in proportion to "
-    "forecast risk. Travel time is not counted as hotspot time."
+    "forecast risk. Each unit patrols one compact group of hotspots; travel time between "
+    "them comes from the distance and is not counted as hotspot time."
 )
 with st.expander("Visit schedule by unit"):
     schedule = plan.schedule.assign(
@@ -344,24 +356,14 @@ if selection.dataset != DEMO_DATASET:
     )
 else:
     st.warning(caveats.SYNTHETIC_PATROLS)
-    first, last = st.select_slider(
-        "Days compared (SYNTHETIC patrols)",
-        options=list(pd.date_range("2025-01-01", "2025-12-31").date),
-        value=(dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
-        key="planner_compliance_days",
-    )
-    compared = common.stop_on_input_error(
-        run_compliance,
-        selection,
-        method,
-        unit_spec,
-        settings,
-        start=first,
-        end=last + dt.timedelta(days=1),
-    )
-    st.dataframe(compared, hide_index=True, width="stretch")
+    compared = common.stop_on_input_error(run_compliance, selection, method, unit_spec, settings)
+    if compared.table is None:
+        st.info(compared.message)
+    else:
+        st.caption(compared.message)
+        common.show_table(compared.table, width="stretch")
     st.caption(
-        "Planned = the plan's daily dosage x days; delivered = patrol-minutes with at least "
+        "Planned = the plan's daily dosage x shifts; delivered = patrol-minutes with at least "
         "one unit inside the hotspot and visits (re-entries within 2 minutes merged), "
         "measured from the SYNTHETIC pings by the patrol coverage module."
     )

@@ -65,6 +65,12 @@ def test_planner_page_matches_geo_and_follows_hours(torbay_forecast):
     assert {"Plan (CSV)", "Plan (GeoJSON)", "Waypoints (GPX)", "Briefing (PDF)"} <= labels
     # The synthetic compliance table is labelled as synthetic.
     assert any("SYNTHETIC" in warning.value for warning in at.warning)
+    # January's plan is never compared with December's patrols: the page says why not.
+    assert any(
+        "No delivered patrols cover the plan's period" in info.value
+        and "Thu 01 Jan 2026" in info.value
+        for info in at.info
+    )
 
     at.number_input(key="planner_hours").set_value(2.0).run()
     assert not at.exception
