@@ -179,7 +179,12 @@ def _run_hotspots(args: argparse.Namespace) -> int:
 
 def _add_impact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument("--treated", required=True, help="treated areas: GeoJSON, or CSV of ids")
+    parser.add_argument(
+        "--treated",
+        required=True,
+        help="treated areas: a drawn or uploaded polygon file (GeoJSON etc.), or a CSV of "
+        "hotspot ids or names",
+    )
     parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
     parser.add_argument(
         "--category",
@@ -193,7 +198,24 @@ def _add_impact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-comparison", type=int, default=3, help="areas chosen by 'auto'")
     parser.add_argument("--lsoa-counts", help="LSOA monthly all-crime CSV for longer pre-trends")
     parser.add_argument("--boundaries", help="LSOA boundaries (GeoJSON) for --lsoa-counts")
+    parser.add_argument(
+        "--design-months",
+        help="months the hotspots are found on, YYYY-MM,YYYY-MM,... or YYYY-MM..YYYY-MM "
+        "(default: the months with data before funding)",
+    )
     parser.add_argument("--out", required=True, help="IMPACT.json to write")
+
+
+def _design_months(text: str | None) -> list[str] | None:
+    """``--design-months``: a comma list of YYYY-MM, or a range ``YYYY-MM..YYYY-MM``."""
+    from geo.timeseries import month_range
+
+    if not text:
+        return None
+    if ".." in text:
+        first, last = (part.strip() for part in text.split("..", 1))
+        return list(month_range(first, last))
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _run_impact(args: argparse.Namespace) -> int:
@@ -211,6 +233,7 @@ def _run_impact(args: argparse.Namespace) -> int:
         n_comparison=args.n_comparison,
         lsoa_counts=args.lsoa_counts,
         boundaries=args.boundaries,
+        design_months=_design_months(args.design_months),
     )
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(impact_json(result), out, indent=2, ensure_ascii=False)

@@ -23,17 +23,10 @@ from geo.hotspots.change import (
     period_of_month,
 )
 from geo.hotspots.dbscan import find_hotspots
-from geo.io.store import read_incidents
 from geo.projection import metric_xy
-from geo.schema import ASB
 
 TORBAY = Path(__file__).resolve().parent.parent / "data" / "incidents" / "torbay.parquet"
 MONTHS = pd.Series([dt.date(2024, m, 1) for m in (1, 1, 2, 6, 7, 7, 8)])
-
-
-@pytest.fixture(scope="module")
-def torbay_asb():
-    return read_incidents(TORBAY, categories=[ASB])
 
 
 # CHECK BEFORE / AFTER --------------------------------------------------------------
@@ -156,14 +149,12 @@ def test_default_periods_are_season_matched_when_possible():
     assert default_periods(six) == (("2025-01", "2025-03"), ("2025-04", "2025-06"))
 
 
-def test_period_change_counts_add_up_and_cells_share_one_grid():
+def test_period_change_counts_add_up_and_cells_share_one_grid(torbay_asb):
     import geopandas as gpd
 
     from geo.hotspots.change import NO_PATTERN, period_change
-    from geo.io.datasets import get_dataset
-    from geo.io.store import read_incidents
 
-    asb = read_incidents(get_dataset("torbay").incidents_path, categories=["Anti-social behaviour"])
+    asb = torbay_asb
     result = period_change(
         asb, ("2024-01", "2024-04"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
     )

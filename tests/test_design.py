@@ -432,7 +432,9 @@ def images(result):
 def test_html_report_is_self_contained(result, images):
     page = report_html(result, images=images)
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
-    assert page.count('src="data:image/png;base64,') == 3
+    assert (
+        page.count('src="data:image/png;base64,') == 5
+    )  # map, monthly series, trends, placebo distribution, event study
     assert result.headline.split(":")[0] in page
     assert "Caveats" in page and "Method" in page
 

@@ -86,8 +86,8 @@ def test_matches_sklearn_on_random_snapped_points(seed):
     assert_matches_sklearn(xy, 60.0, 25)
 
 
-def test_matches_sklearn_on_torbay_asb():
-    asb = read_incidents(TORBAY, months=("2024-01", "2025-12"), categories=[ASB])
+def test_matches_sklearn_on_torbay_asb(torbay_asb):
+    asb = torbay_asb
     xy = asb[["easting", "northing"]].to_numpy()
     assert len(xy) > 3_000 and len(np.unique(xy, axis=0)) < len(xy) / 2
     assert_matches_sklearn(xy, 100.0, 30)
@@ -177,8 +177,8 @@ def test_k_distance_curve_is_sorted_and_reaches_the_largest_distance():
 
 
 @pytest.fixture(scope="module")
-def torbay_result():
-    asb = read_incidents(TORBAY, months=("2024-01", "2025-12"), categories=[ASB])
+def torbay_result(torbay_asb):
+    asb = torbay_asb
     return asb, find_hotspots(asb, eps_m=100, min_samples=30)
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import caveats
 from geo.hotspots import naming
-from geo.io import datasets, store
+from geo.io import datasets
 from geo.planning import planner
 from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
 
@@ -20,8 +20,8 @@ ENTRY = str(ROOT / "dashboard.py")
 
 
 @pytest.fixture(scope="module")
-def torbay_forecast():
-    history = store.read_incidents(datasets.get_dataset("torbay").incidents_path)
+def torbay_forecast(torbay_incidents):
+    history = torbay_incidents
     missing = datasets.load_summary("torbay")["months_missing"]["Devon & Cornwall Police"]
     return forecast_next(
         history,
