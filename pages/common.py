@@ -21,6 +21,7 @@ from geo.io import datasets, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
 from geo.maps import layers as map_layers
 from geo.projection import metric_xy
+from geo.staticmap import StaticBase
 
 UPLOAD = "upload"
 DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
@@ -190,6 +191,11 @@ def street_labels(selection: Selection) -> pd.DataFrame:
     """Street names of the selection's incidents at their busiest snap points, for the
     maps' offline base (:func:`geo.maps.layers.street_labels`)."""
     return map_layers.street_labels(incidents(selection))
+
+
+def static_base(selection: Selection) -> StaticBase:
+    """Street names and LSOA outlines under the printed maps (reports, briefings)."""
+    return StaticBase(street_labels(selection), boundaries(selection.dataset))
 
 
 @st.cache_data(max_entries=16)

@@ -418,9 +418,10 @@ cols[0].download_button(
     mime="text/html",
     on_click="ignore",
 )
+printed_base = common.static_base(selection)
 cols[1].download_button(
     "Funder report (PDF)",
-    lambda: report.report_pdf(result, dosage, title=title),
+    lambda: report.report_pdf(result, dosage, title=title, base=printed_base),
     "impact-report.pdf",
     mime="application/pdf",
     on_click="ignore",

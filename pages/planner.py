@@ -273,16 +273,17 @@ downloads[3].download_button(
     on_click="ignore",
 )
 title = f"Patrol briefing: {selection.label}"
+printed_base = common.static_base(selection)
 downloads[4].download_button(
     "Briefing (HTML)",
-    lambda: briefing.briefing_html(plan, title),
+    lambda: briefing.briefing_html(plan, title, base=printed_base),
     f"{stem}.html",
     "text/html",
     on_click="ignore",
 )
 downloads[5].download_button(
     "Briefing (PDF)",
-    lambda: briefing.briefing_pdf(plan, title),
+    lambda: briefing.briefing_pdf(plan, title, base=printed_base),
     f"{stem}.pdf",
     "application/pdf",
     on_click="ignore",

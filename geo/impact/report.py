@@ -1,7 +1,8 @@
 """The funder report: a self-contained HTML page, a PDF and a CSV of the figures.
 
 Both documents hold the same content: the headline, a map of the treated, comparison and
-buffer areas (drawn from the polygons with matplotlib, no map tiles, so it works offline),
+buffer areas (drawn with matplotlib over LSOA outlines and street names, with a scale
+bar, no map tiles, so it works offline: :mod:`geo.staticmap`),
 the monthly chart, the parallel-trends chart, the patrol dosage chart when given, the
 table of figures, the method and the caveats. Images are PNG, inlined in the HTML as
 base64 ``data:`` URIs, so the file needs nothing from the network.
@@ -13,22 +14,28 @@ import base64
 import html
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
+import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
-from fpdf import FPDF
 from matplotlib.figure import Figure
 
 from geo.caveats import SYNTHETIC_PATROLS
 from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
+from geo.pdf_layout import FlowPdf
+from geo.staticmap import (
+    StaticBase,
+    add_north_arrow,
+    add_scale_bar,
+    declutter,
+    draw_base,
+    frame_map,
+    square_extent,
+)
 
 COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
-
-
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 DPI = 150
@@ -78,16 +85,30 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def map_png(result: ImpactResult) -> bytes:
-    """Map of the treated, comparison and buffer areas (EPSG:27700 metres, no tiles)."""
+def map_png(result: ImpactResult, base: StaticBase | None = None) -> bytes:
+    """Map of the treated, comparison and buffer areas with a scale bar (EPSG:27700).
+
+    No tiles: ``base`` draws LSOA outlines and street names under the areas
+    (:mod:`geo.staticmap`); area names win over street names where they would overprint.
+    """
     figure = Figure(figsize=(7, 5))
     axes = figure.subplots()
-    result.buffer.plot(ax=axes, color=COLOURS["buffer"], alpha=0.35, hatch="//")
+    shapes = pd.concat([result.treated.geometry, result.comparison.geometry])
+    extent = square_extent(gpd.GeoSeries(shapes, crs=result.treated.crs), result.buffer_m)
+    streets = draw_base(axes, extent, base)
+    result.buffer.plot(ax=axes, color=COLOURS["buffer"], alpha=0.35, hatch="//", zorder=3)
+    names = []
     for group, areas in (("treated", result.treated), ("comparison", result.comparison)):
-        areas.plot(ax=axes, color=COLOURS[group], alpha=0.6, edgecolor="black", linewidth=0.5)
+        areas.plot(
+            ax=axes, color=COLOURS[group], alpha=0.6, edgecolor="black", linewidth=0.5, zorder=3
+        )
         for area in areas.itertuples():
             point = area.geometry.representative_point()
-            axes.annotate(area.name, (point.x, point.y), fontsize=7, ha="center", va="bottom")
+            names.append(
+                axes.annotate(
+                    area.name, (point.x, point.y), fontsize=7, ha="center", va="bottom", zorder=4
+                )
+            )
     handles = [
         matplotlib.patches.Patch(color=COLOURS[g], alpha=0.6, label=label)
         for g, label in (
@@ -96,11 +117,11 @@ def map_png(result: ImpactResult) -> bytes:
             ("buffer", f"{result.buffer_m:g} m buffer"),
         )
     ]
-    axes.legend(handles=handles, loc="best", fontsize=8)
-    axes.set_aspect("equal")
-    axes.set_xlabel("easting (m, EPSG:27700)")
-    axes.set_ylabel("northing (m)")
-    axes.tick_params(labelsize=7)
+    axes.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    frame_map(axes, extent)
+    add_scale_bar(axes, extent)
+    add_north_arrow(axes)
+    declutter(figure, streets, keep=names)
     axes.set_title("Study areas")
     return _png(figure)
 
@@ -237,10 +258,12 @@ def event_png(result: ImpactResult) -> bytes | None:
     return _png(figure)
 
 
-def report_images(result: ImpactResult, dosage: pd.DataFrame | None = None) -> ReportImages:
-    """All report figures as PNG bytes."""
+def report_images(
+    result: ImpactResult, dosage: pd.DataFrame | None = None, base: StaticBase | None = None
+) -> ReportImages:
+    """All report figures as PNG bytes; ``base`` is the study-area map's offline base."""
     return ReportImages(
-        map=map_png(result),
+        map=map_png(result, base),
         series=series_png(result),
         trends=trends_png(result),
         dosage=None if dosage is None or dosage.empty else dosage_png(dosage),
@@ -369,78 +392,57 @@ def report_html(
     return "\n".join(parts)
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", size=8)
-        self.cell(0, 8, f"page {self.page_no()}", align="C")
-
-
 def report_pdf(
     result: ImpactResult,
     dosage: pd.DataFrame | None = None,
     *,
     title: str = "Impact report",
     images: ReportImages | None = None,
+    base: StaticBase | None = None,
 ) -> bytes:
-    """The same report as a PDF (A4, fpdf2, DejaVu fonts from matplotlib for Unicode)."""
-    images = images or report_images(result, dosage)
-    pdf = _Pdf(format="A4")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
-    width = pdf.epw
+    """The same report as a PDF (A4, DejaVu fonts for Unicode), laid out by
+    :class:`geo.pdf_layout.FlowPdf`: headings kept with what follows, figures shrunk to
+    fill a page rather than leave it half blank."""
+    images = images or report_images(result, dosage, base)
+    pdf = FlowPdf()
 
-    def heading(text: str, size: int = 13) -> None:
-        pdf.set_font("DejaVu", "B", size)
-        pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT")
+    def figure(heading: str | None, data: bytes) -> None:
+        if heading:
+            pdf.heading(heading, keep_mm=pdf.figure_keep_mm(data))
+        pdf.figure(data)
 
-    def body(text: str) -> None:
-        pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def picture(data: bytes) -> None:
-        pdf.image(io.BytesIO(data), w=width)
-        pdf.ln(2)
-
-    heading(title, 16)
-    heading(result.headline, 11)
-    body(
+    pdf.heading(title, 16)
+    pdf.heading(result.headline, 11)
+    pdf.body(
         f"Funding date {result.funding_date}. Before window: {', '.join(result.windows.before)}."
         f" After window: {', '.join(result.windows.after)}."
     )
-    heading("Evidence")
+    pdf.heading("Evidence")
     for paragraph in evidence_text(result):
-        body(paragraph)
-    picture(images.placebo)
+        pdf.body(paragraph)
+    figure(None, images.placebo)
     if images.event is not None:
-        picture(images.event)
-    heading("Study areas")
-    picture(images.map)
-    body(result.comparison_reason)
-    heading("Treated vs comparison by month")
-    picture(images.series)
-    heading("Parallel trends")
-    picture(images.trends)
-    body(result.key_trends.reason)
+        figure(None, images.event)
+    figure("Study areas", images.map)
+    pdf.body(result.comparison_reason)
+    figure("Treated vs comparison by month", images.series)
+    figure("Parallel trends", images.trends)
+    pdf.body(result.key_trends.reason)
     if images.dosage is not None and dosage is not None:
-        heading("Patrol dosage vs change (SYNTHETIC patrol data)")
-        picture(images.dosage)
-    heading("Figures")
+        figure("Patrol dosage vs change (SYNTHETIC patrol data)", images.dosage)
     table = _display_table(result)
+    pdf.heading("Figures", keep_mm=8 * min(len(table) + 1, 6))
     pdf.set_font("DejaVu", "", 8)
     with pdf.table(col_widths=(30, 20, 50), text_align="LEFT") as grid:
         grid.row(list(table.columns))
         for row in table.itertuples(index=False):
             grid.row([str(value) for value in row])
-    heading("Method")
+    pdf.heading("Method")
     for paragraph in method_text(result):
-        body(paragraph)
-    heading("Caveats")
+        pdf.body(paragraph)
+    pdf.heading("Caveats")
     for caveat in report_caveats(result, dosage):
-        body("• " + caveat)
+        pdf.body("• " + caveat)
     return bytes(pdf.output())
 
 
