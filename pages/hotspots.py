@@ -142,7 +142,9 @@ if len(table):
     focus = table[table["rank"] == rank].head(1)
     if focus.empty:
         focus = table.head(1)
-center, zoom = focus_view(focus) if focus is not None else (None, None)
+# Until the user picks a hotspot the map shows them all; then it zooms to the one picked.
+picked_by_user = st.session_state.get("hotspot_choice", {}).get("chosen") is not None
+center, zoom = focus_view(focus) if focus is not None and picked_by_user else (None, None)
 with map_slot:
     st_folium(
         hotspot_map,
