@@ -343,10 +343,10 @@ else:
         "(1 = no better than chance). Hotspots are found on the 12 months before each "
         "forecast only."
     )
-    st.dataframe(tested.months, hide_index=True, width="stretch")
+    common.show_table(tested.months, width="stretch")
 if not tested.skipped.empty:
     with st.expander(f"{len(tested.skipped)} month pair(s) not scored"):
-        st.dataframe(tested.skipped, hide_index=True, width="stretch")
+        common.show_table(tested.skipped, width="stretch")
         st.caption(caveats.MISSING_MONTHS)
 
 st.subheader("Plan against delivered patrols")

@@ -309,7 +309,7 @@ def test_tooltip_shows_formatted_numbers() -> None:
     assert drawn["share"] == "25.6%"
     assert drawn["density_per_ha"] == "41.0 incidents/ha"
     assert drawn["area_m2"] == "0.50 ha"
-    assert drawn["first_month"] == "2024-01"
+    assert drawn["first_month"] == "Jan 2024"
     assert drawn["trend_ratio"] == "×1.25"
 
 

@@ -263,3 +263,20 @@ def test_nearest_place_matches_brute_force(seed):
 def test_missing_gazetteer_file_is_named(tmp_path):
     with pytest.raises(GeoInputError, match="nowhere.csv: gazetteer file not found"):
         load_gazetteer(tmp_path / "nowhere.csv")
+
+
+@pytest.mark.parametrize("dataset", ["torbay", "west-end", "city-of-london"])
+def test_embedded_areas_get_unique_plain_names(dataset):
+    """Every embedded area at the default settings, busiest category: names unique,
+    none with coordinates, a "#" or a generic snap name."""
+    from geo.io import datasets
+
+    incidents = read_incidents(datasets.get_dataset(dataset).incidents_path)
+    busiest = incidents["category"].value_counts().index[0]
+    chosen = incidents[incidents["category"] == busiest]
+    names = find_hotspots(chosen, gazetteer=load_gazetteer()).hotspots["name"]
+    assert len(names) > 0
+    assert names.is_unique
+    for name in names:
+        assert not _COORDINATES.search(name) and "#" not in name, name
+        assert not any(generic in name for generic in GENERIC_LOCATIONS), name

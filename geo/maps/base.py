@@ -26,6 +26,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.checks import check_positive, fail
+from geo.formatting import month_label
 from geo.projection import metric_crs_for
 from geo.schema import WGS84
 
@@ -398,5 +399,5 @@ def format_values(values: pd.Series, pattern: str) -> list[str]:
 
 
 def _months(values: pd.Series) -> list[str]:
-    """Months as escaped ``YYYY-MM`` (dates, timestamps, periods or text)."""
-    return escape_text(None if pd.isna(v) else str(v)[:7] for v in values)
+    """Months as escaped "Jan 2024" (dates, timestamps, periods or text)."""
+    return escape_text(month_label(v) or None for v in values)
