@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from pages import auth, common
 
 st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon="🗺️", layout="wide")
 
@@ -44,6 +44,6 @@ PAGES = [
     ),
 ]
 
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES + auth.account_pages())  # partner pages: by role
 st.session_state["_selection"] = common.sidebar()
 navigation.run()

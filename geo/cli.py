@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from geo.checks import GeoInputError
+from geo.partners.cli import add_parser as add_partners_parser
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
@@ -371,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=summary, description=summary)
         add_arguments(command)
         command.set_defaults(run=run)
+    add_partners_parser(sub)
     return parser
 
 

@@ -37,3 +37,8 @@ fi
 if [ "${1:-}" = "--dev" ] && ! command -v pdftoppm >/dev/null; then
     apt_install poppler-utils
 fi
+# PostgreSQL binaries for the partnership hub's tests; the tests start their own throwaway
+# cluster, so no system service is started here.
+if [ "${1:-}" = "--dev" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt_install postgresql
+fi

@@ -115,12 +115,13 @@ def test_geo_never_imports_streamlit():
 
 
 def test_whole_library_imports_without_streamlit_installed_in_the_process():
-    # Importing every module must not pull Streamlit in as a side effect.
+    # Importing every module must not pull Streamlit in as a side effect. Alembic's
+    # migration scripts are run by Alembic, never imported.
+    importable = [m for m in sorted(MODULES) if m != "geo.__main__" and ".migrations" not in m]
     code = (
         "import importlib, sys\n"
-        f"for name in {sorted(MODULES)!r}:\n"
-        "    if name != 'geo.__main__':\n"
-        "        importlib.import_module(name)\n"
+        f"for name in {importable!r}:\n"
+        "    importlib.import_module(name)\n"
         "print('streamlit' in sys.modules)\n"
     )
     done = subprocess.run(
