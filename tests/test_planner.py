@@ -24,6 +24,7 @@ from geo.planning.planner import (
     capacity,
     peak_gap,
     plan_patrols,
+    unit_groups,
 )
 from geo.schema import BNG
 
@@ -288,3 +289,13 @@ def test_travel_time_follows_distance_and_speed(mode, kmh):
 def test_unknown_patrol_mode_is_named():
     with pytest.raises(GeoInputError, match="patrol_mode"):
         PlanSettings(hours_per_day=4, patrol_mode="bicycle")
+
+
+def test_balance_never_sends_a_unit_across_the_area():
+    # Three busy hotspots together and one 5 km away: two units, one per place.
+    xy = np.array([[0, 0], [200, 0], [0, 200], [5_000, -3_000]], dtype=float)
+    groups = unit_groups(xy, np.array([6, 6, 6, 6]), 2)
+    assert len(set(groups[:3])) == 1 and groups[3] != groups[0]
+    # Close together, balance wins: two units share four hotspots two and two.
+    close = np.array([[0, 0], [100, 0], [0, 100], [100, 100]], dtype=float)
+    assert sorted(np.bincount(unit_groups(close, np.array([6, 6, 6, 6]), 2))) == [2, 2]

@@ -111,6 +111,11 @@ CIRCUITY = 1.3
 BALANCE = 1.25
 
 
+#: Balance yields to distance: a hotspot never joins a group whose centre is more than
+#: this much farther than the nearest group's, metres (about 10 minutes on foot).
+MAX_DETOUR_M = 800.0
+
+
 PATROL_MODES = ("foot", "vehicle")
 
 
@@ -420,7 +425,9 @@ def unit_groups(xy: np.ndarray, visits: np.ndarray, units: int, *, seed: int = 0
     ``xy`` hotspot centres in metres; ``visits`` per hotspot (the workload, which follows
     risk). Group centres come from k-means on the centres weighted by visits; then each
     hotspot, most visits first, joins the nearest centre whose group stays within
-    :data:`BALANCE` of an equal share of visits (else the least loaded group).
+    :data:`BALANCE` of an equal share of visits, unless that centre is more than
+    :data:`MAX_DETOUR_M` farther than the nearest one: then it joins the nearest, and a
+    busy group may leave visits out rather than send a unit across the area.
     """
     xy = np.asarray(xy, dtype="float64")
     weight = np.maximum(np.asarray(visits, dtype="float64"), 1e-9)
@@ -438,9 +445,11 @@ def unit_groups(xy: np.ndarray, visits: np.ndarray, units: int, *, seed: int = 0
     load = np.zeros(k)
     group = np.zeros(len(xy), dtype="int64")
     for i in np.lexsort((np.arange(len(xy)), -weight)):
-        nearest = np.argsort(np.hypot(*(centres - xy[i]).T), kind="stable")
+        distance = np.hypot(*(centres - xy[i]).T)
+        nearest = np.argsort(distance, kind="stable")
         room = nearest[load[nearest] + weight[i] <= share + 1e-9]
-        group[i] = room[0] if len(room) else int(np.argmin(load))
+        near_enough = len(room) and distance[room[0]] - distance[nearest[0]] <= MAX_DETOUR_M
+        group[i] = room[0] if near_enough else nearest[0]
         load[group[i]] += weight[i]
     return group
 
