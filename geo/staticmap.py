@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from geo.projection import transform_xy
 from geo.schema import BNG, WGS84
@@ -98,11 +99,13 @@ def draw_base(
 
 
 def declutter(figure: Figure, labels: Sequence, *, keep: Sequence = ()) -> int:
-    """Hide labels that would overprint one drawn before them or any of ``keep`` (e.g.
-    area names), or that stick out of their axes; earlier labels win. Returns how many
-    labels stay visible."""
+    """Hide labels that would overprint one drawn before them or any visible one of
+    ``keep`` (e.g. area names), or that stick out of their axes; earlier labels win.
+    Returns how many labels stay visible."""
     renderer = FigureCanvasAgg(figure).get_renderer()
-    placed = [text.get_window_extent(renderer).expanded(1.05, 1.15) for text in keep]
+    placed = [
+        text.get_window_extent(renderer).expanded(1.05, 1.15) for text in keep if text.get_visible()
+    ]
     shown = 0
     for text in labels:
         box = text.get_window_extent(renderer).expanded(1.05, 1.15)
@@ -117,23 +120,25 @@ def declutter(figure: Figure, labels: Sequence, *, keep: Sequence = ()) -> int:
 
 
 def add_scale_bar(axes: Axes, extent: Sequence[float], *, font_size: float = 7) -> float:
-    """A black scale bar with its length in m or km, bottom left; returns its length."""
+    """A scale bar with its length in m or km in a white box, bottom left, readable over
+    whatever lies below it; returns its length, metres."""
     xmin, ymin, xmax, ymax = extent
     length = nice_length(xmax - xmin)
-    x0 = xmin + 0.05 * (xmax - xmin)
-    y0 = ymin + 0.05 * (ymax - ymin)
-    axes.plot([x0, x0 + length], [y0, y0], color="#111111", linewidth=2.5, zorder=5)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    axes.text(
-        x0 + length / 2,
-        y0 + 0.015 * (ymax - ymin),
+    bar = AnchoredSizeBar(
+        axes.transData,
+        length,
         label,
-        fontsize=font_size,
-        ha="center",
-        va="bottom",
-        zorder=5,
-        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+        "lower left",
+        pad=0.3,
+        borderpad=0.5,
+        frameon=True,
+        size_vertical=(ymax - ymin) * 0.006,
+        fontproperties={"size": font_size},
     )
+    bar.patch.set_alpha(0.85)
+    bar.set_zorder(6)
+    axes.add_artist(bar)
     return length
 
 

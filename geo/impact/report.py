@@ -89,7 +89,8 @@ def map_png(result: ImpactResult, base: StaticBase | None = None) -> bytes:
     """Map of the treated, comparison and buffer areas with a scale bar (EPSG:27700).
 
     No tiles: ``base`` draws LSOA outlines and street names under the areas
-    (:mod:`geo.staticmap`); area names win over street names where they would overprint.
+    (:mod:`geo.staticmap`). Where labels would overprint, treated areas' names win over
+    comparison areas', and both over street names.
     """
     figure = Figure(figsize=(7, 5))
     axes = figure.subplots()
@@ -121,6 +122,7 @@ def map_png(result: ImpactResult, base: StaticBase | None = None) -> bytes:
     frame_map(axes, extent)
     add_scale_bar(axes, extent)
     add_north_arrow(axes)
+    declutter(figure, names)  # the treated areas' names first, then the comparisons'
     declutter(figure, streets, keep=names)
     axes.set_title("Study areas")
     return _png(figure)
