@@ -280,3 +280,10 @@ def test_embedded_areas_get_unique_plain_names(dataset):
     for name in names:
         assert not _COORDINATES.search(name) and "#" not in name, name
         assert not any(generic in name for generic in GENERIC_LOCATIONS), name
+
+
+def test_point_without_text_is_named_after_a_nearby_street_of_other_incidents(make_incidents):
+    xy = np.r_[np.zeros((40, 2)), np.full((2, 2), 120.0)]
+    incidents = make_incidents(xy, locations=[None] * 40 + ["On or near Baker Street"] * 2)
+    table = find_hotspots(incidents, min_samples=30, gazetteer=pd.DataFrame()).hotspots
+    assert table["name"].tolist() == ["Near Baker Street"]

@@ -91,6 +91,11 @@ GENERIC_PHRASES: dict[str, str] = {
 }
 
 
+#: A hotspot without location text is named after a street of other incidents this
+#: close to its centre, metres (about two police.uk snap points apart).
+NEAR_M = 300.0
+
+
 #: Eight compass points, clockwise from north, for "north-west of Oxford Circus".
 COMPASS = (
     "north",
@@ -292,6 +297,15 @@ def name_clusters(
                 _generic_names(kinds, centre, xy=xy, point=point, specific=specific, street=street),
             ]
         )
+        missing = np.setdiff1d(wanted, names.index.to_numpy())
+        names = pd.concat(
+            [
+                names,
+                _near_streets(
+                    centre.loc[missing], xy[point[specific >= 0]], street[specific[specific >= 0]]
+                ),
+            ]
+        )
     missing = np.setdiff1d(wanted, names.index.to_numpy())
     names = pd.concat([names, _names_by_bearing(centre.loc[missing], crs, gazetteer)])
     return _tell_apart(names.reindex(wanted), centre, own_streets)
@@ -325,6 +339,18 @@ def _generic_names(
     off = street[specific[named][nearest]]
     text = [f"{p.capitalize()} off {s}" for p, s in zip(phrases, off, strict=True)]
     return pd.Series(text, index=kinds.index, dtype=object)
+
+
+def _near_streets(centre: pd.DataFrame, street_xy: np.ndarray, names: np.ndarray) -> pd.Series:
+    """ "Near Baker Street station": the specific street of the nearest incident point
+    within :data:`NEAR_M` of the centre, for hotspots whose own incidents have no
+    location text (police.uk API points); the others are left out."""
+    if centre.empty or len(street_xy) == 0:
+        return pd.Series(dtype=object)
+    distance, nearest = cKDTree(street_xy).query(centre[["x", "y"]].to_numpy())
+    close = distance <= NEAR_M
+    text = [f"Near {n}" for n in names[nearest[close]]]
+    return pd.Series(text, index=centre.index[close], dtype=object)
 
 
 def _names_by_bearing(centre: pd.DataFrame, crs: str, gazetteer: pd.DataFrame) -> pd.Series:
