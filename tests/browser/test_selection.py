@@ -94,3 +94,36 @@ def test_table_row_zooms_the_map_and_a_map_click_still_selects(
     offline_page.screenshot("hotspots-map-to-table")
     assert_no_exception(offline_page, "hotspots")
     assert not offline_page.page_errors, offline_page.page_errors
+
+
+#: Boxes of the labels Leaflet shows, as [left, top, right, bottom].
+VISIBLE_LABELS = """() => [...document.querySelectorAll('.geo-label')]
+    .filter(span => getComputedStyle(span.parentElement).visibility !== 'hidden'
+                    && span.getBoundingClientRect().width > 0)
+    .map(span => { const r = span.getBoundingClientRect();
+                   return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+def test_map_labels_never_overprint(dashboard: StreamlitServer, offline_page) -> None:
+    """Place and street labels (the offline base shows streets) at two zoom levels."""
+    page = offline_page.page
+    open_page(offline_page, dashboard, "")
+    open_page(offline_page, dashboard, "hotspots")
+    frame = page.frame_locator(MAP_FRAME).first
+    container = frame.locator(".leaflet-container")
+    container.wait_for(timeout=PAGE_TIMEOUT_MS)
+    frame.locator(".geo-street").first.wait_for(state="attached", timeout=PAGE_TIMEOUT_MS)
+    for zoom_change in (0, 2):
+        container.evaluate(
+            f"() => {{ const m = {FIND_MAP}; m.setZoom(m.getZoom() + {zoom_change}, "
+            "{animate: false}); }"
+        )
+        page.wait_for_timeout(800)
+        boxes = container.evaluate(VISIBLE_LABELS)
+        total = container.evaluate("() => document.querySelectorAll('.geo-label').length")
+        assert 3 <= len(boxes) < total  # some shown, and some hidden to make room
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                assert not overlap, (a, b)
+    offline_page.screenshot("hotspots-labels")
