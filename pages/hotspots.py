@@ -97,7 +97,7 @@ color_by = options[1].selectbox("Colour hotspots by", ["rank", "intensity"], key
 show_gi = options[2].toggle("Gi* layer", key="show_gi", help="Getis-Ord Gi* on a grid, FDR.")
 show_lsoa = options[3].toggle("LSOA boundaries", value=True, key="show_lsoa")
 tiles = options[4].toggle(
-    "OpenStreetMap tiles",
+    "OSM street tiles",
     value=True,
     key="tiles",
     help="On: OpenStreetMap tiles, loaded by your browser from the internet; if they cannot "
