@@ -13,22 +13,18 @@ import base64
 import html
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pandas as pd
-from fpdf import FPDF
 from matplotlib.figure import Figure
 
 from geo.caveats import SYNTHETIC_PATROLS
 from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
+from geo.pdf import PdfDocument
 
 COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
-
-
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 DPI = 150
@@ -369,13 +365,6 @@ def report_html(
     return "\n".join(parts)
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", size=8)
-        self.cell(0, 8, f"page {self.page_no()}", align="C")
-
-
 def report_pdf(
     result: ImpactResult,
     dosage: pd.DataFrame | None = None,
@@ -383,65 +372,46 @@ def report_pdf(
     title: str = "Impact report",
     images: ReportImages | None = None,
 ) -> bytes:
-    """The same report as a PDF (A4, fpdf2, DejaVu fonts from matplotlib for Unicode)."""
+    """The same report as a PDF (A4, :class:`geo.pdf.PdfDocument`: Unicode font, headings
+    kept with what follows)."""
     images = images or report_images(result, dosage)
-    pdf = _Pdf(format="A4")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
-    width = pdf.epw
+    doc = PdfDocument()
 
-    def heading(text: str, size: int = 13) -> None:
-        pdf.set_font("DejaVu", "B", size)
-        pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT")
+    def section(heading: str, picture: bytes) -> None:
+        doc.heading(heading, keep_mm=doc.min_image_height(picture))
+        doc.image(picture)
 
-    def body(text: str) -> None:
-        pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def picture(data: bytes) -> None:
-        pdf.image(io.BytesIO(data), w=width)
-        pdf.ln(2)
-
-    heading(title, 16)
-    heading(result.headline, 11)
-    body(
+    doc.heading(title, 16)
+    doc.paragraph(result.headline, 11, bold=True)
+    doc.paragraph(
         f"Funding date {result.funding_date}. Before window: {', '.join(result.windows.before)}."
         f" After window: {', '.join(result.windows.after)}."
     )
-    heading("Evidence")
+    doc.heading("Evidence")
     for paragraph in evidence_text(result):
-        body(paragraph)
-    picture(images.placebo)
+        doc.paragraph(paragraph)
+    doc.image(images.placebo)
     if images.event is not None:
-        picture(images.event)
-    heading("Study areas")
-    picture(images.map)
-    body(result.comparison_reason)
-    heading("Treated vs comparison by month")
-    picture(images.series)
-    heading("Parallel trends")
-    picture(images.trends)
-    body(result.key_trends.reason)
+        doc.image(images.event)
+    section("Study areas", images.map)
+    doc.paragraph(result.comparison_reason)
+    section("Treated vs comparison by month", images.series)
+    section("Parallel trends", images.trends)
+    doc.paragraph(result.key_trends.reason)
     if images.dosage is not None and dosage is not None:
-        heading("Patrol dosage vs change (SYNTHETIC patrol data)")
-        picture(images.dosage)
-    heading("Figures")
+        section("Patrol dosage vs change (SYNTHETIC patrol data)", images.dosage)
+    doc.heading("Figures", keep_mm=30)
     table = _display_table(result)
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(30, 20, 50), text_align="LEFT") as grid:
-        grid.row(list(table.columns))
-        for row in table.itertuples(index=False):
-            grid.row([str(value) for value in row])
-    heading("Method")
+    doc.table(
+        [list(table.columns), *table.itertuples(index=False)], col_widths=(30, 20, 50), size=8
+    )
+    doc.heading("Method")
     for paragraph in method_text(result):
-        body(paragraph)
-    heading("Caveats")
+        doc.paragraph(paragraph)
+    doc.heading("Caveats")
     for caveat in report_caveats(result, dosage):
-        body("• " + caveat)
-    return bytes(pdf.output())
+        doc.bullet(caveat)
+    return doc.output()
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Printable patrol briefing: one self-contained HTML page and a PDF.
+"""Printable patrol briefing: one self-contained HTML page and a PDF (:mod:`geo.pdf`).
 
 Each planned hotspot gets a small static map drawn with matplotlib from its polygon
 (no map tiles, no CDN, works offline), its name, dosage (visits x minutes) and visit
@@ -14,9 +14,9 @@ import io
 
 import geopandas as gpd
 import numpy as np
-from fpdf import FPDF
 from matplotlib.figure import Figure
 
+from geo.pdf import PdfDocument
 from geo.planning.exports import dosage_text, visit_times
 from geo.planning.planner import PatrolPlan
 from geo.projection import metric_crs_for
@@ -149,41 +149,26 @@ def briefing_html(plan: PatrolPlan, title: str = "Patrol briefing", notes: list[
     return "".join(parts)
 
 
-def _latin1(text: str) -> str:
-    """PDF core fonts are Latin-1: map common punctuation, replace the rest with '?'."""
-    table = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
-    return text.translate(table).encode("latin-1", "replace").decode("latin-1")
+#: Width of each hotspot's map in the PDF, mm.
+PDF_MAP_MM = 45
 
 
 def briefing_pdf(plan: PatrolPlan, title: str = "Patrol briefing", notes: list[str] = ()) -> bytes:
-    """The briefing as an A4 PDF (fpdf2, core fonts, maps embedded as PNG)."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.add_page()
+    """The briefing as an A4 PDF (:class:`geo.pdf.PdfDocument`: Unicode font, so "–" and
+    names such as "Łódź" print as written; each hotspot's map and text kept together)."""
+    doc = PdfDocument(margin_mm=12, bottom_mm=14)
     heading = _heading(plan, title)
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _latin1(heading[0]), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
+    doc.heading(heading[0], 16)
     for line in [*heading[1:], *(f"Note: {n}" for n in [*plan.notes, *notes])]:
-        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-    map_mm = 45
+        doc.paragraph(line, 9)
     for position, row in enumerate(_rows(plan)):
-        if pdf.get_y() + map_mm + 4 > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        top = pdf.get_y() + 2
-        pdf.image(io.BytesIO(hotspot_map_png(plan, position)), x=pdf.l_margin, y=top, w=map_mm)
-        pdf.set_xy(pdf.l_margin + map_mm + 4, top)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.multi_cell(0, 6, _latin1(f"{row['rank']} {row['name']}"), new_x="LEFT", new_y="NEXT")
-        pdf.set_font("Helvetica", size=9)
-        for line in (f"Dosage: {row['dosage']}", f"Visit times: {row['times']}", row["risk"]):
-            pdf.multi_cell(0, 5, _latin1(line), new_x="LEFT", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), top + map_mm) + 2)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Schedule by unit", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
+        doc.image_beside(
+            hotspot_map_png(plan, position),
+            PDF_MAP_MM,
+            f"{row['rank']} {row['name']}",
+            [f"Dosage: {row['dosage']}", f"Visit times: {row['times']}", row["risk"]],
+        )
+    doc.heading("Schedule by unit", 12)
     for visit in plan.schedule.itertuples():
-        line = f"{visit.unit}  {visit.start:%H:%M}-{visit.end:%H:%M}  {visit.name}"
-        pdf.cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        doc.paragraph(f"{visit.unit}  {visit.start:%H:%M}–{visit.end:%H:%M}  {visit.name}", 9)
+    return doc.output()
