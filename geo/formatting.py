@@ -25,3 +25,10 @@ def unsigned(value: float) -> str:
 def number_text(value: float) -> str:
     """A number in its shortest plain form (12, 0.5, 1e+06)."""
     return f"{value:g}"
+
+
+def month_text(month: str) -> str:
+    """A ``YYYY-MM`` month as people read it: "Jan 2024"."""
+    year, number = month[:7].split("-")
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{names[int(number) - 1]} {year}"

@@ -20,8 +20,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from geo.caveats import SYNTHETIC_PATROLS
+from geo.formatting import month_text, signed
 from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
+from geo.impact.synth import overfit_caveat
 from geo.pdf import PdfDocument
 
 COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
@@ -204,6 +206,29 @@ def event_percent(result: ImpactResult) -> pd.DataFrame:
     return table
 
 
+def event_table(result: ImpactResult) -> pd.DataFrame | None:
+    """The event study month by month, as the report prints it under its chart: month
+    ("Jan 2024"), the treated-minus-comparison difference and its 95% interval in percent
+    from the pre-funding gap ("no data" in months without published data)."""
+    if result.event is None:
+        return None
+    table = event_percent(result)
+    known = np.isfinite(table["difference"].to_numpy(dtype=float))
+    return pd.DataFrame(
+        {
+            "Month": [month_text(month) for month in table["month"]],
+            "Treated vs comparison (%)": [
+                f"{signed(value)}%" if ok else "no data"
+                for value, ok in zip(table["difference"], known, strict=True)
+            ],
+            "95% interval (%)": [
+                f"{signed(low)}% to {signed(high)}%" if ok else "no data"
+                for low, high, ok in zip(table["ci_low"], table["ci_high"], known, strict=True)
+            ],
+        }
+    )
+
+
 def placebo_png(result: ImpactResult) -> bytes:
     """Histogram of placebo rate ratios with the funded area's as a red line."""
     figure = Figure(figsize=(7, 3))
@@ -253,6 +278,11 @@ def evidence_text(result: ImpactResult) -> list[str]:
         if result.synth is not None
         else f"Synthetic control could not be fitted: {result.synth_reason}"
     )
+    if overfit_caveat(result.synth):
+        synth += (
+            " Overfitted: too few months before funding for this many donor areas, so its "
+            "gap is illustrative only (see Caveats)."
+        )
     return [
         f"Design months (hotspots found on these only): {', '.join(result.design_months)}.",
         f"Permutation p-value {result.permutation.p_value:.2f}: rank "
@@ -337,6 +367,14 @@ def report_html(
         *(f"<p>{esc(p)}</p>" for p in evidence_text(result)),
         image(images.placebo, "placebo distribution"),
         *([image(images.event, "event study")] if images.event is not None else []),
+        *(
+            [
+                "<h3>Treated minus comparison, month by month</h3>",
+                event_table(result).to_html(index=False),
+            ]
+            if result.event is not None
+            else []
+        ),
         "<h2>Study areas</h2>",
         image(images.map, "map of treated, comparison and buffer areas"),
         f"<p>{esc(result.comparison_reason)}</p>",
@@ -393,6 +431,10 @@ def report_pdf(
     doc.image(images.placebo)
     if images.event is not None:
         doc.image(images.event)
+    if result.event is not None:
+        doc.heading("Treated minus comparison, month by month", 11, keep_mm=30)
+        events = event_table(result)
+        doc.table([list(events.columns), *events.itertuples(index=False)], (25, 30, 45), size=8)
     section("Study areas", images.map)
     doc.paragraph(result.comparison_reason)
     section("Treated vs comparison by month", images.series)
@@ -419,6 +461,7 @@ __all__ = [
     "dosage_png",
     "event_png",
     "event_percent",
+    "event_table",
     "evidence_text",
     "placebo_png",
     "placebo_ratios",
