@@ -83,10 +83,15 @@ TORBAY_IMPACT = {"dataset": "torbay", "treated": ["3"], "funding_date": "2024-06
 
 
 @pytest.fixture(scope="session")
-def torbay_impact():
+def torbay_impact_inputs() -> dict:
+    """The Impact page's default inputs on embedded Torbay (:data:`TORBAY_IMPACT`)."""
+    return dict(TORBAY_IMPACT)
+
+
+@pytest.fixture(scope="session")
+def torbay_impact(torbay_impact_inputs):
     """:func:`geo.impact.evaluate.evaluate_dataset` on the Impact page's defaults (read-only)."""
     from geo.impact.evaluate import evaluate_dataset
 
-    return evaluate_dataset(
-        TORBAY_IMPACT["dataset"], TORBAY_IMPACT["treated"], TORBAY_IMPACT["funding_date"]
-    )
+    inputs = torbay_impact_inputs
+    return evaluate_dataset(inputs["dataset"], inputs["treated"], inputs["funding_date"])

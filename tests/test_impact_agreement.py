@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import TORBAY_IMPACT
 from streamlit.testing.v1 import AppTest
 
 from geo.cli import main
@@ -64,14 +63,15 @@ class _Tables(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def cli_json(tmp_path_factory) -> dict:
+def cli_json(tmp_path_factory, torbay_impact_inputs) -> dict:
     """``python -m geo impact`` with the page's inputs, as a user would run it."""
+    inputs = torbay_impact_inputs
     folder = tmp_path_factory.mktemp("impact")
-    (folder / "treated.csv").write_text("id\n" + "\n".join(TORBAY_IMPACT["treated"]) + "\n")
+    (folder / "treated.csv").write_text("id\n" + "\n".join(inputs["treated"]) + "\n")
     out = folder / "IMPACT.json"
     command = [sys.executable, "-m", "geo", "impact", str(INCIDENTS)]
     command += ["--treated", str(folder / "treated.csv")]
-    command += ["--funding-date", TORBAY_IMPACT["funding_date"], *LSOA_ARGS, "--out", str(out)]
+    command += ["--funding-date", inputs["funding_date"], *LSOA_ARGS, "--out", str(out)]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -187,27 +187,28 @@ def test_synthetic_control_gap_and_overfit_caveat_agree(cli_json, page, report):
 # ------------------------------------------------------------------ --design-months
 
 
-def _impact_cli(tmp_path: Path, treated: Path, design_months: str) -> dict:
+def _impact_cli(tmp_path: Path, treated: Path, design_months: str, funding: str) -> dict:
     out = tmp_path / f"impact-{len(list(tmp_path.iterdir()))}.json"
     args = ["impact", str(INCIDENTS), "--treated", str(treated)]
-    args += ["--funding-date", TORBAY_IMPACT["funding_date"], "--design-months", design_months]
+    args += ["--funding-date", funding, "--design-months", design_months]
     assert main([*args, "--out", str(out)]) == 0
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_cli_design_months_reach_the_evaluation(tmp_path, torbay_impact):
+def test_cli_design_months_reach_the_evaluation(tmp_path, torbay_impact, torbay_impact_inputs):
     """A drawn treated zone with hotspots (the comparison candidates) found on Jan-Mar only."""
     treated = tmp_path / "treated.geojson"
     torbay_impact.treated.to_file(treated)
-    ranged = _impact_cli(tmp_path, treated, "2024-01..2024-03")
-    listed = _impact_cli(tmp_path, treated, "2024-01, 2024-02,2024-03")
+    funding = torbay_impact_inputs["funding_date"]
+    ranged = _impact_cli(tmp_path, treated, "2024-01..2024-03", funding)
+    listed = _impact_cli(tmp_path, treated, "2024-01, 2024-02,2024-03", funding)
     assert ranged["design_months"] == listed["design_months"] == ["2024-01", "2024-02", "2024-03"]
     assert ranged["comparison"] == listed["comparison"]
     expected = impact_json(
         evaluate_store(
             INCIDENTS,
             treated,
-            TORBAY_IMPACT["funding_date"],
+            funding,
             design_months=["2024-01", "2024-02", "2024-03"],
         )
     )
