@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from geo.checks import GeoInputError
 from geo.partners.cli import add_parser as add_partners_parser
+from geo.schema import MAX_GAP_MIN
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
@@ -120,7 +121,12 @@ def _add_coverage(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hotspots", required=True, help="hotspot polygons (GeoJSON)")
     parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
     parser.add_argument("--buffer-m", type=float, default=0.0, help="hotspot buffer, metres")
-    parser.add_argument("--max-gap-min", type=float, default=5.0, help="longest counted gap")
+    parser.add_argument(
+        "--max-gap-min",
+        type=float,
+        default=MAX_GAP_MIN,
+        help=f"longest gap bridged inside a hotspot, minutes (default {MAX_GAP_MIN:g})",
+    )
     parser.add_argument("--out", required=True, help="COVERAGE.csv to write")
     parser.add_argument("--rejected", help="CSV file for rejected pings, with reasons")
 

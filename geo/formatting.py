@@ -34,13 +34,20 @@ def number_text(value: float) -> str:
     return f"{value:g}"
 
 
+def month_text(month: str) -> str:
+    """A ``YYYY-MM`` month as people read it: "Jan 2024"."""
+    year, number = month[:7].split("-")
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{names[int(number) - 1]} {year}"
+
+
 def month_label(value: Any) -> str:
     """A month as people write it, "Jan 2024", from a date, timestamp, period or text
     ("2024-01", "2024-01-01"); missing or unreadable values give ""."""
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return ""
     try:
-        return pd.Period(str(value)[:7], freq="M").strftime("%b %Y")
+        return month_text(str(pd.Period(str(value)[:7], freq="M")))
     except ValueError:
         return ""
 

@@ -335,6 +335,23 @@ else:
         f"{summary['pai_mean']:.1f}",
         help=f"range {summary['pai_min']:.1f} to {summary['pai_max']:.1f}",
     )
+    st.dataframe(
+        tested.benchmark_comparison(),
+        hide_index=True,
+        column_config={
+            column: st.column_config.NumberColumn(format="%.0f" if "%" in column else "%.1f")
+            for column in (
+                "Hit rate, forecast (%)",
+                "Hit rate, benchmark (%)",
+                "PAI, forecast",
+                "PAI, benchmark",
+            )
+        },
+    )
+    st.caption(
+        f"{tested.benchmark_sentence()} Benchmarks pick the top {tested.top_k} hotspots by "
+        "last month's incidents, or by the same month a year earlier, on the same months."
+    )
     st.caption(
         f"Each month's forecast scored on the month that followed. Hit rate ranged "
         f"{summary['hit_rate_min']:.0%}-{summary['hit_rate_max']:.0%}, PAI "

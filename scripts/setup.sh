@@ -33,7 +33,7 @@ command -v npm >/dev/null || apt_install npm
 if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
 fi
-# pdftoppm and pdftotext: the PDF layout tests look at the rendered pages.
+# poppler-utils (pdftoppm, pdftotext): the PDF tests render pages and read their text back.
 if [ "${1:-}" = "--dev" ] && ! command -v pdftoppm >/dev/null; then
     apt_install poppler-utils
 fi

@@ -22,9 +22,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from geo.caveats import SYNTHETIC_PATROLS
+from geo.formatting import month_text, signed
 from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
-from geo.pdf_layout import FlowPdf
+from geo.impact.synth import overfit_caveat
+from geo.pdf import PdfDocument
 from geo.staticmap import (
     StaticBase,
     add_north_arrow,
@@ -231,6 +233,29 @@ def event_percent(result: ImpactResult) -> pd.DataFrame:
     return table
 
 
+def event_table(result: ImpactResult) -> pd.DataFrame | None:
+    """The event study month by month, as the report prints it under its chart: month
+    ("Jan 2024"), the treated-minus-comparison difference and its 95% interval in percent
+    from the pre-funding gap ("no data" in months without published data)."""
+    if result.event is None:
+        return None
+    table = event_percent(result)
+    known = np.isfinite(table["difference"].to_numpy(dtype=float))
+    return pd.DataFrame(
+        {
+            "Month": [month_text(month) for month in table["month"]],
+            "Treated vs comparison (%)": [
+                f"{signed(value)}%" if ok else "no data"
+                for value, ok in zip(table["difference"], known, strict=True)
+            ],
+            "95% interval (%)": [
+                f"{signed(low)}% to {signed(high)}%" if ok else "no data"
+                for low, high, ok in zip(table["ci_low"], table["ci_high"], known, strict=True)
+            ],
+        }
+    )
+
+
 def placebo_png(result: ImpactResult) -> bytes:
     """Histogram of placebo rate ratios with the funded area's as a red line."""
     figure = Figure(figsize=(7, 3))
@@ -282,6 +307,11 @@ def evidence_text(result: ImpactResult) -> list[str]:
         if result.synth is not None
         else f"Synthetic control could not be fitted: {result.synth_reason}"
     )
+    if overfit_caveat(result.synth):
+        synth += (
+            " Overfitted: too few months before funding for this many donor areas, so its "
+            "gap is illustrative only (see Caveats)."
+        )
     return [
         f"Design months (hotspots found on these only): {', '.join(result.design_months)}.",
         f"Permutation p-value {result.permutation.p_value:.2f}: rank "
@@ -366,6 +396,14 @@ def report_html(
         *(f"<p>{esc(p)}</p>" for p in evidence_text(result)),
         image(images.placebo, "placebo distribution"),
         *([image(images.event, "event study")] if images.event is not None else []),
+        *(
+            [
+                "<h3>Treated minus comparison, month by month</h3>",
+                event_table(result).to_html(index=False),
+            ]
+            if result.event is not None
+            else []
+        ),
         "<h2>Study areas</h2>",
         image(images.map, "map of treated, comparison and buffer areas"),
         f"<p>{esc(result.comparison_reason)}</p>",
@@ -402,50 +440,50 @@ def report_pdf(
     images: ReportImages | None = None,
     base: StaticBase | None = None,
 ) -> bytes:
-    """The same report as a PDF (A4, DejaVu fonts for Unicode), laid out by
-    :class:`geo.pdf_layout.FlowPdf`: headings kept with what follows, figures shrunk to
-    fill a page rather than leave it half blank."""
+    """The same report as a PDF (A4, :class:`geo.pdf.PdfDocument`: Unicode font, headings
+    kept with what follows); ``base`` is the study-area map's offline base."""
     images = images or report_images(result, dosage, base)
-    pdf = FlowPdf()
+    doc = PdfDocument()
 
-    def figure(heading: str | None, data: bytes) -> None:
-        if heading:
-            pdf.heading(heading, keep_mm=pdf.figure_keep_mm(data))
-        pdf.figure(data)
+    def section(heading: str, picture: bytes) -> None:
+        doc.heading(heading, keep_mm=doc.min_image_height(picture))
+        doc.image(picture)
 
-    pdf.heading(title, 16)
-    pdf.heading(result.headline, 11)
-    pdf.body(
+    doc.heading(title, 16)
+    doc.paragraph(result.headline, 11, bold=True)
+    doc.paragraph(
         f"Funding date {result.funding_date}. Before window: {', '.join(result.windows.before)}."
         f" After window: {', '.join(result.windows.after)}."
     )
-    pdf.heading("Evidence")
+    doc.heading("Evidence")
     for paragraph in evidence_text(result):
-        pdf.body(paragraph)
-    figure(None, images.placebo)
+        doc.paragraph(paragraph)
+    doc.image(images.placebo)
     if images.event is not None:
-        figure(None, images.event)
-    figure("Study areas", images.map)
-    pdf.body(result.comparison_reason)
-    figure("Treated vs comparison by month", images.series)
-    figure("Parallel trends", images.trends)
-    pdf.body(result.key_trends.reason)
+        doc.image(images.event)
+    if result.event is not None:
+        doc.heading("Treated minus comparison, month by month", 11, keep_mm=30)
+        events = event_table(result)
+        doc.table([list(events.columns), *events.itertuples(index=False)], (25, 30, 45), size=8)
+    section("Study areas", images.map)
+    doc.paragraph(result.comparison_reason)
+    section("Treated vs comparison by month", images.series)
+    section("Parallel trends", images.trends)
+    doc.paragraph(result.key_trends.reason)
     if images.dosage is not None and dosage is not None:
-        figure("Patrol dosage vs change (SYNTHETIC patrol data)", images.dosage)
+        section("Patrol dosage vs change (SYNTHETIC patrol data)", images.dosage)
+    doc.heading("Figures", keep_mm=30)
     table = _display_table(result)
-    pdf.heading("Figures", keep_mm=8 * min(len(table) + 1, 6))
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(30, 20, 50), text_align="LEFT") as grid:
-        grid.row(list(table.columns))
-        for row in table.itertuples(index=False):
-            grid.row([str(value) for value in row])
-    pdf.heading("Method")
+    doc.table(
+        [list(table.columns), *table.itertuples(index=False)], col_widths=(30, 20, 50), size=8
+    )
+    doc.heading("Method")
     for paragraph in method_text(result):
-        pdf.body(paragraph)
-    pdf.heading("Caveats")
+        doc.paragraph(paragraph)
+    doc.heading("Caveats")
     for caveat in report_caveats(result, dosage):
-        pdf.body("• " + caveat)
-    return bytes(pdf.output())
+        doc.bullet(caveat)
+    return doc.output()
 
 
 __all__ = [
@@ -453,6 +491,7 @@ __all__ = [
     "dosage_png",
     "event_png",
     "event_percent",
+    "event_table",
     "evidence_text",
     "placebo_png",
     "placebo_ratios",

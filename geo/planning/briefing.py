@@ -1,4 +1,4 @@
-"""Printable patrol briefing: one self-contained HTML page and a PDF.
+"""Printable patrol briefing: one self-contained HTML page and a PDF (:mod:`geo.pdf`).
 
 Each planned hotspot gets a small static map drawn with matplotlib (no map tiles, no
 CDN, works offline: :mod:`geo.staticmap`), its name, dosage (visits x minutes) and visit
@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 
 import geopandas as gpd
 from matplotlib.figure import Figure
 
-from geo.pdf_layout import FlowPdf
+from geo.pdf import PdfDocument
 from geo.planning.exports import dosage_text, visit_times
 from geo.planning.planner import PatrolPlan
 from geo.schema import BNG
@@ -144,37 +143,32 @@ def briefing_html(
     return "".join(parts)
 
 
+#: Width of each hotspot's map in the PDF, mm.
+PDF_MAP_MM = 45
+
+
 def briefing_pdf(
     plan: PatrolPlan,
     title: str = "Patrol briefing",
     notes: list[str] = (),
     base: StaticBase | None = None,
 ) -> bytes:
-    """The briefing as an A4 PDF (:class:`geo.pdf_layout.FlowPdf`: DejaVu fonts, headings
-    kept with what follows), one sketch map per hotspot, then the schedule by unit."""
-    pdf = FlowPdf(bottom_margin_mm=12)
+    """The briefing as an A4 PDF (:class:`geo.pdf.PdfDocument`: Unicode font, so "–" and
+    names such as "Łódź" print as written; each hotspot's map and text kept together).
+    ``base`` puts street names and LSOA outlines in the sketch maps."""
+    doc = PdfDocument(margin_mm=12, bottom_mm=14)
     heading = _heading(plan, title)
-    pdf.heading(heading[0], 16)
+    doc.heading(heading[0], 16)
     for line in [*heading[1:], *(f"Note: {n}" for n in [*plan.notes, *notes])]:
-        pdf.body(line, size=9)
-    map_mm = 45
+        doc.paragraph(line, 9)
     for position, row in enumerate(_rows(plan)):
-        if pdf.room_mm < map_mm + 4:
-            pdf.add_page()
-        top = pdf.get_y() + 2
-        png_bytes = hotspot_map_png(plan, position, base)
-        pdf.image(io.BytesIO(png_bytes), x=pdf.l_margin, y=top, w=map_mm)
-        pdf.set_xy(pdf.l_margin + map_mm + 4, top)
-        pdf.set_font("DejaVu", "B", 11)
-        text_w = pdf.epw - map_mm - 4
-        pdf.multi_cell(text_w, 6, f"{row['rank']} {row['name']}", new_x="LEFT", new_y="NEXT")
-        pdf.set_font("DejaVu", size=9)
-        for line in (f"Dosage: {row['dosage']}", f"Visit times: {row['times']}", row["risk"]):
-            pdf.multi_cell(text_w, 5, line, new_x="LEFT", new_y="NEXT")
-        pdf.set_xy(pdf.l_margin, max(pdf.get_y(), top + map_mm) + 2)
-    pdf.heading("Schedule by unit", 12)
-    pdf.set_font("DejaVu", size=9)
+        doc.image_beside(
+            hotspot_map_png(plan, position, base),
+            PDF_MAP_MM,
+            f"{row['rank']} {row['name']}",
+            [f"Dosage: {row['dosage']}", f"Visit times: {row['times']}", row["risk"]],
+        )
+    doc.heading("Schedule by unit", 12)
     for visit in plan.schedule.itertuples():
-        line = f"{visit.unit}  {visit.start:%H:%M}-{visit.end:%H:%M}  {visit.name}"
-        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        doc.paragraph(f"{visit.unit}  {visit.start:%H:%M}–{visit.end:%H:%M}  {visit.name}", 9)
+    return doc.output()

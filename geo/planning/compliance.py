@@ -15,7 +15,13 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.checks import check_columns, check_min_int, check_not_empty, fail
-from geo.patrols.dosage import ALL_ROLES, coverage_table, hotspot_zones, presence_intervals
+from geo.patrols.dosage import (
+    ALL_ROLES,
+    MAX_GAP_MIN,
+    coverage_table,
+    hotspot_zones,
+    presence_intervals,
+)
 from geo.planning.planner import PatrolPlan
 from geo.schema import TIMEZONE
 
@@ -42,7 +48,7 @@ def compare_with_plan(
     end: dt.date | str,
     *,
     buffer_m: float = 0.0,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
     shifts: int | None = None,
 ) -> pd.DataFrame:
     """Planned against delivered dosage per hotspot over local dates ``[start, end)``.

@@ -1,8 +1,10 @@
-"""The printed PDFs as readers see them: pages rendered with poppler (pdftoppm, pdftotext).
+"""Printed maps (geo.staticmap) and the PDFs that carry them, as readers see them.
 
-Checks, on the funder report for Torbay and on a patrol briefing: no page but the last
-is more than half blank, and no page ends with a heading. Also the static maps: a scale
-bar, no easting/northing axes, street names that never overprint.
+The study-area map and the briefing sketches show street names and LSOA outlines with a
+scale bar, labels never overprint; the funder report with its offline base and a
+patrol briefing, rendered with poppler (pdftoppm, pdftotext; helpers shared with
+tests/test_pdf.py), have no page but the last more than half blank and no page ending
+with a heading.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 import pytest
 import shapely
 from matplotlib.figure import Figure
+from PIL import Image
+from test_pdf import ink_depth, rendered_pages
 
 from geo.hotspots.dbscan import find_hotspots
 from geo.impact import design
@@ -26,7 +30,6 @@ from geo.impact.evaluate import evaluate
 from geo.impact.report import map_png, report_pdf
 from geo.io import datasets
 from geo.maps.layers import street_labels
-from geo.pdf_layout import FlowPdf, png_size
 from geo.planning import briefing
 from geo.planning.planner import PlanSettings, plan_patrols
 from geo.schema import ASB, BNG
@@ -42,31 +45,6 @@ needs_poppler = pytest.mark.skipif(
 
 
 # ---------------------------------------------------------------- reading rendered pages
-
-
-def page_ink(pdf: bytes, tmp_path: Path) -> list[tuple[float, float]]:
-    """Per page, (top, bottom) of its ink as fractions of the page height, footer left
-    out, from pdftoppm's greyscale rendering at 30 dpi."""
-    source = tmp_path / "doc.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(source), str(tmp_path / "p")], check=True)
-    spans = []
-    for image in sorted(tmp_path.glob("p-*.pgm"), key=lambda p: int(p.stem.split("-")[1])):
-        pixels = _read_pgm(image)
-        body = pixels[: int(pixels.shape[0] * 0.93)]  # the page number sits below 93%
-        rows = np.flatnonzero((body < 200).any(axis=1))
-        height = pixels.shape[0]
-        spans.append((rows[0] / height, rows[-1] / height) if len(rows) else (0.0, 0.0))
-    return spans
-
-
-def _read_pgm(path: Path) -> np.ndarray:
-    data = path.read_bytes()
-    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
-    width, height = int(header.group(1)), int(header.group(2))
-    return np.frombuffer(data[header.end() :], dtype=np.uint8)[: width * height].reshape(
-        height, width
-    )
 
 
 def last_lines(pdf: bytes, tmp_path: Path) -> list[tuple[str, float]]:
@@ -93,13 +71,13 @@ def last_lines(pdf: bytes, tmp_path: Path) -> list[tuple[str, float]]:
 
 
 def assert_laid_out(pdf: bytes, tmp_path: Path, headings: list[str]) -> None:
-    ink = page_ink(pdf, tmp_path)
+    """No page but the last more than half blank; no page ending with a heading."""
+    ink = [ink_depth(page) for page in rendered_pages(pdf, tmp_path)]
     assert len(ink) >= 2
-    for number, (_, bottom) in enumerate(ink[:-1], start=1):
-        # Text and figures start at the top margin (~3.4%) and should reach past half.
+    for number, bottom in enumerate(ink[:-1], start=1):
         assert bottom > 0.5, f"page {number} is more than half blank (ink ends at {bottom:.0%})"
     # A heading may be the last line of text only when a figure follows it on its page.
-    for number, ((text, line_end), (_, ink_end)) in enumerate(
+    for number, ((text, line_end), ink_end) in enumerate(
         zip(last_lines(pdf, tmp_path)[:-1], ink[:-1], strict=True), start=1
     ):
         if text.strip() in headings:
@@ -152,8 +130,8 @@ def test_funder_report_pages_are_full_and_no_heading_ends_a_page(torbay_result, 
 
 def test_study_area_map_has_streets_and_a_scale_bar_not_axes(torbay_result):
     result, base = torbay_result
-    width, height = png_size(map_png(result, base))
-    assert width > 500 and height > 400
+    with Image.open(io.BytesIO(map_png(result, base))) as image:
+        assert image.width > 500 and image.height > 400
     figure = Figure(figsize=(4, 4))
     axes = figure.subplots()
     extent = (291_000.0, 63_000.0, 293_000.0, 65_000.0)  # central Torquay, 2 km square
@@ -190,25 +168,7 @@ def test_briefing_pages_are_full_and_sketches_show_streets(tmp_path, make_incide
         assert_laid_out(pdf, tmp_path, ["Schedule by unit"])
 
 
-# ---------------------------------------------------------------- layout rules by hand
-
-
-def test_heading_moves_to_the_next_page_with_its_text():
-    pdf = FlowPdf()
-    pdf.set_y(pdf.page_break_trigger - 10)  # 10 mm left: a heading alone would fit
-    pdf.heading("Method")
-    assert pdf.page_no() == 2
-
-
-def test_figure_shrinks_to_fill_the_page_instead_of_moving_on():
-    figure = Figure(figsize=(7, 5))
-    figure.subplots().plot([0, 1])
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=60)
-    pdf = FlowPdf()
-    pdf.set_y(pdf.page_break_trigger - 100)  # 100 mm left; the figure is ~136 mm tall
-    pdf.figure(buffer.getvalue())
-    assert pdf.page_no() == 1
+# ---------------------------------------------------------------- scale bars
 
 
 @pytest.mark.parametrize(
