@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from geo.checks import GeoInputError
 from geo.partners.cli import add_parser as add_partners_parser
+from geo.schema import MAX_GAP_MIN
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +122,12 @@ def _add_coverage(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hotspots", required=True, help="hotspot polygons (GeoJSON)")
     parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
     parser.add_argument("--buffer-m", type=float, default=0.0, help="hotspot buffer, metres")
-    parser.add_argument("--max-gap-min", type=float, default=5.0, help="longest counted gap")
+    parser.add_argument(
+        "--max-gap-min",
+        type=float,
+        default=MAX_GAP_MIN,
+        help=f"longest gap bridged inside a hotspot, minutes (default {MAX_GAP_MIN:g})",
+    )
     parser.add_argument("--out", required=True, help="COVERAGE.csv to write")
     parser.add_argument("--rejected", help="CSV file for rejected pings, with reasons")
 
@@ -333,33 +339,29 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
-    from geo.planning.planner import PlanSettings
-
-    defaults = PlanSettings()
+    # Options left out take PlanSettings' defaults (the planner page's) when the command
+    # runs, so building the parser imports nothing heavy.
+    same = "default: as the planner page"
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument(
-        "--hours-per-day", type=float, default=defaults.hours_per_day, help="hotspot patrol hours"
-    )
-    parser.add_argument("--units", type=int, default=defaults.units, help="patrol units on shift")
+    parser.add_argument("--hours-per-day", type=float, help=f"hotspot patrol hours ({same})")
+    parser.add_argument("--units", type=int, help=f"patrol units on shift ({same})")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     parser.add_argument("--min-samples", type=int, default=DEFAULT_MIN_SAMPLES)
     parser.add_argument("--method", default="both", help="forecast: recent, seasonal or both")
     parser.add_argument("--missing", action="append", help="month with no data, YYYY-MM")
-    parser.add_argument(
-        "--shift",
-        default=f"{defaults.shift_start}-{defaults.shift_end}",
-        help="shift hours, HH:MM-HH:MM",
-    )
+    parser.add_argument("--shift", help=f"shift hours, HH:MM-HH:MM ({same})")
     parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM (default: all)")
+    parser.add_argument("--minutes-per-visit", type=float, help=f"10 to 16 ({same})")
     parser.add_argument(
-        "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
+        "--patrol-mode",
+        choices=("foot", "vehicle"),
+        help=f"travel between hotspots on foot (5 km/h) or by vehicle ({same})",
     )
-    parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
+    parser.add_argument("--vehicle-kmh", type=float, help=f"vehicle speed, km/h ({same})")
+    parser.add_argument("--max-hotspots", type=int, help=same)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
-    parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seed of the random visit order"
-    )
+    parser.add_argument("--seed", type=int, help=f"seed of the random visit order ({same})")
     parser.add_argument("--out", required=True, help="PLAN.csv to write")
     parser.add_argument("--schedule", help="SCHEDULE.csv of visit times per unit")
     parser.add_argument("--gpx", help="waypoints GPX to write")
@@ -392,18 +394,21 @@ def _run_plan(args: argparse.Namespace) -> int:
     )
     shift_start, shift_end = hours("shift", args.shift)
     peak_start, peak_end = hours("peak", args.peak)
-    settings = PlanSettings(
-        hours_per_day=args.hours_per_day,
-        units=args.units,
-        shift_start=shift_start,
-        shift_end=shift_end,
-        peak_start=peak_start,
-        peak_end=peak_end,
-        minutes_per_visit=args.minutes_per_visit,
-        max_hotspots=args.max_hotspots,
-        seed=args.seed,
-        plan_date=dt.date.fromisoformat(args.date) if args.date else None,
-    )
+    given = {
+        "hours_per_day": args.hours_per_day,
+        "units": args.units,
+        "shift_start": shift_start,
+        "shift_end": shift_end,
+        "peak_start": peak_start,
+        "peak_end": peak_end,
+        "minutes_per_visit": args.minutes_per_visit,
+        "patrol_mode": args.patrol_mode,
+        "vehicle_kmh": args.vehicle_kmh,
+        "max_hotspots": args.max_hotspots,
+        "seed": args.seed,
+        "plan_date": dt.date.fromisoformat(args.date) if args.date else None,
+    }
+    settings = PlanSettings(**{name: value for name, value in given.items() if value is not None})
     plan = plan_patrols(predicted.table, settings)
     Path(args.out).write_text(exports.plan_csv(plan), encoding="utf-8")
     if args.schedule:

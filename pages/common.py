@@ -13,13 +13,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import timeseries
+from geo import formatting, safety, timeseries
 from geo.checks import GeoInputError
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import naming
 from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
+from geo.maps import layers as map_layers
 from geo.projection import metric_xy
+from geo.staticmap import StaticBase
 
 UPLOAD = "upload"
 DEFAULT_AREA = next(iter(datasets.DATASETS))
@@ -231,6 +233,18 @@ def kde_cells(selection: Selection) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(max_entries=16)
+def street_labels(selection: Selection) -> pd.DataFrame:
+    """Street names of the selection's incidents at their busiest snap points, for the
+    maps' offline base (:func:`geo.maps.layers.street_labels`)."""
+    return map_layers.street_labels(incidents(selection))
+
+
+def static_base(selection: Selection) -> StaticBase:
+    """Street names and LSOA outlines under the printed maps (reports, briefings)."""
+    return StaticBase(street_labels(selection), boundaries(selection.dataset))
+
+
+@st.cache_data(max_entries=16)
 def k_distance(selection: Selection, k: int) -> pd.DataFrame:
     """k-distance curve (metres) of the selection's incidents for the eps chart."""
     x, y, _ = metric_xy(incidents(selection))
@@ -384,6 +398,26 @@ def run_through_entry_script() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# ---------------------------------------------------------------- tables as users read them
+
+
+def show_table(frame: pd.DataFrame, container=st, **dataframe_kwargs):
+    """``st.dataframe`` of :func:`geo.formatting.present_table`: plain headers with units,
+    rounded numbers and "Jan 2024" months; returns what ``st.dataframe`` returns."""
+    shown, specs = formatting.present_table(frame)
+    config = {
+        label: st.column_config.NumberColumn(label, format=spec.printf)
+        for label, spec in specs.items()
+        if spec.printf
+    }
+    return container.dataframe(shown, hide_index=True, column_config=config, **dataframe_kwargs)
+
+
+def table_csv(frame: pd.DataFrame) -> str:
+    """CSV download of a table with the same headers and rounding as on screen."""
+    return safety.csv_text(formatting.present_table(frame)[0])
 
 
 # Streamlit's legacy mode also lists this helper module as a page (``/common``).
