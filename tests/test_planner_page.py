@@ -81,12 +81,13 @@ def test_planner_page_matches_geo_and_follows_hours(torbay_forecast):
     assert int(_metric(at, "Visits per day")) < int(expected.plan["visits_per_day"].sum())
 
 
-def test_forecast_section_shows_geo_benchmarks(torbay_incidents):
+def test_forecast_section_shows_geo_benchmarks(torbay_asb):
     """The "How good is the forecast?" table is geo's benchmark comparison, unchanged."""
+    defaults = datasets.get_dataset("torbay").defaults  # the page's defaults
     expected = backtest(
-        torbay_incidents,
+        torbay_asb,
         method=ForecastMethod(),
-        units=UnitSpec(),
+        units=UnitSpec("hotspots", defaults.eps_m, defaults.min_samples),
         top_k=10,
         missing=datasets.load_summary("torbay")["months_missing"]["Devon & Cornwall Police"],
         study_area=datasets.load_study_area("torbay"),
