@@ -1,18 +1,27 @@
 """Command line: ``python -m geo COMMAND ...``.
 
 Each command is a pair of small functions, ``_add_<command>`` (arguments) and
-``_run_<command>`` (work), registered in :data:`COMMANDS`. Unusable input ends with one
-line on stderr naming the file or argument and the problem, and exit code 2, never a
-traceback.
+``_run_<command>`` (work), registered in :data:`COMMANDS`. Every error ends with one
+line on stderr naming the file or argument, the problem and what to change, and exit
+code 2; ``--debug`` shows the traceback instead.
+
+Inputs are never overwritten: an output that resolves to an input (or to another
+output) is refused before any work, and a command's outputs are first written to
+temporary files beside their targets and renamed into place only once all of them
+were written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
-from geo.checks import GeoInputError
+from geo.checks import GeoInputError, fail
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
@@ -27,18 +36,20 @@ def _run_ingest(args: argparse.Namespace) -> int:
 
     from geo.io.incidents import ColumnMapping, ingest
     from geo.io.store import write_incidents
+    from geo.safety import write_csv
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
-    _check_output_folders(args.out, args.rejected)
+    inputs = [*args.sources, args.mapping]
 
     def progress(files: list) -> list:
         # A bar only when there are many files; the summary is the output that matters.
         return tqdm(files, desc="files", unit="file", file=sys.stderr) if len(files) > 5 else files
 
-    result = ingest(args.sources, mapping, progress=progress)
-    write_incidents(result.incidents, args.out)
-    if args.rejected:
-        result.rejected.to_csv(args.rejected, index=False)
+    with staged_outputs(inputs, args.out, args.rejected) as (out, rejected):
+        result = ingest(args.sources, mapping, progress=progress)
+        write_incidents(result.incidents, out)
+        if rejected:
+            write_csv(result.rejected, rejected)
     print(result.summary.to_text())
     print(f"wrote {len(result.incidents):,} incidents to {args.out}")
     if args.rejected:
@@ -46,15 +57,67 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output_folders(*paths: str | None) -> None:
-    """Fail before any work when an output's folder does not exist."""
-    from pathlib import Path
+@contextlib.contextmanager
+def staged_outputs(
+    inputs: Sequence[str | Path | None], *outputs: str | Path | None
+) -> Iterator[list[Path | None]]:
+    """Temporary paths for ``outputs``, renamed onto them only if the block succeeds.
 
-    from geo.checks import fail
+    Fails before any work when an output resolves to one of ``inputs`` (or a file inside
+    an input folder) or to another output, or when its folder does not exist. Each
+    temporary file sits in its target's folder, so the final rename is atomic; if the
+    block raises, every temporary file is removed and no target is touched. ``None``
+    outputs (optional ones not asked for) stay ``None``.
+    """
+    check_outputs(inputs, outputs)
+    staged: list[Path | None] = []
+    try:
+        for output in outputs:
+            staged.append(None if output is None else _temporary_beside(Path(output)))
+        yield staged
+        for output, temporary in zip(outputs, staged, strict=True):
+            if temporary is not None:
+                os.replace(temporary, output)
+    finally:
+        for temporary in staged:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
 
-    for path in filter(None, paths):
-        if not Path(path).resolve().parent.is_dir():
-            fail("the folder for this output does not exist", fix="Create it first", file=path)
+
+def check_outputs(
+    inputs: Sequence[str | Path | None], outputs: Sequence[str | Path | None]
+) -> None:
+    """Fail naming the output that would overwrite an input or another output."""
+    sources = [Path(p).resolve() for p in inputs if p is not None]
+    seen: dict[Path, str] = {}
+    for output in filter(None, outputs):
+        target = Path(output).resolve()
+        if not target.parent.is_dir():
+            fail("the folder for this output does not exist", fix="Create it first", file=output)
+        if target.is_dir():
+            fail("this output is a folder", fix="Name a file to write", file=output)
+        for source in sources:
+            if target == source or (
+                source.is_dir() and target.exists() and target.is_relative_to(source)
+            ):
+                fail(
+                    f"this output would overwrite the input {source.name}",
+                    fix="Write the output to a new file",
+                    file=output,
+                )
+        if target in seen:
+            fail(
+                f"this output is also given as {seen[target]}",
+                fix="Give each output its own file",
+                file=output,
+            )
+        seen[target] = str(output)
+
+
+def _temporary_beside(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    return Path(name)
 
 
 def _add_build_data(parser: argparse.ArgumentParser) -> None:
@@ -92,18 +155,24 @@ def _run_coverage(args: argparse.Namespace) -> int:
     from geo.io.pings import read_patrols
     from geo.patrols.dosage import ALL_ROLES, read_hotspots
     from geo.patrols.measure import measure_coverage
+    from geo.safety import write_csv
 
-    read = read_patrols(args.patrols, max_gap_min=args.max_gap_min)
-    result = measure_coverage(
-        read.rows,
-        read_hotspots(args.hotspots),
-        args.funding_date,
-        buffer_m=args.buffer_m,
-        max_gap_min=args.max_gap_min,
-    )
-    result.table[result.table["role"] == ALL_ROLES].to_csv(args.out, index=False)
-    if args.rejected:
-        read.rejected.to_csv(args.rejected, index=False)
+    inputs = [*args.patrols, args.hotspots]
+    with staged_outputs(inputs, args.out, args.rejected) as (out, rejected):
+        read = read_patrols(args.patrols, max_gap_min=args.max_gap_min)
+        zones = read_hotspots(args.hotspots)
+        result = measure_coverage(
+            read.rows,
+            zones,
+            args.funding_date,
+            buffer_m=args.buffer_m,
+            max_gap_min=args.max_gap_min,
+        )
+        write_csv(result.table[result.table["role"] == ALL_ROLES], out)
+        if rejected:
+            write_csv(read.rejected, rejected)
+    for name in zones.attrs.get("repaired", []):
+        print(f"repaired: {name} crossed itself; measured on its make_valid repair")
     print(f"read {read.read:,} pings: {len(read.rows):,} accepted, {len(read.rejected):,} rejected")
     for flag, count in read.flags["flag"].value_counts().items():
         print(f"flagged {count:,} pings: {flag}")
@@ -143,15 +212,17 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
     from geo.io.store import read_incidents
     from geo.projection import metric_xy
+    from geo.safety import write_csv
     from geo.timeseries import parse_month_range
 
     months = parse_month_range(args.months) if args.months else None
-    incidents = read_incidents(args.incidents, months=months, categories=args.category)
-    result = find_hotspots(incidents, args.eps, args.min_samples, auto=args.auto)
-    write_hotspots(result.hotspots, args.out)
-    if args.labels:
-        x, y, _ = metric_xy(incidents)
-        pd.DataFrame({"x": x, "y": y, "cluster": result.labels}).to_csv(args.labels, index=False)
+    with staged_outputs([args.incidents], args.out, args.labels) as (out, labels):
+        incidents = read_incidents(args.incidents, months=months, categories=args.category)
+        result = find_hotspots(incidents, args.eps, args.min_samples, auto=args.auto)
+        write_hotspots(result.hotspots, out)
+        if labels:
+            x, y, _ = metric_xy(incidents)
+            write_csv(pd.DataFrame({"x": x, "y": y, "cluster": result.labels}), labels)
     how = "auto (sfhotspot rule)" if result.auto else "given"
     print(
         f"eps = {result.eps_m:.1f} m, min_samples = {result.min_samples} ({how}); "
@@ -190,7 +261,10 @@ def _run_impact(args: argparse.Namespace) -> int:
     import json
 
     from geo.impact.evaluate import evaluate_store, impact_json
+    from geo.safety import write_bytes_atomic
 
+    inputs = [args.incidents, args.treated, args.comparison, args.lsoa_counts, args.boundaries]
+    check_outputs(inputs, [args.out])
     result = evaluate_store(
         args.incidents,
         args.treated,
@@ -202,8 +276,8 @@ def _run_impact(args: argparse.Namespace) -> int:
         lsoa_counts=args.lsoa_counts,
         boundaries=args.boundaries,
     )
-    with open(args.out, "w", encoding="utf-8") as out:
-        json.dump(impact_json(result), out, indent=2, ensure_ascii=False)
+    text = json.dumps(impact_json(result), indent=2, ensure_ascii=False)
+    write_bytes_atomic(args.out, text.encode("utf-8"))
     print(result.headline)
     print(
         f"before {result.windows.before[0]}..{result.windows.before[-1]}, "
@@ -237,9 +311,7 @@ def _add_plan(parser: argparse.ArgumentParser) -> None:
 
 def _run_plan(args: argparse.Namespace) -> int:
     import datetime as dt
-    from pathlib import Path
 
-    from geo.checks import fail
     from geo.io.store import read_incidents
     from geo.planning import exports
     from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
@@ -253,33 +325,34 @@ def _run_plan(args: argparse.Namespace) -> int:
             fail(f"`--{name}` must look like 18:00-02:00, got {text!r}")
         return start, end
 
-    incidents = read_incidents(args.incidents, categories=args.category)
-    predicted = forecast_next(
-        incidents,
-        method=ForecastMethod(args.method),
-        units=UnitSpec("hotspots", args.eps, args.min_samples),
-        missing=args.missing,
-    )
-    shift_start, shift_end = hours("shift", args.shift)
-    peak_start, peak_end = hours("peak", args.peak)
-    settings = PlanSettings(
-        hours_per_day=args.hours_per_day,
-        units=args.units,
-        shift_start=shift_start,
-        shift_end=shift_end,
-        peak_start=peak_start,
-        peak_end=peak_end,
-        minutes_per_visit=args.minutes_per_visit,
-        max_hotspots=args.max_hotspots,
-        seed=args.seed,
-        plan_date=dt.date.fromisoformat(args.date) if args.date else None,
-    )
-    plan = plan_patrols(predicted.table, settings)
-    Path(args.out).write_text(exports.plan_csv(plan), encoding="utf-8")
-    if args.schedule:
-        Path(args.schedule).write_text(exports.schedule_csv(plan), encoding="utf-8")
-    if args.gpx:
-        Path(args.gpx).write_text(exports.plan_gpx(plan), encoding="utf-8")
+    with staged_outputs([args.incidents], args.out, args.schedule, args.gpx) as staged:
+        incidents = read_incidents(args.incidents, categories=args.category)
+        predicted = forecast_next(
+            incidents,
+            method=ForecastMethod(args.method),
+            units=UnitSpec("hotspots", args.eps, args.min_samples),
+            missing=args.missing,
+        )
+        shift_start, shift_end = hours("shift", args.shift)
+        peak_start, peak_end = hours("peak", args.peak)
+        settings = PlanSettings(
+            hours_per_day=args.hours_per_day,
+            units=args.units,
+            shift_start=shift_start,
+            shift_end=shift_end,
+            peak_start=peak_start,
+            peak_end=peak_end,
+            minutes_per_visit=args.minutes_per_visit,
+            max_hotspots=args.max_hotspots,
+            seed=args.seed,
+            plan_date=dt.date.fromisoformat(args.date) if args.date else None,
+        )
+        plan = plan_patrols(predicted.table, settings)
+        for path, text in zip(
+            staged, (exports.plan_csv, exports.schedule_csv, exports.plan_gpx), strict=True
+        ):
+            if path is not None:
+                path.write_text(text(plan), encoding="utf-8")
     print(f"forecast for {predicted.target} from data up to {predicted.based_on}")
     print(
         f"{len(plan.plan)} hotspots, {int(plan.plan['visits_per_day'].sum())} visits of "
@@ -310,6 +383,9 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with one sub-command per entry of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (summary, add_arguments, run) in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
@@ -319,14 +395,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the process exit code (0 ok, 2 unusable input or file)."""
+    """Run the CLI; return the process exit code (0 ok, 2 any error, told in one line)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except GeoInputError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - the one place every error becomes one line
+        if args.debug:
+            raise
+        print(f"error: {error_line(error)}", file=sys.stderr)
         return 2
-    except OSError as error:  # a file that cannot be read or written: one line, no traceback
-        where = f"{error.filename}: {error.strerror}" if error.filename else str(error)
-        print(f"error: {where}", file=sys.stderr)
-        return 2
+
+
+def error_line(error: BaseException) -> str:
+    """One line for ``error``: file, problem and what to change, without a traceback."""
+    if isinstance(error, GeoInputError):
+        return str(error)
+    if isinstance(error, MemoryError):
+        return (
+            "ran out of memory reading the input. Split it into smaller files, "
+            "or run with --debug to see where"
+        )
+    if isinstance(error, OSError):  # a file that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}. Check the path and its permissions"
+    text = " ".join(str(error).split())[:200] or "no message"
+    return (
+        f"unexpected {type(error).__name__}: {text}. "
+        "Check the input files; run with --debug for the traceback"
+    )

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from geo.caveats import SYNTHETIC_PATROLS
 from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, figures_table
+from geo.safety import csv_text
 
 COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
 
@@ -239,7 +240,7 @@ def _display_table(result: ImpactResult) -> pd.DataFrame:
 
 def report_csv(result: ImpactResult) -> str:
     """The table of figures as CSV text."""
-    return figures_table(result).to_csv(index=False)
+    return csv_text(figures_table(result))
 
 
 def report_html(
