@@ -7,6 +7,7 @@ GeoDataFrames, which Streamlit cannot hash.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -14,12 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from geo import timeseries
-from geo.checks import GeoInputError
+from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import gistar, kde, naming
 from geo.io import datasets, store
-from geo.io.incidents import IngestResult, SourceFile, ingest_groups
+from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.projection import metric_xy
+from geo.safety import escape_markdown
 
 UPLOAD = "upload"
 DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
@@ -47,18 +49,67 @@ class Selection:
 # ---------------------------------------------------------------- cached data access
 
 
+#: Largest upload accepted, MB. Keep equal to ``server.maxUploadSize`` in
+#: .streamlit/config.toml; sized so one session's ingest stays well inside the server's
+#: memory (see bench/README.md, "Hostile inputs").
+UPLOAD_MAX_MB = 50
+
+#: Bounds on an uploaded zip: a police.uk area download of a few years unpacks to a few
+#: hundred MB; more would not fit in one session's memory next to others.
+UPLOAD_ZIP_LIMITS = ZipLimits(member_bytes=256 * 2**20, total_bytes=400 * 2**20)
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def check_upload(name: str, size: int) -> str:
+    """The upload's kind ("csv" or "zip"), or fail before its bytes are read.
+
+    ``name`` is only inspected for its extension and never used as a path; ``size`` is
+    in bytes.
+    """
+    kind = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if kind not in {"csv", "zip"}:
+        fail("only .csv and .zip files can be uploaded", file=display_name(name))
+    if size > UPLOAD_MAX_MB * 2**20:
+        fail(
+            f"the file is {size / 2**20:,.0f} MB, more than the {UPLOAD_MAX_MB} MB allowed",
+            fix="Upload one force's months at a time",
+            file=display_name(name),
+        )
+    return kind
+
+
+def display_name(name: str) -> str:
+    """The last part of a client-sent file name, for messages and titles (never a path)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+
+
+def safe_file_name(name: str, default: str) -> str:
+    """A plain file name made from a client-sent name: letters, digits, ``._ -`` only.
+
+    For the rare reader that needs a file on disk (GPX): the result has no folder part
+    and cannot start with a dot, so it names a new file inside the caller's own
+    temporary folder. ``default`` is used when nothing usable is left.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", display_name(name)).lstrip(". ")
+    return cleaned[:120] or default
+
+
 @st.cache_data(show_spinner="Reading the uploaded file…", max_entries=4)
 def ingest_upload(name: str, data: bytes) -> IngestResult:
-    """Ingest an uploaded police.uk CSV or zip with the same validation as the CLI."""
-    if name.lower().endswith(".zip"):
-        import tempfile
-        from pathlib import Path
+    """Ingest an uploaded police.uk CSV or zip with the same validation as the CLI.
 
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            return ingest_groups([([path], None)])
-    return ingest_groups([([SourceFile(name, lambda: data)], None)])
+    The bytes are read in memory: nothing is written to disk, so the client's file name
+    can never choose a path.
+    """
+    shown = display_name(name)
+    if check_upload(name, len(data)) == "zip":
+        if not data.startswith(_ZIP_MAGIC):
+            fail("is not a zip archive", fix="Upload the .zip police.uk sent", file=shown)
+        sources = zip_sources(data, name=shown, limits=UPLOAD_ZIP_LIMITS)
+    else:
+        sources = [SourceFile(shown, lambda: data)]
+    return ingest_groups([(sources, None)])
 
 
 # cache_resource, not cache_data: one shared frame instead of an unpickled copy on every
@@ -117,7 +168,7 @@ def stop_on_input_error(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
     except GeoInputError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))
         st.stop()
 
 
@@ -215,11 +266,12 @@ def sidebar() -> Selection | None:
         if uploaded is None:
             st.sidebar.info("Upload a police.uk street-level CSV or zip to begin.")
             return None
-        upload_name, upload_bytes = uploaded.name, uploaded.getvalue()
         try:
+            check_upload(uploaded.name, uploaded.size)
+            upload_name, upload_bytes = uploaded.name, uploaded.getvalue()
             result = ingest_upload(upload_name, upload_bytes)
         except GeoInputError as error:
-            st.sidebar.error(f"This file cannot be used. {error}")
+            st.sidebar.error(f"This file cannot be used. {escape_markdown(error)}")
             return None
         summary = result.summary.to_dict()
         categories = sorted(result.incidents["category"].unique())
@@ -245,7 +297,7 @@ def sidebar() -> Selection | None:
     )
     return Selection(
         dataset=dataset,
-        label=DATASET_LABELS[dataset] if dataset != UPLOAD else upload_name,
+        label=DATASET_LABELS[dataset] if dataset != UPLOAD else display_name(upload_name),
         first_month=first,
         last_month=last,
         categories=tuple(chosen),

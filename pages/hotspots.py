@@ -10,10 +10,11 @@ from streamlit_folium import st_folium
 from geo import caveats, timeseries
 from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import build_hotspot_map, rank_from_tooltip
+from geo.safety import csv_bytes, escape_markdown
 from pages import common
 
 selection = common.require_selection()
-st.title(f"Hotspot explorer: {selection.label}")
+st.title(f"Hotspot explorer: {escape_markdown(selection.label)}")
 st.caption(
     f"{selection.first_month} to {selection.last_month} · "
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
@@ -139,7 +140,7 @@ downloads[0].download_button(
     on_click="ignore",
 )
 downloads[1].download_button(
-    "Hotspots (CSV)", shown.to_csv(index=False), "hotspots.csv", mime="text/csv", on_click="ignore"
+    "Hotspots (CSV)", csv_bytes(shown), "hotspots.csv", mime="text/csv", on_click="ignore"
 )
 
 if len(table):
@@ -154,13 +155,13 @@ if len(table):
     members = hotspots.hotspot_members(frame, result.labels, int(chosen["id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
-        members.drop(columns="geometry").to_csv(index=False),
+        csv_bytes(members.drop(columns="geometry")),
         f"hotspot-{chosen['rank']}-incidents.csv",
         mime="text/csv",
         on_click="ignore",
     )
 
-    st.subheader(f"#{chosen['rank']} {chosen['name']}")
+    st.subheader(f"#{chosen['rank']} {escape_markdown(chosen['name'])}")
     st.caption("Pick a row in the table or click a hotspot on the map to see another one.")
     detail = st.columns(4)
     detail[0].metric("Incidents", f"{chosen['incidents']:,}")
@@ -184,6 +185,6 @@ if len(table):
     )
     by_category = members["category"].value_counts().rename_axis("category")
     right.dataframe(by_category.reset_index(name="incidents"), hide_index=True)
-    st.markdown(f"**Top streets:** {chosen['top_streets'] or 'none named'}")
+    st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 
 st.caption(caveats.LOCATION_ANONYMISATION)

@@ -26,6 +26,7 @@ from geo.impact.evaluate import (
 from geo.io import datasets
 from geo.patrols.measure import measure_coverage
 from geo.patrols.synthetic import read_synthetic_pings
+from geo.safety import escape_markdown
 from geo.schema import ASB
 from pages import common
 
@@ -144,7 +145,7 @@ def _line_chart(frame: pd.DataFrame, funding: str, y_title: str) -> alt.LayerCha
 
 selection = common.require_selection()
 outcome = _outcome(selection)
-st.title(f"Impact: {selection.label}")
+st.title(f"Impact: {escape_markdown(selection.label)}")
 st.caption(
     f"Counting {', '.join(outcome)} · hotspots from {selection.first_month} to "
     f"{selection.last_month} (DBSCAN 100 m, 30 incidents)"
@@ -153,7 +154,7 @@ st.caption(
 try:
     hotspots = hotspot_table(selection, outcome)
 except GeoInputError as error:
-    st.error(f"No hotspots to evaluate. {error}")
+    st.error(f"No hotspots to evaluate. {escape_markdown(error)}")
     st.stop()
 labels = {str(row.id): f"#{row.rank} {row.name} ({row.incidents})" for row in hotspots.itertuples()}
 named = [
@@ -223,7 +224,7 @@ choices = Choices(
 try:
     result = run_evaluation(selection, choices)
 except GeoInputError as error:
-    st.error(f"This design cannot be evaluated. {error}")
+    st.error(f"This design cannot be evaluated. {escape_markdown(error)}")
     st.stop()
 
 windows = result.windows

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up (if needed) and run the dashboard on the embedded data: http://localhost:8501
+# Listens on this machine only; to serve on a network pass e.g.
+# --server.address 0.0.0.0 (see README.md, "Serving on a network").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/streamlit run dashboard.py "$@"
+exec .venv/bin/streamlit run dashboard.py --server.address "${DASHBOARD_ADDRESS:-127.0.0.1}" "$@"
