@@ -115,7 +115,7 @@ def read_csv_table(
         columns=list(schema.REJECTED_COLUMNS),
     )
     row_numbers = np.flatnonzero(good) + 1
-    _check_unclosed_quote(table, row_numbers, name)
+    _check_unclosed_quote(table, row_numbers, bad, name)
     table, row_numbers, with_nul = _set_aside_nul_rows(table, row_numbers, name)
     return CsvRows(table, row_numbers, pd.concat([malformed, with_nul], ignore_index=True))
 
@@ -149,8 +149,15 @@ def _header(head: bytes, name: str) -> list[str]:
     return header
 
 
-def _check_unclosed_quote(table: pa.Table, row_numbers: np.ndarray, name: str) -> None:
-    """Fail when a quoted field runs across line ends far beyond any real field."""
+def _check_unclosed_quote(table: pa.Table, row_numbers: np.ndarray, bad: list, name: str) -> None:
+    """Fail when a quoted field runs across line ends far beyond any real field.
+
+    The swallowed text ends either in a cell of a well-formed row or, when the row then
+    has too few fields, in a malformed row of ``bad``.
+    """
+    for row in bad:
+        if len(row.text) > MAX_FIELD_CHARS and ("\n" in row.text or "\r" in row.text):
+            _damaged(name, row.number, "a quoted field", row.text)
     for column in table.column_names:
         values = table.column(column)
         if not (pa.types.is_string(values.type) or pa.types.is_dictionary(values.type)):
@@ -167,15 +174,19 @@ def _check_unclosed_quote(table: pa.Table, row_numbers: np.ndarray, name: str) -
                 row = chunk_start + int(np.flatnonzero(hits.to_numpy(zero_copy_only=False))[0])
             else:
                 row = chunk_start + long[0]
-            unread = len(text[long[0]].as_py().splitlines()) - 1
             # Line of the row when no earlier field spans lines (the header is line 1).
             line = int(row_numbers[row]) + 1
-            fail(
-                f"the file is damaged from line {line:,} on: a quoted {column!r} field opens "
-                f"there and never closes, so the {unread:,} lines after it were not read",
-                fix="Close the quote (or remove it) and load the file again",
-                file=name,
-            )
+            _damaged(name, line, f"a quoted {column!r} field", text[long[0]].as_py())
+
+
+def _damaged(name: str, line: int, what: str, swallowed: str) -> None:
+    unread = len(swallowed.splitlines()) - 1
+    fail(
+        f"the file is damaged from line {line:,} on: {what} opens there and never closes, "
+        f"so the {unread:,} lines after it were not read",
+        fix="Close the quote (or remove it) and load the file again",
+        file=name,
+    )
 
 
 def _chunks_with_offsets(values: pa.ChunkedArray):
