@@ -29,24 +29,36 @@ def _add_ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="GeoParquet file to write")
     parser.add_argument("--rejected", help="CSV file for rejected rows, with reasons")
     parser.add_argument("--mapping", help="JSON column mapping for generic incident CSVs")
+    parser.add_argument(
+        "--max-unzipped-mb",
+        type=float,
+        help="most MB read from one zip (default 300: keeps memory under 1.5 GB)",
+    )
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from tqdm import tqdm
 
-    from geo.io.incidents import ColumnMapping, ingest
+    from geo.checks import check_positive
+    from geo.io.incidents import DEFAULT_ZIP_LIMITS, ColumnMapping, ingest
     from geo.io.store import write_incidents
     from geo.safety import write_csv
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
     inputs = [*args.sources, args.mapping]
+    limits = DEFAULT_ZIP_LIMITS
+    if args.max_unzipped_mb is not None:
+        total = check_positive("--max-unzipped-mb", args.max_unzipped_mb) * 2**20
+        limits = replace(limits, total_bytes=int(total))
 
     def progress(files: list) -> list:
         # A bar only when there are many files; the summary is the output that matters.
         return tqdm(files, desc="files", unit="file", file=sys.stderr) if len(files) > 5 else files
 
     with staged_outputs(inputs, args.out, args.rejected) as (out, rejected):
-        result = ingest(args.sources, mapping, progress=progress)
+        result = ingest(args.sources, mapping, progress=progress, zip_limits=limits)
         write_incidents(result.incidents, out)
         if rejected:
             write_csv(result.rejected, rejected)

@@ -54,9 +54,9 @@ class Selection:
 #: memory (see bench/README.md, "Hostile inputs").
 UPLOAD_MAX_MB = 50
 
-#: Bounds on an uploaded zip: a police.uk area download of a few years unpacks to a few
-#: hundred MB; more would not fit in one session's memory next to others.
-UPLOAD_ZIP_LIMITS = ZipLimits(member_bytes=256 * 2**20, total_bytes=400 * 2**20)
+#: Bounds on an uploaded zip: a police.uk area download of a few years unpacks to well
+#: under this; more would not fit in one session's memory next to others' sessions.
+UPLOAD_ZIP_LIMITS = ZipLimits(member_bytes=200 * 2**20, total_bytes=200 * 2**20)
 
 _ZIP_MAGIC = b"PK\x03\x04"
 

@@ -190,13 +190,15 @@ class ZipLimits:
     Sizes are uncompressed bytes, counted while each member is streamed (a zip's own
     size fields can lie). The Metropolitan Police's monthly street file, the largest
     police.uk force file, is about 30 MB, and police.uk CSVs compress about 5-10 times;
-    the defaults leave several times that room.
+    the per-file default leaves eight times that room. The total default keeps an ingest
+    under 1.5 GB of memory (about 5 bytes held per CSV byte: bench/README.md, "Hostile
+    inputs"); raise it for bigger archives on a machine with more memory.
     """
 
     #: Largest single member, bytes.
     member_bytes: int = 256 * 1024 * 1024
     #: All members read from one archive together, bytes.
-    total_bytes: int = 2 * 1024 * 1024 * 1024
+    total_bytes: int = 300 * 1024 * 1024
     #: Highest uncompressed/compressed ratio of a member (text rarely exceeds 20).
     ratio: float = 100.0
     #: Most members in one archive (a 3-year national download holds about 5,000).
@@ -653,6 +655,7 @@ def ingest(
     mapping: ColumnMapping | None = None,
     *,
     progress: Callable[[Iterable], Iterator] | None = None,
+    zip_limits: ZipLimits = DEFAULT_ZIP_LIMITS,
 ) -> IngestResult:
     """Read, validate and combine incident files into the canonical schema.
 
@@ -665,6 +668,8 @@ def ingest(
         Column mapping for generic CSVs; police.uk street CSVs when omitted.
     progress
         Optional wrapper around the file iterator (e.g. ``tqdm.tqdm``) for a progress bar.
+    zip_limits
+        Bounds on reading zips found among ``sources`` (:class:`ZipLimits`).
 
     Returns
     -------
@@ -673,13 +678,14 @@ def ingest(
         EPSG:27700 metres), ``rejected`` (one row per rejected input row, with reason) and
         ``summary``. Duplicate non-blank ids keep their first occurrence.
     """
-    return ingest_groups([(sources, mapping)], progress=progress)
+    return ingest_groups([(sources, mapping)], progress=progress, zip_limits=zip_limits)
 
 
 def ingest_groups(
     groups: Sequence[tuple[Sequence[str | Path | SourceFile], ColumnMapping | None]],
     *,
     progress: Callable[[Iterable], Iterator] | None = None,
+    zip_limits: ZipLimits = DEFAULT_ZIP_LIMITS,
 ) -> IngestResult:
     """Like :func:`ingest` for several ``(sources, mapping)`` groups read into one result.
 
@@ -691,7 +697,8 @@ def ingest_groups(
         mapping = mapping or POLICE_UK_STREET
         files = [s for s in sources if isinstance(s, SourceFile)]
         paths = [s for s in sources if not isinstance(s, SourceFile)]
-        files += discover_sources(paths, generic=mapping is not POLICE_UK_STREET) if paths else []
+        generic = mapping is not POLICE_UK_STREET
+        files += discover_sources(paths, generic=generic, zip_limits=zip_limits) if paths else []
         jobs += [(file, mapping) for file in files]
     if not jobs:
         fail("no input files were given", fix="Name at least one CSV file, folder or zip")
