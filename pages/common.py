@@ -193,6 +193,16 @@ def find_hotspots(
     return stop_on_input_error(_hotspots, selection, float(eps_m), int(min_samples), bool(auto))
 
 
+def covered_area_m2(selection: Selection, eps_m: float, min_samples: int, auto: bool) -> float:
+    """Area (m²) the hotspots of :func:`find_hotspots` cover, computed once for all sessions."""
+    return _covered_area_m2(selection, float(eps_m), int(min_samples), bool(auto))
+
+
+@st.cache_data(max_entries=64)
+def _covered_area_m2(selection: Selection, eps_m: float, min_samples: int, auto: bool) -> float:
+    return hotspots.covered_area_m2(_hotspots(selection, eps_m, min_samples, auto).hotspots)
+
+
 def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | None, str]:
     """Hotspots at the default settings, or None and the reason, without stopping the page."""
     try:

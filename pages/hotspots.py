@@ -56,7 +56,8 @@ if auto:
 kpi = st.columns(4)
 kpi[0].metric("Hotspots", f"{len(table):,}")
 kpi[1].metric("Incidents in hotspots", f"{1 - result.noise_share:.0%}")
-kpi[2].metric("Area covered", f"{hotspots.covered_area_m2(table) / 1e4:,.1f} ha")
+area_m2 = common.covered_area_m2(selection, eps_m, min_samples, auto)
+kpi[2].metric("Area covered", f"{area_m2 / 1e4:,.1f} ha")
 kpi[3].metric("Incidents", f"{len(frame):,}")
 
 with st.expander("Choosing eps: k-distance chart"):
@@ -134,13 +135,17 @@ picked = st.dataframe(
 downloads = st.columns(3)
 downloads[0].download_button(
     "Hotspots (GeoJSON)",
-    hotspots.hotspots_geojson(table),
+    lambda: hotspots.hotspots_geojson(table),  # built only when clicked
     "hotspots.geojson",
     mime="application/geo+json",
     on_click="ignore",
 )
 downloads[1].download_button(
-    "Hotspots (CSV)", csv_bytes(shown), "hotspots.csv", mime="text/csv", on_click="ignore"
+    "Hotspots (CSV)",
+    lambda: csv_bytes(shown),
+    "hotspots.csv",
+    mime="text/csv",
+    on_click="ignore",
 )
 
 if len(table):
@@ -155,7 +160,7 @@ if len(table):
     members = hotspots.hotspot_members(frame, result.labels, int(chosen["id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
-        csv_bytes(members.drop(columns="geometry")),
+        lambda: csv_bytes(members.drop(columns="geometry")),
         f"hotspot-{chosen['rank']}-incidents.csv",
         mime="text/csv",
         on_click="ignore",
