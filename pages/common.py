@@ -8,7 +8,10 @@ GeoDataFrames, which Streamlit cannot hash.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -250,6 +253,18 @@ def k_distance(selection: Selection, k: int) -> pd.DataFrame:
     """k-distance curve (metres) of the selection's incidents for the eps chart."""
     x, y, _ = metric_xy(incidents(selection))
     return hotspots.k_distance_curve(x, y, k)
+
+
+# Streamlit runs every script run on a new thread, and pyproj keeps its CRS
+# transformers per thread, so each run would rebuild them (about 0.13 s per CRS pair).
+# Map building runs on these long-lived threads instead, whose transformers stay built
+# for every session; two threads match the two cores the server is sized for.
+_PROJ_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="geo-proj")
+
+
+def on_proj_thread(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` on a long-lived thread (no Streamlit commands inside)."""
+    return _PROJ_THREADS.submit(call, *args, **kwargs).result()
 
 
 # ---------------------------------------------------------------- the shared sidebar

@@ -98,7 +98,8 @@ tiles = options[4].toggle(
     key="tiles",
     help="OpenStreetMap tiles need internet; the map works without them.",
 )
-hotspot_map = build_hotspot_map(
+hotspot_map = common.on_proj_thread(
+    build_hotspot_map,
     table,
     frame if incident_style != "none" else None,
     boundaries=common.boundaries(selection.dataset) if show_lsoa else None,
