@@ -32,10 +32,9 @@ MAX_HEADER_BYTES = 64 * 1024
 #: Most columns read (police.uk has 12; a mapped export a few dozen).
 MAX_COLUMNS = 200
 
-#: Longest believable cell, characters. police.uk Location text is under 100 characters;
-#: a cell far longer that spans line ends is a quote that was opened and never closed,
-#: which would otherwise swallow the rest of the file into one field.
-MAX_FIELD_CHARS = 10_000
+#: Most lines one quoted field may span. A real multi-line field (an address) spans a
+#: few; a quote that runs on for more was opened and never closed.
+MAX_FIELD_LINES = 100
 
 
 @dataclass
@@ -115,7 +114,7 @@ def read_csv_table(
         columns=list(schema.REJECTED_COLUMNS),
     )
     row_numbers = np.flatnonzero(good) + 1
-    _check_unclosed_quote(table, row_numbers, bad, name)
+    _check_unclosed_quote(data, table.num_rows + len(bad), name)
     table, row_numbers, with_nul = _set_aside_nul_rows(table, row_numbers, name)
     return CsvRows(table, row_numbers, pd.concat([malformed, with_nul], ignore_index=True))
 
@@ -149,51 +148,50 @@ def _header(head: bytes, name: str) -> list[str]:
     return header
 
 
-def _check_unclosed_quote(table: pa.Table, row_numbers: np.ndarray, bad: list, name: str) -> None:
-    """Fail when a quoted field runs across line ends far beyond any real field.
+def _check_unclosed_quote(data: bytes | Path, rows_seen: int, name: str) -> None:
+    """Fail when a quote opens and never closes, swallowing the lines after it.
 
-    The swallowed text ends either in a cell of a well-formed row or, when the row then
-    has too few fields, in a malformed row of ``bad``.
+    Arrow's parser then either keeps the swallowed text as one huge field or, when it
+    parses blocks in parallel, silently drops the rest of the block; either way fewer
+    rows come out than the file has lines. Only then are the lines scanned for the
+    quote that opened and ran on for more than :data:`MAX_FIELD_LINES` lines (a real
+    field with line breaks, such as an address, spans a few).
     """
-    for row in bad:
-        if len(row.text) > MAX_FIELD_CHARS and ("\n" in row.text or "\r" in row.text):
-            _damaged(name, row.number, "a quoted field", row.text)
-    for column in table.column_names:
-        values = table.column(column)
-        if not (pa.types.is_string(values.type) or pa.types.is_dictionary(values.type)):
-            continue
-        for chunk_start, chunk in _chunks_with_offsets(values):
-            text = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
-            lengths = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
-            long = np.flatnonzero(lengths > MAX_FIELD_CHARS)
-            long = [i for i in long.tolist() if "\n" in text[i].as_py() or "\r" in text[i].as_py()]
-            if not long:
-                continue
-            if pa.types.is_dictionary(chunk.type):
-                hits = pc.is_in(chunk.indices, pa.array(long, chunk.indices.type))
-                row = chunk_start + int(np.flatnonzero(hits.to_numpy(zero_copy_only=False))[0])
-            else:
-                row = chunk_start + long[0]
-            # Line of the row when no earlier field spans lines (the header is line 1).
-            line = int(row_numbers[row]) + 1
-            _damaged(name, line, f"a quoted {column!r} field", text[long[0]].as_py())
+    if rows_seen + 1 >= _line_count(data):
+        return
+    lines = _whole(data).splitlines()
+    opened = None
+    for number, line in enumerate(lines, start=1):
+        if line.count(b'"') % 2:
+            opened = number if opened is None else None
+        if opened is not None and number - opened > MAX_FIELD_LINES:
+            break
+    if opened is not None:
+        fail(
+            f"the file is damaged from line {opened:,} on: a quoted field opens there and "
+            f"never closes, so the {len(lines) - opened:,} lines after it were not read",
+            fix="Close the quote (or remove it) and load the file again",
+            file=name,
+        )
 
 
-def _damaged(name: str, line: int, what: str, swallowed: str) -> None:
-    unread = len(swallowed.splitlines()) - 1
-    fail(
-        f"the file is damaged from line {line:,} on: {what} opens there and never closes, "
-        f"so the {unread:,} lines after it were not read",
-        fix="Close the quote (or remove it) and load the file again",
-        file=name,
-    )
+def _line_count(data: bytes | Path) -> int:
+    """Lines in the file (LF, CRLF or CR-only ends; a last line without an end counts)."""
+    chunks = [data] if isinstance(data, bytes) else _chunks(data)
+    newlines = carriage_returns = 0
+    last = b""
+    for chunk in chunks:
+        newlines += chunk.count(b"\n")
+        carriage_returns += chunk.count(b"\r")
+        last = chunk[-1:] or last
+    ends = newlines or carriage_returns
+    return ends + (last not in (b"\n", b"\r", b""))
 
 
-def _chunks_with_offsets(values: pa.ChunkedArray):
-    start = 0
-    for chunk in values.chunks:
-        yield start, chunk
-        start += len(chunk)
+def _chunks(path: Path):
+    with path.open("rb") as handle:
+        while chunk := handle.read(BLOCK_BYTES):
+            yield chunk
 
 
 def _set_aside_nul_rows(

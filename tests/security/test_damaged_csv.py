@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from geo import schema
 from geo.io.incidents import SourceFile, ingest
 from tests.security.helpers import HEADER, street_csv, street_rows
@@ -14,15 +16,23 @@ def _write(path, data: bytes):
     return path
 
 
-def test_unclosed_quote_reports_the_file_damaged_with_lines_not_read(tmp_path, geo_cli, snapshot):
-    rows = street_rows(31_635)
-    rows[100] = rows[100].replace("On or near High Street", '"On or near Nowhere')
-    damaged = _write(tmp_path / "2024-01-devon-street.csv", street_csv(rows))
+@pytest.mark.parametrize(
+    ("rows", "unread"),
+    # 31,635 rows fit in one 16 MB parse block (the rest become one field); 120,000 rows
+    # span two, where parallel parsing silently dropped the rest of the first block.
+    [(31_635, "31,534"), (120_000, "119,899")],
+)
+def test_unclosed_quote_reports_the_file_damaged_with_lines_not_read(
+    tmp_path, geo_cli, snapshot, rows, unread
+):
+    lines = street_rows(rows)
+    lines[100] = lines[100].replace("On or near High Street", '"On or near Nowhere')
+    damaged = _write(tmp_path / "2024-01-devon-street.csv", street_csv(lines))
     before = snapshot()
     run = geo_cli("ingest", damaged, "--out", "out.parquet")
-    # Row 101 is line 102; the 31,534 rows after it were swallowed into one field.
+    # Row 101 is line 102 (after the header); every line after it is lost.
     run.assert_one_line_error(
-        "2024-01-devon-street.csv", "damaged from line 102", "31,534 lines after it were not read"
+        "2024-01-devon-street.csv", "damaged from line 102", f"{unread} lines after it were not"
     )
     assert snapshot() == before
     assert run.peak_mb < 1_000
