@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common, errors
+from pages import auth, common, errors
 
 st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon="🗺️", layout="wide")
 
@@ -44,7 +44,7 @@ PAGES = [
     ),
 ]
 
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES + auth.account_pages())  # partner pages: by role
 
 
 def _draw() -> None:

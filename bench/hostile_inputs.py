@@ -97,7 +97,6 @@ CASES: list[tuple[str, str, Callable[[Path], None], tuple[str, ...]]] = [
     ("valid police.uk CSV, 1,000,000 rows", "valid-200mb.csv", _valid, ()),
     ("zip of 1,500,000 rows (290 MB unpacked)", "at-limit.zip", _zip_at_limit, ()),
     ("zip bomb: 2 GiB of zeros in 2 MB", "bomb.zip", _bomb, ()),
-    ("zip bomb, total limit raised", "bomb.zip", _bomb, ("--max-unzipped-mb", "100000")),
     ("1,000,000-column header (7.9 MB)", "wide.csv", _wide, ()),
     ("unclosed quote at row 101 of 1,000,000", "unclosed.csv", _unclosed_quote, ()),
     ("CR-only line ends, 1,000,000 rows", "cr-only.csv", _cr_only, ()),

@@ -22,50 +22,78 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geo.checks import GeoInputError, fail
+from geo.partners.cli import add_parser as add_partners_parser
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+", metavar="SRC", help="CSV files, folders or zips")
-    parser.add_argument("--out", required=True, help="GeoParquet file to write")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="GeoParquet file (x.parquet) or folder: a store partitioned by force and month, "
+        "to which a re-run adds only files not ingested before",
+    )
     parser.add_argument("--rejected", help="CSV file for rejected rows, with reasons")
     parser.add_argument("--mapping", help="JSON column mapping for generic incident CSVs")
+    _add_scheduler(parser, "read and check files on this Dask scheduler (default: here)")
+
+
+def _add_scheduler(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        "--max-unzipped-mb",
-        type=float,
-        help="most MB read from one zip (default 300: keeps memory under 1.5 GB)",
+        "--scheduler",
+        help=f"{what}; tcp://HOST:8786, 'local' for a local Dask cluster, 'none' for no Dask "
+        "(default: $DASK_SCHEDULER_ADDRESS when set)",
     )
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
-    from dataclasses import replace
+    import time
 
     from tqdm import tqdm
 
-    from geo.checks import check_positive
-    from geo.io.incidents import DEFAULT_ZIP_LIMITS, ColumnMapping, ingest
-    from geo.io.store import write_incidents
-    from geo.safety import write_csv
+    from geo.distributed import ordered_map, resolve_scheduler
+    from geo.io.incidents import ColumnMapping, ZipLimits, discover_sources
+    from geo.io.stream import ingest_to_store, list_jobs
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
-    inputs = [*args.sources, args.mapping]
-    limits = DEFAULT_ZIP_LIMITS
-    if args.max_unzipped_mb is not None:
-        total = check_positive("--max-unzipped-mb", args.max_unzipped_mb) * 2**20
-        limits = replace(limits, total_bytes=int(total))
+    check_outputs([*args.sources, args.mapping], [args.out, args.rejected], folders=True)
+    # Files are read and written one at a time, so an archive's total size does not
+    # bound memory here; the per-file, ratio and count limits still hold.
+    limits = ZipLimits(total_bytes=STREAMED_ZIP_TOTAL_BYTES)
+    generic = mapping is not None
+    sources = discover_sources(args.sources, generic=generic, zip_limits=limits)
+    files = len(list_jobs([(sources, mapping)]))
+    started = time.perf_counter()
+    bar = None
 
-    def progress(files: list) -> list:
-        # A bar only when there are many files; the summary is the output that matters.
-        return tqdm(files, desc="files", unit="file", file=sys.stderr) if len(files) > 5 else files
+    def progress(_name: str, rows_read: int) -> None:
+        nonlocal bar
+        if bar is None:  # only once a file is read: an unusable output fails bar-free
+            # A bar only when there are many files; the summary is the output that matters.
+            bar = tqdm(total=files, desc="files", unit="file", file=sys.stderr, disable=files <= 5)
+        rate = rows_read / max(time.perf_counter() - started, 1e-9)
+        bar.set_postfix_str(f"{rows_read:,} rows, {rate:,.0f} rows/s", refresh=False)
+        bar.update()
 
-    with staged_outputs(inputs, args.out, args.rejected) as (out, rejected):
-        result = ingest(args.sources, mapping, progress=progress, zip_limits=limits)
-        write_incidents(result.incidents, out)
-        if rejected:
-            write_csv(result.rejected, rejected)
+    scheduler = resolve_scheduler(args.scheduler, default="none")
+    try:
+        result = ingest_to_store(
+            sources,
+            args.out,
+            mapping,
+            rejected_path=args.rejected,
+            progress=progress,
+            reader=None if scheduler == "none" else ordered_map(scheduler),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     print(result.summary.to_text())
-    print(f"wrote {len(result.incidents):,} incidents to {args.out}")
+    if result.files_skipped:
+        print(f"files already in the store (skipped): {len(result.files_skipped)}")
+    print(f"wrote {result.rows_written:,} incidents to {args.out}")
     if args.rejected:
-        print(f"wrote {len(result.rejected):,} rejected rows to {args.rejected}")
+        print(f"wrote {result.summary.rows_rejected:,} rejected rows to {args.rejected}")
     return 0
 
 
@@ -97,16 +125,22 @@ def staged_outputs(
 
 
 def check_outputs(
-    inputs: Sequence[str | Path | None], outputs: Sequence[str | Path | None]
+    inputs: Sequence[str | Path | None],
+    outputs: Sequence[str | Path | None],
+    *,
+    folders: bool = False,
 ) -> None:
-    """Fail naming the output that would overwrite an input or another output."""
+    """Fail naming the output that would overwrite an input or another output.
+
+    ``folders`` allows an output to be an existing folder (a partitioned store).
+    """
     sources = [Path(p).resolve() for p in inputs if p is not None]
     seen: dict[Path, str] = {}
     for output in filter(None, outputs):
         target = Path(output).resolve()
         if not target.parent.is_dir():
             fail("the folder for this output does not exist", fix="Create it first", file=output)
-        if target.is_dir():
+        if target.is_dir() and not folders:
             fail("this output is a folder", fix="Name a file to write", file=output)
         for source in sources:
             if target == source or (
@@ -124,6 +158,11 @@ def check_outputs(
                 file=output,
             )
         seen[target] = str(output)
+
+
+#: Most bytes read from one zip by the streaming ``ingest``: it holds one file at a time,
+#: so this only stops an archive that would take hours, not one that would fill memory.
+STREAMED_ZIP_TOTAL_BYTES = 64 * 2**30
 
 
 def _temporary_beside(path: Path) -> Path:
@@ -204,33 +243,93 @@ def _run_synth_patrols(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_hotspots(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+#: Defaults of geo.hotspots.dbscan, repeated here so that parsing arguments does not
+#: import scipy; tests/test_national.py checks that they agree.
+DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES = 100.0, 30
 
-    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
+
+def _add_hotspots(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet file or store folder")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--months", help="month range, e.g. 2025-01:2025-12")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--min-samples", type=float, default=DEFAULT_MIN_SAMPLES)
     size.add_argument("--auto", action="store_true", help="sfhotspot rule for eps/min-samples")
-    parser.add_argument("--out", required=True, help="HOTSPOTS.geojson to write")
+    parser.add_argument(
+        "--study-area",
+        help="area for PAI: an embedded area's key (torbay, west-end, ...) or a polygon file; "
+        "default: the embedded store's own outline, else the incidents' convex hull",
+    )
+    parser.add_argument(
+        "--out", required=True, help="HOTSPOTS.geojson to write (with --by: HOTSPOTS.parquet)"
+    )
     parser.add_argument("--labels", help="LABELS.csv: x, y (metres) and cluster per incident")
+    parser.add_argument(
+        "--by",
+        metavar="force|AREAS",
+        help="each force's hotspots ('force'), or each area's of a polygon file (GeoJSON with "
+        "a 'name' per area), in parallel, with a halo",
+    )
+    parser.add_argument("--summary", help="with --by: national SUMMARY.csv, one row per force")
+    parser.add_argument(
+        "--halo-m", type=float, default=1000.0, help="with --by: first halo width, metres"
+    )
+    _add_scheduler(parser, "with --by: run forces on this Dask scheduler (default: 'local')")
+
+
+def _run_national_hotspots(args: argparse.Namespace) -> int:
+    from geo.checks import fail
+    from geo.distributed import resolve_scheduler
+    from geo.hotspots.national import national_hotspots
+    from geo.io.polygons import read_polygons
+    from geo.safety import write_csv
+    from geo.timeseries import parse_month_range
+
+    if args.auto or args.labels:
+        fail("`--by` works with --eps and --min-samples, not --auto or --labels")
+    by_file = None if args.by == "force" else args.by
+    check_outputs([args.incidents, by_file], [args.out, args.summary])
+    areas = None if by_file is None else read_polygons(by_file, "area")
+    hotspots, summary = national_hotspots(
+        args.incidents,
+        areas=areas,
+        months=parse_month_range(args.months) if args.months else None,
+        categories=tuple(args.category) if args.category else None,
+        eps_m=args.eps,
+        min_samples=args.min_samples,
+        halo_m=args.halo_m,
+        scheduler=resolve_scheduler(args.scheduler, default="local"),
+    )
+    with staged_outputs([args.incidents, by_file], args.out, args.summary) as (out, table):
+        hotspots.to_parquet(out, compression="zstd", schema_version="1.1.0")
+        if table:
+            write_csv(summary, table)
+    print(summary.to_string(index=False))
+    print(f"wrote {len(hotspots):,} hotspots to {args.out}")
+    return 0
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
+    if args.by:
+        return _run_national_hotspots(args)
     import pandas as pd
 
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
+    from geo.io.datasets import resolve_study_area
     from geo.io.store import read_incidents
     from geo.projection import metric_xy
     from geo.safety import write_csv
     from geo.timeseries import parse_month_range
 
     months = parse_month_range(args.months) if args.months else None
-    with staged_outputs([args.incidents], args.out, args.labels) as (out, labels):
+    inputs = [args.incidents, args.study_area]
+    with staged_outputs(inputs, args.out, args.labels) as (out, labels):
         incidents = read_incidents(args.incidents, months=months, categories=args.category)
-        result = find_hotspots(incidents, args.eps, args.min_samples, auto=args.auto)
+        study_area, study_area_text = resolve_study_area(args.study_area, args.incidents)
+        result = find_hotspots(
+            incidents, args.eps, args.min_samples, auto=args.auto, study_area=study_area
+        )
         write_hotspots(result.hotspots, out)
         if labels:
             x, y, _ = metric_xy(incidents)
@@ -240,6 +339,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         f"eps = {result.eps_m:.1f} m, min_samples = {result.min_samples} ({how}); "
         f"metric CRS {result.metric_crs}"
     )
+    print(f"PAI against {study_area_text}")
     print(
         f"{len(incidents):,} incidents -> {len(result.hotspots)} hotspots, "
         f"{result.noise_share:.1%} noise"
@@ -252,7 +352,12 @@ def _run_hotspots(args: argparse.Namespace) -> int:
 
 def _add_impact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument("--treated", required=True, help="treated areas: GeoJSON, or CSV of ids")
+    parser.add_argument(
+        "--treated",
+        required=True,
+        help="treated areas: a drawn or uploaded polygon file (GeoJSON etc.), or a CSV of "
+        "hotspot ids or names",
+    )
     parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
     parser.add_argument(
         "--category",
@@ -266,7 +371,24 @@ def _add_impact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-comparison", type=int, default=3, help="areas chosen by 'auto'")
     parser.add_argument("--lsoa-counts", help="LSOA monthly all-crime CSV for longer pre-trends")
     parser.add_argument("--boundaries", help="LSOA boundaries (GeoJSON) for --lsoa-counts")
+    parser.add_argument(
+        "--design-months",
+        help="months the hotspots are found on, YYYY-MM,YYYY-MM,... or YYYY-MM..YYYY-MM "
+        "(default: the months with data before funding)",
+    )
     parser.add_argument("--out", required=True, help="IMPACT.json to write")
+
+
+def _design_months(text: str | None) -> list[str] | None:
+    """``--design-months``: a comma list of YYYY-MM, or a range ``YYYY-MM..YYYY-MM``."""
+    from geo.timeseries import month_range
+
+    if not text:
+        return None
+    if ".." in text:
+        first, last = (part.strip() for part in text.split("..", 1))
+        return list(month_range(first, last))
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _run_impact(args: argparse.Namespace) -> int:
@@ -287,6 +409,7 @@ def _run_impact(args: argparse.Namespace) -> int:
         n_comparison=args.n_comparison,
         lsoa_counts=args.lsoa_counts,
         boundaries=args.boundaries,
+        design_months=_design_months(args.design_months),
     )
     text = json.dumps(impact_json(result), indent=2, ensure_ascii=False)
     write_bytes_atomic(args.out, text.encode("utf-8"))
@@ -300,22 +423,33 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+    from geo.planning.planner import PlanSettings
 
+    defaults = PlanSettings()
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument("--hours-per-day", type=float, required=True, help="hotspot patrol hours")
-    parser.add_argument("--units", type=int, default=1, help="patrol units on shift")
+    parser.add_argument(
+        "--hours-per-day", type=float, default=defaults.hours_per_day, help="hotspot patrol hours"
+    )
+    parser.add_argument("--units", type=int, default=defaults.units, help="patrol units on shift")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     parser.add_argument("--min-samples", type=int, default=DEFAULT_MIN_SAMPLES)
     parser.add_argument("--method", default="both", help="forecast: recent, seasonal or both")
     parser.add_argument("--missing", action="append", help="month with no data, YYYY-MM")
-    parser.add_argument("--shift", default="16:00-00:00", help="shift hours, HH:MM-HH:MM")
-    parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM")
-    parser.add_argument("--minutes-per-visit", type=float, default=15.0, help="10 to 16")
-    parser.add_argument("--max-hotspots", type=int, default=10)
+    parser.add_argument(
+        "--shift",
+        default=f"{defaults.shift_start}-{defaults.shift_end}",
+        help="shift hours, HH:MM-HH:MM",
+    )
+    parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM (default: all)")
+    parser.add_argument(
+        "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
+    )
+    parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random visit order")
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seed of the random visit order"
+    )
     parser.add_argument("--out", required=True, help="PLAN.csv to write")
     parser.add_argument("--schedule", help="SCHEDULE.csv of visit times per unit")
     parser.add_argument("--gpx", help="waypoints GPX to write")
@@ -403,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=summary, description=summary)
         add_arguments(command)
         command.set_defaults(run=run)
+    add_partners_parser(sub)
     return parser
 
 

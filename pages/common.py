@@ -21,7 +21,7 @@ from geo import timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import gistar, kde, naming
-from geo.io import datasets, store
+from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.projection import metric_xy
 from geo.safety import escape_markdown
@@ -334,9 +334,13 @@ def sidebar() -> Selection | None:
 
 @st.cache_data(max_entries=8)
 def category_list(dataset: str) -> list[str]:
-    """Categories present in an embedded dataset, most frequent first."""
-    counts = dataset_incidents(dataset)["category"].value_counts()
-    return list(counts.index)
+    """Categories present in an embedded dataset, most frequent first.
+
+    Counted from the store's category column alone, so the sidebar never loads (and
+    caches a second copy of) every row.
+    """
+    path = datasets.get_dataset(dataset).incidents_path
+    return query.category_counts(path, query.Selection())["category"].tolist()
 
 
 def selection() -> Selection | None:

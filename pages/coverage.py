@@ -140,10 +140,11 @@ max_gap_min = st.sidebar.number_input(
     "Max gap between pings (min)",
     min_value=0.5,
     max_value=60.0,
-    value=5.0,
+    value=coverage.MAX_GAP_MIN,
     step=0.5,
     key="cov_max_gap",
-    help="Time between two pings inside a hotspot counts only up to this gap.",
+    help="A gap between pings is bridged when the unit is in the hotspot at both ends and "
+    "the gap is no longer than this.",
 )
 files: Files = ()
 if not is_synthetic:

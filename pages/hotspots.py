@@ -158,7 +158,7 @@ if len(table):
         chosen = table[table["rank"] == clicked_rank].iloc[0]
     else:
         chosen = table.iloc[0]
-    members = hotspots.hotspot_members(frame, result.labels, int(chosen["id"]))
+    members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
         lambda: csv_bytes(members.drop(columns="geometry")),

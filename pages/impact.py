@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, replace
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import altair as alt
 import geopandas as gpd
@@ -14,16 +16,20 @@ import streamlit as st
 
 from geo import caveats
 from geo.checks import GeoInputError
-from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
 from geo.impact import design, report
 from geo.impact.evaluate import (
     ImpactResult,
+    contamination_warning,
+    default_design_months,
+    design_hotspots,
     dosage_vs_change,
-    evaluate,
+    evaluate_dataset,
     impact_json,
+    store_months,
     zones_for_coverage,
 )
 from geo.io import datasets
+from geo.io.store import filter_incidents, read_incidents
 from geo.patrols.measure import measure_coverage
 from geo.patrols.synthetic import read_synthetic_pings
 from geo.safety import escape_markdown
@@ -31,15 +37,12 @@ from geo.schema import ASB
 from pages import common
 
 DEFAULT_FUNDING = dt.date(2024, 6, 1)
-DEFAULT_TREATED = "Castle Circus"
+#: Castle Circus, Torquay (EPSG:27700 metres): the funded place of the Torbay example.
+DEFAULT_PLACE = {"torbay": (291_390.0, 64_300.0)}
 SYNTHETIC_PINGS = datasets.DATA_DIR / "synthetic" / "torbay-patrols-synthetic.parquet"
 MODES = {"auto": "Suggest automatically", "hotspots": "Choose hotspots", "lsoas": "Choose LSOAs"}
 # The report's colours, so page and report show each group alike.
 GROUP_COLOURS = alt.Scale(domain=list(report.COLOURS), range=list(report.COLOURS.values()))
-
-
-def _lsoa_counts_path(dataset: str):
-    return datasets.DATA_DIR / "lsoa-counts" / f"{dataset}-lsoa-monthly-all-crime.csv"
 
 
 def _outcome(selection: common.Selection) -> tuple[str, ...]:
@@ -49,11 +52,13 @@ def _outcome(selection: common.Selection) -> tuple[str, ...]:
     return (ASB,) if ASB in selection.all_categories else selection.all_categories
 
 
-def hotspot_table(selection: common.Selection, outcome: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """DBSCAN hotspots (defaults) of the outcome in the selected months, from the shared cache."""
-    return common.find_hotspots(
-        replace(selection, categories=outcome), DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
-    ).hotspots
+@st.cache_data(show_spinner="Finding hotspots on the months before funding…", max_entries=16)
+def hotspot_table(dataset: str, outcome: tuple[str, ...], funding: str) -> gpd.GeoDataFrame:
+    """Hotspots of the design months (before funding), as :func:`evaluate_store` finds them."""
+    path = datasets.get_dataset(dataset).incidents_path
+    incidents = filter_incidents(read_incidents(path), categories=list(outcome))
+    months = store_months(path)
+    return design_hotspots(incidents, default_design_months(months, funding))
 
 
 @dataclass(frozen=True)
@@ -67,39 +72,34 @@ class Choices:
     n_comparison: int
     buffer_m: float
     funding: str
+    treated_file: bytes | None = None
 
 
 @st.cache_data(show_spinner="Evaluating…", max_entries=16)
 def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResult:
-    """:func:`geo.evaluation.evaluate` on plain keys (Streamlit cannot hash GeoDataFrames)."""
-    frame = common.incidents(selection, all_months=True)
-    frame = frame[frame["category"].isin(choices.outcome)]
-    hotspots = hotspot_table(selection, choices.outcome)
-    treated = design.select_hotspots(hotspots, choices.treated_ids)
-    boundaries = common.boundaries(selection.dataset)
-    if choices.mode == "hotspots":
-        comparison = design.select_hotspots(hotspots, choices.comparison_ids)
-    elif choices.mode == "lsoas":
-        comparison = design.select_lsoas(boundaries, choices.comparison_ids)
+    """:func:`geo.impact.evaluate.evaluate_dataset`, the call the CLI and report make."""
+    if choices.mode == "lsoas":
+        comparison = design.select_lsoas(
+            common.boundaries(selection.dataset), choices.comparison_ids
+        )
+    elif choices.mode == "hotspots":
+        comparison = list(choices.comparison_ids)
     else:
         comparison = "auto"
-    lsoa = None
-    if boundaries is not None and _lsoa_counts_path(selection.dataset).is_file():
-        lsoa = (design.read_lsoa_monthly(_lsoa_counts_path(selection.dataset)), boundaries)
-    summary, _ = common.coverage(selection)
-    return evaluate(
-        frame,
-        treated,
-        choices.funding,
-        comparison=comparison,
-        candidates=hotspots,
-        buffer_m=choices.buffer_m,
-        months=(summary["first_month"], summary["last_month"]),
-        missing_months=common.missing_months(selection),
-        n_comparison=choices.n_comparison,
-        lsoa=lsoa,
-        category="ASB" if choices.outcome == (ASB,) else " and ".join(choices.outcome),
-    )
+    treated = list(choices.treated_ids)
+    with tempfile.TemporaryDirectory() as folder:
+        if choices.treated_file is not None:
+            treated = Path(folder) / "treated.geojson"
+            treated.write_bytes(choices.treated_file)
+        return evaluate_dataset(
+            selection.dataset,
+            treated,
+            choices.funding,
+            categories=list(choices.outcome),
+            comparison=comparison,
+            n_comparison=choices.n_comparison,
+            buffer_m=choices.buffer_m,
+        )
 
 
 @st.cache_data(max_entries=8)
@@ -115,6 +115,44 @@ def patrol_dosage(selection: common.Selection, choices: Choices) -> pd.DataFrame
     pings = read_synthetic_pings(SYNTHETIC_PINGS)
     coverage = measure_coverage(pings, zones_for_coverage(result), result.funding_date)
     return dosage_vs_change(result, coverage.change)
+
+
+def placebo_chart(result: ImpactResult) -> alt.LayerChart:
+    """Placebo rate ratios as a histogram, the funded area's as a red rule."""
+    placebos = pd.DataFrame({"rate_ratio": report.placebo_ratios(result)})
+    bars = (
+        alt.Chart(placebos)
+        .mark_bar(color=report.COLOURS["comparison"])
+        .encode(
+            x=alt.X("rate_ratio:Q", bin=alt.Bin(maxbins=20), title="Rate ratio (log scale bins)"),
+            y=alt.Y("count()", title="Placebo areas"),
+        )
+    )
+    treated = pd.DataFrame({"rate_ratio": [result.permutation.rate_ratio], "label": ["funded"]})
+    rule = (
+        alt.Chart(treated)
+        .mark_rule(color=report.COLOURS["treated"], size=3)
+        .encode(x="rate_ratio:Q", tooltip=["label", alt.Tooltip("rate_ratio:Q", format=".2f")])
+    )
+    return bars + rule
+
+
+def event_chart(result: ImpactResult) -> alt.LayerChart:
+    """Monthly treated-minus-comparison differences (%), with 95% bands and gaps."""
+    table = _dates(report.event_percent(result))
+    base = alt.Chart(table).encode(x=alt.X("date:T", title="Month"), detail="segment:N")
+    band = base.mark_area(opacity=0.25).encode(
+        y=alt.Y("ci_low:Q", title="Treated vs comparison, % from pre-funding gap"), y2="ci_high:Q"
+    )
+    line = base.mark_line(point=True).encode(
+        y="difference:Q", tooltip=["month", alt.Tooltip("difference:Q", format=".0f")]
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"date": [pd.Timestamp(result.funding_date)]}))
+        .mark_rule(strokeDash=[6, 4], color="black")
+        .encode(x="date:T")
+    )
+    return band + line + rule
 
 
 def _dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -146,31 +184,36 @@ def _line_chart(frame: pd.DataFrame, funding: str, y_title: str) -> alt.LayerCha
 selection = common.require_selection()
 outcome = _outcome(selection)
 st.title(f"Impact: {escape_markdown(selection.label)}")
+left, right = st.columns(2)
+funding = left.date_input("Funding date", value=DEFAULT_FUNDING, key="impact_funding")
 st.caption(
-    f"Counting {', '.join(outcome)} · hotspots from {selection.first_month} to "
-    f"{selection.last_month} (DBSCAN 100 m, 30 incidents)"
+    f"Counting {', '.join(outcome)} · hotspots found on the months before funding only "
+    "(DBSCAN 100 m), so the outcome never shapes the study areas"
 )
 
 try:
-    hotspots = hotspot_table(selection, outcome)
+    hotspots = hotspot_table(selection.dataset, outcome, funding.isoformat())
 except GeoInputError as error:
     st.error(f"No hotspots to evaluate. {escape_markdown(error)}")
     st.stop()
-labels = {str(row.id): f"#{row.rank} {row.name} ({row.incidents})" for row in hotspots.itertuples()}
-named = [
-    str(i)
-    for i, n in zip(hotspots["id"], hotspots["name"], strict=True)
-    if DEFAULT_TREATED.lower() in n.lower()
-]
-
-left, right = st.columns(2)
-funding = left.date_input("Funding date", value=DEFAULT_FUNDING, key="impact_funding")
+labels = {
+    str(row.hotspot_id): f"#{row.rank} {row.name} ({row.incidents})"
+    for row in hotspots.itertuples()
+}
+place = DEFAULT_PLACE.get(selection.dataset)
+named = [design.hotspot_at(hotspots, *place)] if place else []
 treated_ids = left.multiselect(
     "Treated (funded) hotspots",
     list(labels),
     default=named or list(labels)[:1],
     format_func=labels.get,
     key="impact_treated",
+)
+treated_upload = left.file_uploader(
+    "Or upload the funded zone as the scheme drew it (GeoJSON)",
+    type=["geojson", "json"],
+    key="impact_treated_file",
+    help="Then no hotspot detection touches the treated area.",
 )
 buffer_m = left.number_input(
     "Displacement buffer (m)",
@@ -205,7 +248,7 @@ else:
         key="impact_comparison_lsoas",
     )
 
-if not treated_ids:
+if not treated_ids and treated_upload is None:
     st.info("Choose at least one treated hotspot.")
     st.stop()
 if mode != "auto" and not comparison_ids:
@@ -220,6 +263,7 @@ choices = Choices(
     n_comparison=int(n_comparison),
     buffer_m=float(buffer_m),
     funding=funding.isoformat(),
+    treated_file=None if treated_upload is None else treated_upload.getvalue(),
 )
 try:
     result = run_evaluation(selection, choices)
@@ -236,32 +280,56 @@ right.caption(
 
 # Headline ----------------------------------------------------------------------
 st.subheader("Headline")
-did = result.did
-weak = not did.excludes_no_change
-(st.warning if weak or not result.key_trends.passes else st.success)(result.headline)
-kpi = st.columns(4)
+claims = result.verdict in ("fell", "rose")
+(st.success if claims else st.warning)(result.headline)
+perm, power = result.permutation, result.power
+kpi = st.columns(5)
 kpi[0].metric(
-    "Change vs comparison",
-    f"{did.percent_change:+.0f}%",
-    help=f"Rate ratio {did.rate_ratio:.2f} from a Poisson DiD with area and month effects",
+    "Treated (before → after)",
+    f"{result.raw_change['treated_before']:,.0f} → {result.raw_change['treated_after']:,.0f}",
 )
 kpi[1].metric(
-    "95% CI",
-    f"{(did.ci_low - 1) * 100:+.0f}…{(did.ci_high - 1) * 100:+.0f}%",
-    help="Includes 0%: the data cannot tell an effect from chance" if weak else None,
+    "Comparison (before → after)",
+    f"{result.raw_change['control_before']:,.0f} → {result.raw_change['control_after']:,.0f}",
 )
 kpi[2].metric(
-    "WDD",
-    f"{result.wdd.estimate:+.0f}",
-    help="A raw-count difference, not the effect estimate: see the note just below.",
+    "Permutation p-value",
+    f"{perm.p_value:.2f}",
+    help=f"Rank {perm.rank} of {perm.n_placebos + 1} against unfunded places",
 )
 kpi[3].metric(
-    "WDQ",
-    f"{result.wdq.wdq:.2f}" if result.wdq.meaningful else "n/a",
-    help=result.wdq.interpretation,
+    "Smallest detectable fall (80% power)",
+    f"{power.detectable_fall_pct:.0f}%",
+    help=power.reason,
 )
-# WDD can be "significant" while the rate ratio is not; say what it adds up, next to it.
+kpi[4].metric(
+    "Synthetic-control gap",
+    "n/a" if result.synth is None else f"{result.synth.gap * 100:+.0f}%",
+    help=result.synth_reason
+    or f"Pre-funding fit RMSPE {result.synth.rmspe_pre:.2f} (share of the pre-funding mean)",
+)
+did = result.did
+st.caption(
+    f"Design months (hotspots found on these only): {', '.join(result.design_months)}. "
+    f"Model estimate, secondary: rate ratio {did.rate_ratio:.2f} "
+    f"(model 95% CI {did.ci_low:.2f}–{did.ci_high:.2f}; area-bootstrap "
+    f"{result.bootstrap.ci_low:.2f}–{result.bootstrap.ci_high:.2f})."
+)
 st.info(result.wdd_reading)
+st.caption(result.wdq_interval.reading)
+
+st.subheader("How unusual is the change? Placebo areas")
+st.altair_chart(placebo_chart(result), width="stretch")
+st.caption(
+    "Each bar counts unfunded places (comparison areas and grid cells outside the treated "
+    "area and its buffer) whose change relative to the comparison areas fell in that "
+    "range; the red line is the funded area."
+)
+
+if result.event is not None:
+    st.subheader("Treated minus comparison, month by month")
+    st.altair_chart(event_chart(result), width="stretch")
+    st.caption("0 = the pre-funding gap; bands are 95% intervals; gaps are months without data.")
 
 # Design --------------------------------------------------------------------------
 st.subheader("Study design")
@@ -327,9 +395,13 @@ if selection.dataset == "torbay" and SYNTHETIC_PINGS.is_file():
     )
     st.altair_chart(points + points.mark_text(dy=-12).encode(text="name:N"), width="stretch")
     st.dataframe(dosage, hide_index=True)
+    if (warning := contamination_warning(dosage)) is not None:
+        st.warning(warning)
     st.caption(
-        "Patrol minutes per week compare all synthetic pings before and after the funding "
-        "date; incident change compares the season-matched windows above."
+        "Patrol minutes per week come from the same measure as the Patrol coverage page "
+        "(all synthetic pings before and after the funding date); they differ from that page "
+        "only when its date window differs. Incident change compares the season-matched "
+        "windows above."
     )
 
 # Caveats and downloads --------------------------------------------------------------

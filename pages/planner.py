@@ -142,23 +142,45 @@ predicted = common.stop_on_input_error(run_forecast, selection, method, unit_spe
 target_day = dt.date.fromisoformat(f"{predicted.target}-01")
 
 st.subheader("Resources")
+defaults = planner.PlanSettings()  # the same defaults as `python -m geo plan`
 cols = st.columns(4)
 basis = cols[0].radio("Hours given", ["per day", "per week"], key="planner_basis")
 hours = cols[0].number_input(
-    f"Patrol hours for hotspots {basis}", 0.5, 500.0, 6.0, step=0.5, key="planner_hours"
+    f"Patrol hours for hotspots {basis}",
+    0.5,
+    500.0,
+    defaults.hours_per_day,
+    step=0.5,
+    key="planner_hours",
 )
-units = cols[1].number_input("Units on shift", 1, 20, 2, key="planner_units")
+units = cols[1].number_input("Units on shift", 1, 20, defaults.units, key="planner_units")
 minutes_per_visit = cols[1].slider(
-    "Minutes per visit (Koper 10-16)", 10, 16, 15, key="planner_minutes"
+    "Minutes per visit (Koper 10-16)",
+    10,
+    16,
+    int(defaults.minutes_per_visit),
+    key="planner_minutes",
 )
-shift_start = cols[2].time_input("Shift starts", dt.time(16, 0), key="planner_shift_start")
-shift_end = cols[2].time_input("Shift ends", dt.time(0, 0), key="planner_shift_end")
-peak_start = cols[3].time_input("Peak starts", dt.time(18, 0), key="planner_peak_start")
-peak_end = cols[3].time_input("Peak ends", dt.time(0, 0), key="planner_peak_end")
+shift_start = cols[2].time_input(
+    "Shift starts", dt.time.fromisoformat(defaults.shift_start), key="planner_shift_start"
+)
+shift_end = cols[2].time_input(
+    "Shift ends", dt.time.fromisoformat(defaults.shift_end), key="planner_shift_end"
+)
+peak_start = cols[3].time_input(
+    "Peak starts", dt.time.fromisoformat(defaults.shift_start), key="planner_peak_start"
+)
+peak_end = cols[3].time_input(
+    "Peak ends", dt.time.fromisoformat(defaults.shift_end), key="planner_peak_end"
+)
 more = st.columns(4)
-travel = more[0].number_input("Travel between visits (min)", 0, 60, 5, key="planner_travel")
-max_hotspots = more[1].number_input("Most hotspots in the plan", 1, 50, 10, key="planner_max")
-seed = more[2].number_input("Random order seed", 0, 10_000, 1, key="planner_seed")
+travel = more[0].number_input(
+    "Travel between visits (min)", 0, 60, int(defaults.travel_minutes), key="planner_travel"
+)
+max_hotspots = more[1].number_input(
+    "Most hotspots in the plan", 1, 50, defaults.max_hotspots, key="planner_max"
+)
+seed = more[2].number_input("Random order seed", 0, 10_000, defaults.seed, key="planner_seed")
 plan_date = more[3].date_input("Plan for", target_day, key="planner_date")
 
 hours_per_day = (

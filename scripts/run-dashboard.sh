@@ -5,4 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# First start only: seed the SYNTHETIC demo partnership so a newcomer can sign in. A real
+# partnership (DATABASE_URL, or an existing database in the data folder) is left alone.
+if [ -z "${DATABASE_URL:-}" ] && [ ! -f "${ASB_DATA_DIR:-var}/partners.db" ]; then
+    .venv/bin/python -m geo partners demo
+fi
 exec .venv/bin/streamlit run dashboard.py --server.address "${DASHBOARD_ADDRESS:-127.0.0.1}" "$@"

@@ -33,3 +33,8 @@ command -v npm >/dev/null || apt_install npm
 if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
 fi
+# PostgreSQL binaries for the partnership hub's tests; the tests start their own throwaway
+# cluster, so no system service is started here.
+if [ "${1:-}" = "--dev" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt_install postgresql
+fi

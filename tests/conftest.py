@@ -58,3 +58,21 @@ def make_incidents() -> Callable[..., gpd.GeoDataFrame]:
     """Factory of schema-like incidents: ``make_incidents(xy, months=None, categories=None,
     locations=None)`` with ``xy`` offsets in metres (EPSG:27700) from Torquay."""
     return _make_incidents
+
+
+# ---------------------------------------------------------------- embedded data, read once
+
+
+@pytest.fixture(scope="session")
+def torbay_incidents() -> gpd.GeoDataFrame:
+    """Every incident of the embedded Torbay store (read once per test session; read-only)."""
+    from geo.io.datasets import get_dataset
+    from geo.io.store import read_incidents
+
+    return read_incidents(get_dataset("torbay").incidents_path)
+
+
+@pytest.fixture(scope="session")
+def torbay_asb(torbay_incidents) -> gpd.GeoDataFrame:
+    """The embedded Torbay store's anti-social behaviour, all months (read-only)."""
+    return torbay_incidents[torbay_incidents["category"] == ASB].reset_index(drop=True)

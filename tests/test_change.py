@@ -15,25 +15,18 @@ from geo.hotspots.change import (
     MIXED,
     NO_PATTERN,
     ClassifyParams,
-    change_by_cell,
     change_by_hotspot,
+    change_cells,
     classify,
     classify_cells,
     holm_by_row,
     period_of_month,
 )
 from geo.hotspots.dbscan import find_hotspots
-from geo.io.store import read_incidents
 from geo.projection import metric_xy
-from geo.schema import ASB
 
 TORBAY = Path(__file__).resolve().parent.parent / "data" / "incidents" / "torbay.parquet"
 MONTHS = pd.Series([dt.date(2024, m, 1) for m in (1, 1, 2, 6, 7, 7, 8)])
-
-
-@pytest.fixture(scope="module")
-def torbay_asb():
-    return read_incidents(TORBAY, categories=[ASB])
 
 
 # CHECK BEFORE / AFTER --------------------------------------------------------------
@@ -43,7 +36,7 @@ def test_change_by_hotspot_counts_and_rates():
     labels = np.array([1, 2, 1, 1, -1, 2, 2])
     table = change_by_hotspot(MONTHS, labels, "2024-06")
     assert list(table.columns) == [
-        "id",
+        "hotspot_id",
         "n_before",
         "n_after",
         "change",
@@ -68,7 +61,7 @@ def test_change_on_torbay_street_focus_launch(torbay_asb):
     table = change_by_hotspot(torbay_asb["month"], result.labels, "2024-06")
     assert (table["n_before"] + table["n_after"]).tolist() == result.hotspots["incidents"].tolist()
     x, y, crs = metric_xy(torbay_asb)
-    cells = change_by_cell(x, y, crs, torbay_asb["month"], "2024-06", cell_size_m=200)
+    cells = change_cells(x, y, crs, torbay_asb["month"], "2024-06", cell_size_m=200)
     assert cells["n_before"].sum() + cells["n_after"].sum() == len(torbay_asb)
     assert cells["n_before"].sum() == (torbay_asb["month"] < dt.date(2024, 6, 1)).sum()
     assert cells.crs == "EPSG:4326" and cells.attrs["cell_size_m"] == 200
@@ -156,14 +149,12 @@ def test_default_periods_are_season_matched_when_possible():
     assert default_periods(six) == (("2025-01", "2025-03"), ("2025-04", "2025-06"))
 
 
-def test_period_change_counts_add_up_and_cells_share_one_grid():
+def test_period_change_counts_add_up_and_cells_share_one_grid(torbay_asb):
     import geopandas as gpd
 
     from geo.hotspots.change import NO_PATTERN, period_change
-    from geo.io.datasets import get_dataset
-    from geo.io.store import read_incidents
 
-    asb = read_incidents(get_dataset("torbay").incidents_path, categories=["Anti-social behaviour"])
+    asb = torbay_asb
     result = period_change(
         asb, ("2024-01", "2024-04"), ("2025-01", "2025-04"), eps_m=100, min_samples=30
     )

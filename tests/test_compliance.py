@@ -40,8 +40,10 @@ def test_planned_against_delivered_by_hand():
     )
     table = compare_with_plan(plan, pings, "2026-01-09", "2026-01-10").set_index("hotspot_id")
     assert table.loc[1, "planned_visits"] == 2 and table.loc[1, "delivered_visits"] == 1
-    assert table.loc[1, "delivered_minutes"] == pytest.approx(14.0)
-    assert table.loc[1, "minutes_pct"] == pytest.approx(100 * 14 / 30)
+    # 14 min between inside pings, plus the exit interpolated on the edge 50 m from the last
+    # inside ping on the way to one 450 m away: 50/450 of a minute.
+    assert table.loc[1, "delivered_minutes"] == pytest.approx(14.0 + 50 / 450)
+    assert table.loc[1, "minutes_pct"] == pytest.approx(100 * (14 + 50 / 450) / 30)
     assert table.loc[1, "koper_visits"] == 1
     assert table.loc[2, "delivered_visits"] == 0 and table.loc[2, "visits_pct"] == 0
     two_days = compare_with_plan(plan, pings, "2026-01-09", "2026-01-11").set_index("hotspot_id")

@@ -38,7 +38,7 @@ FUNDING = "2024-06-01"  # a Saturday
 
 def zones(name: str = "Castle Circus") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"id": ["cc"], "rank": [1], "name": [name]}, geometry=[SQUARE], crs=BNG
+        {"hotspot_id": ["cc"], "rank": [1], "name": [name]}, geometry=[SQUARE], crs=BNG
     ).to_crs("EPSG:4326")
 
 

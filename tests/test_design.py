@@ -115,7 +115,7 @@ def test_read_areas_from_csv_and_geojson(tmp_path, hotspots, treated):
         == treated["area_id"].tolist()
     )
     geojson = tmp_path / "funded.geojson"
-    hotspots[hotspots["id"] == int(treated["area_id"].iloc[0])].to_file(geojson)
+    hotspots[hotspots["hotspot_id"] == int(treated["area_id"].iloc[0])].to_file(geojson)
     from_file = design.read_areas(geojson)
     assert from_file["area_id"].tolist() == treated["area_id"].tolist()
     assert from_file.geometry.iloc[0].equals_exact(treated.geometry.iloc[0], 0.01)
@@ -375,7 +375,7 @@ def test_impact_json_keys_and_values(result):
 
 def test_cli_impact_writes_impact_json(tmp_path, hotspots, treated, result):
     treated_file = tmp_path / "treated.geojson"
-    hotspots[hotspots["id"].astype(str).isin(treated["area_id"])].to_file(treated_file)
+    hotspots[hotspots["hotspot_id"].astype(str).isin(treated["area_id"])].to_file(treated_file)
     out = tmp_path / "IMPACT.json"
     args = [
         "impact",
@@ -432,7 +432,9 @@ def images(result):
 def test_html_report_is_self_contained(result, images):
     page = report_html(result, images=images)
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
-    assert page.count('src="data:image/png;base64,') == 3
+    assert (
+        page.count('src="data:image/png;base64,') == 5
+    )  # map, monthly series, trends, placebo distribution, event study
     assert result.headline.split(":")[0] in page
     assert "Caveats" in page and "Method" in page
 

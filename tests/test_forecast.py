@@ -121,7 +121,7 @@ def test_forecast_next_by_hand(incidents):
     assert (result.target, result.based_on, result.seasonal_used) == ("2025-03", "2025-02", True)
     top = result.table.head(5)
     # Cell ids are 1-based: A = 1, B = 2, C = 3, D = 6, E = 19.
-    assert top["id"].tolist() == [1, 19, 2, 6, 3]
+    assert top["hotspot_id"].tolist() == [1, 19, 2, 6, 3]
     np.testing.assert_allclose(top["risk"], [5 / 3, 1.5, 4 / 3, 5 / 6, 0.5])
     np.testing.assert_allclose(top["recent"], [4 / 3, 2, 2 / 3, 5 / 3, 0])
     np.testing.assert_allclose(top["seasonal"], [2, 1, 2, 0, 1])

@@ -17,9 +17,8 @@ from statsmodels.stats.multitest import multipletests
 from geo.checks import GeoInputError
 from geo.grid import assign_cells, auto_cell_size, grid_cells
 from geo.hotspots.gistar import binary_weights, fdr_adjust, gi_bin, gistar_z, hotspot_gistar
-from geo.io.store import read_incidents
 from geo.projection import metric_xy
-from geo.schema import ASB, BNG
+from geo.schema import BNG
 
 TORBAY = Path(__file__).resolve().parent.parent / "data" / "incidents" / "torbay.parquet"
 
@@ -45,8 +44,8 @@ def test_gistar_matches_esda_on_random_counts(shape):
     np.testing.assert_allclose(gistar_z(counts, weights), esda_z(counts, weights))
 
 
-def test_gistar_matches_esda_on_torbay_asb():
-    asb = read_incidents(TORBAY, categories=[ASB])
+def test_gistar_matches_esda_on_torbay_asb(torbay_asb):
+    asb = torbay_asb
     x, y, crs = metric_xy(asb)
     cells = hotspot_gistar(x, y, crs, 250, fdr=False)
     centres, _ = grid_cells((x.min(), y.min(), x.max(), y.max()), 250)
@@ -91,8 +90,8 @@ def test_auto_cell_size_gives_about_50_cells_on_short_side():
     assert auto_cell_size(np.array([0.0, 2_000]), np.array([0.0, 3_000])) == 40
 
 
-def test_hotspot_gistar_output_and_boundary():
-    asb = read_incidents(TORBAY, categories=[ASB])
+def test_hotspot_gistar_output_and_boundary(torbay_asb):
+    asb = torbay_asb
     x, y, crs = metric_xy(asb)
     cells = hotspot_gistar(x, y, crs, shape="hex")
     assert list(cells.columns) == [

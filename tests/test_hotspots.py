@@ -86,8 +86,8 @@ def test_matches_sklearn_on_random_snapped_points(seed):
     assert_matches_sklearn(xy, 60.0, 25)
 
 
-def test_matches_sklearn_on_torbay_asb():
-    asb = read_incidents(TORBAY, months=("2024-01", "2025-12"), categories=[ASB])
+def test_matches_sklearn_on_torbay_asb(torbay_asb):
+    asb = torbay_asb
     xy = asb[["easting", "northing"]].to_numpy()
     assert len(xy) > 3_000 and len(np.unique(xy, axis=0)) < len(xy) / 2
     assert_matches_sklearn(xy, 100.0, 30)
@@ -177,8 +177,8 @@ def test_k_distance_curve_is_sorted_and_reaches_the_largest_distance():
 
 
 @pytest.fixture(scope="module")
-def torbay_result():
-    asb = read_incidents(TORBAY, months=("2024-01", "2025-12"), categories=[ASB])
+def torbay_result(torbay_asb):
+    asb = torbay_asb
     return asb, find_hotspots(asb, eps_m=100, min_samples=30)
 
 
@@ -187,7 +187,7 @@ def test_table_columns_types_and_ranks(torbay_result):
     table = result.hotspots
     assert tuple(table.columns) == HOTSPOT_COLUMNS
     assert table.crs == WGS84 and result.metric_crs == BNG
-    assert (table["id"] == table["rank"]).all()
+    assert (table["hotspot_id"] == table["rank"]).all()
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
     ordered = table.sort_values(["incidents", "area_m2"], ascending=[False, True])
     assert ordered["rank"].tolist() == table["rank"].tolist()
@@ -210,7 +210,7 @@ def test_labels_align_with_incidents(torbay_result):
 
 def test_members_lie_inside_their_polygon(torbay_result):
     asb, result = torbay_result
-    polygons = result.hotspots.set_index("id").geometry
+    polygons = result.hotspots.set_index("hotspot_id").geometry
     inside = polygons.loc[result.labels[result.labels >= 0]].covers(
         asb.geometry[result.labels >= 0], align=False
     )
@@ -312,7 +312,7 @@ def test_cli_writes_geojson_and_labels(tmp_path, capsys):
     features = gpd.read_file(out)
     assert {"rank", "name", "incidents", "share", "area_m2", "pai"} <= set(features.columns)
     properties = json.loads(out.read_text())["features"][0]["properties"]
-    assert properties["first_month"] == "2024-01-01" and properties["id"] == 1
+    assert properties["first_month"] == "2024-01-01" and properties["hotspot_id"] == 1
     table = pd.read_csv(labels)
     assert list(table.columns) == ["x", "y", "cluster"] and len(table) == 3_399
     assert (table["cluster"] >= 1).sum() == features["incidents"].sum()

@@ -67,7 +67,7 @@ def hotspot_table(n: int, *, radius_m: float = 40.0, vertices: int = 32) -> gpd.
     incidents = 1000 - i
     return gpd.GeoDataFrame(
         {
-            "id": i + 1,
+            "hotspot_id": i + 1,
             "rank": i + 1,
             "name": [SCRIPT if k == 0 else f"Hotspot street {k}" for k in i],
             "incidents": incidents,

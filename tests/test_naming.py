@@ -21,7 +21,7 @@ from geo.hotspots.naming import (
 )
 from geo.io.store import read_incidents
 from geo.projection import bng_to_lonlat, transform_xy
-from geo.schema import ASB, BNG, WGS84
+from geo.schema import BNG, WGS84
 
 ROOT = Path(__file__).resolve().parent.parent
 TORBAY = ROOT / "data" / "incidents" / "torbay.parquet"
@@ -43,9 +43,8 @@ WEST_END_NAMES = (
 # CHECK ACCEPTANCE ------------------------------------------------------------------
 
 
-def test_castle_circus_hotspot_is_named_after_castle_circus():
-    asb = read_incidents(TORBAY, months=("2024-01", "2025-12"), categories=[ASB])
-    table = find_hotspots(asb, eps_m=100, min_samples=30).hotspots
+def test_castle_circus_hotspot_is_named_after_castle_circus(torbay_asb):
+    table = find_hotspots(torbay_asb, eps_m=100, min_samples=30).hotspots
     containing = table[table.covers(CASTLE_CIRCUS)]
     assert len(containing) == 1
     assert "Castle Circus" in containing["name"].iloc[0]

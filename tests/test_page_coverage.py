@@ -13,7 +13,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.hotspots import dbscan as hotspots
-from geo.io import datasets, store
 from geo.io import pings as patrols
 from geo.patrols import synthetic
 from geo.patrols.measure import measure_coverage
@@ -46,8 +45,8 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def torbay_hotspots():
-    incidents = store.read_incidents(datasets.get_dataset("torbay").incidents_path)
+def torbay_hotspots(torbay_incidents):
+    incidents = torbay_incidents
     return hotspots.find_hotspots(incidents).hotspots.sort_values("rank").head(TOP_N)
 
 

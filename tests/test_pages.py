@@ -27,8 +27,8 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def torbay():
-    return store.read_incidents(datasets.get_dataset("torbay").incidents_path)
+def torbay(torbay_incidents):
+    return torbay_incidents
 
 
 def test_overview_numbers_match_geo(torbay):

@@ -10,26 +10,26 @@ import pytest
 from shapely.geometry import Point
 
 from geo.checks import GeoInputError
-from geo.io import pings as patrols
+from geo.io import pings
 from geo.patrols.dosage import hotspot_zones, log_intervals
-from geo.schema import REJECTED_COLUMNS
+from geo.schema import REASON_MALFORMED_ROW, REJECTED_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "patrols"
 
 
-def reasons(read: patrols.PatrolRead) -> dict[int, str]:
+def reasons(read: pings.PatrolRead) -> dict[int, str]:
     return dict(zip(read.rejected["row"], read.rejected["reason"], strict=True))
 
 
-def flags(read: patrols.PatrolRead, flag: str) -> list[int]:
+def flags(read: pings.PatrolRead, flag: str) -> list[int]:
     return sorted(read.flags.loc[read.flags["flag"] == flag, "row"])
 
 
 def test_ping_csv_accepts_rejects_and_counts():
-    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    read = pings.read_pings(FIXTURES / "pings-latlon.csv")
     assert read.read == 16
     assert len(read.rows) + len(read.rejected) == read.read
-    assert list(read.rows.columns) == list(patrols.PING_COLUMNS)
+    assert list(read.rows.columns) == list(pings.PING_COLUMNS)
     assert list(read.rejected.columns) == list(REJECTED_COLUMNS)
     assert reasons(read) == {
         9: "no coordinates",
@@ -50,7 +50,7 @@ def test_ping_csv_accepts_rejects_and_counts():
 
 
 def test_flags_keep_the_rows():
-    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    read = pings.read_pings(FIXTURES / "pings-latlon.csv")
     assert flags(read, "duplicate ping") == [3]
     assert flags(read, "unsorted") == [5]
     assert flags(read, "impossible speed") == [6]  # 1.1 km in 10 s
@@ -59,13 +59,13 @@ def test_flags_keep_the_rows():
 
 
 def test_aware_times_are_converted():
-    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    read = pings.read_pings(FIXTURES / "pings-latlon.csv")
     utc = read.rows["timestamp"].dt.tz_convert("UTC").dt.strftime("%H:%M:%S")
     assert "09:02:10" in set(utc)  # from "2024-07-03T09:02:10Z"
 
 
 def test_autumn_dst_day_ambiguous_times_follow_the_clock():
-    read = patrols.read_pings(FIXTURES / "pings-bng.csv")
+    read = pings.read_pings(FIXTURES / "pings-bng.csv")
     v1 = read.rows[read.rows["unit_id"] == "V1"]
     utc = v1["timestamp"].dt.tz_convert("UTC").dt.strftime("%H:%M:%S").tolist()
     # 01:30 and 01:59:30 happen first in BST; after the clock goes back, in GMT.
@@ -83,13 +83,13 @@ def test_single_ambiguous_time_is_read_as_bst():
             "northing": [64300],
         }
     )
-    read = patrols.validate_pings(frame, source="test")
+    read = pings.validate_pings(frame, source="test")
     assert read.rows["timestamp"].iloc[0].isoformat() == "2024-10-27T01:30:00+01:00"
     assert read.flags["detail"].tolist() == ["read as BST (+01:00)"]
 
 
 def test_spring_dst_day_nonexistent_time_is_rejected():
-    read = patrols.read_pings(FIXTURES / "pings-bng.csv")
+    read = pings.read_pings(FIXTURES / "pings-bng.csv")
     assert reasons(read) == {8: "nonexistent local time"}
     v2 = read.rows[read.rows["unit_id"] == "V2"]["timestamp"]
     assert [t.isoformat() for t in v2] == ["2024-03-31T00:59:30+00:00", "2024-03-31T02:00:00+01:00"]
@@ -107,21 +107,21 @@ def test_spring_dst_day_nonexistent_time_is_rejected():
             "missing-coordinates.csv",
             "missing-coordinates.csv: ping CSV is missing coordinate column(s)",
         ),
-        ("empty.csv", "empty.csv: ping CSV is empty"),
-        ("header-only.csv", "header-only.csv: ping CSV has a header but no rows"),
-        ("not-a-csv.csv", "not-a-csv.csv: ping CSV is not a text CSV"),
+        ("empty.csv", "empty.csv: the file is empty"),
+        ("header-only.csv", "header-only.csv: has a header but no data rows"),
+        ("not-a-csv.csv", "not-a-csv.csv: is not a CSV file (it contains binary data)"),
         ("no-such-file.csv", "no-such-file.csv: ping CSV not found"),
     ],
 )
 def test_unusable_ping_files_give_one_clear_error(name, message):
     with pytest.raises(GeoInputError) as error:
-        patrols.read_pings(FIXTURES / name)
+        pings.read_pings(FIXTURES / name)
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
 
 
 def test_gpx_named_and_unnamed_tracks_are_units():
-    read = patrols.read_gpx(FIXTURES / "two-units.gpx")
+    read = pings.read_gpx(FIXTURES / "two-units.gpx")
     assert read.read == 4
     assert reasons(read) == {3: "unparsable timestamp"}
     units = read.rows.set_index("unit_id")
@@ -133,18 +133,18 @@ def test_gpx_named_and_unnamed_tracks_are_units():
 
 def test_bad_gpx_is_one_clear_error():
     with pytest.raises(GeoInputError, match=r"not-gpx.gpx: not a (readable )?GPX file"):
-        patrols.read_gpx(FIXTURES / "not-gpx.gpx")
+        pings.read_gpx(FIXTURES / "not-gpx.gpx")
 
 
 def test_read_patrols_mixes_csv_and_gpx():
-    read = patrols.read_patrols([FIXTURES / "pings-latlon.csv", FIXTURES / "two-units.gpx"])
+    read = pings.read_patrols([FIXTURES / "pings-latlon.csv", FIXTURES / "two-units.gpx"])
     assert read.read == 20
     assert len(read.rows) + len(read.rejected) == read.read
     assert set(read.rows["source"]) == {"pings-latlon.csv", "two-units.gpx"}
 
 
 def test_patrol_log_to_intervals():
-    read = patrols.read_patrol_log(FIXTURES / "patrol-log.csv")
+    read = pings.read_patrol_log(FIXTURES / "patrol-log.csv")
     assert read.read == 6
     assert reasons(read) == {
         3: "end before start",
@@ -153,7 +153,7 @@ def test_patrol_log_to_intervals():
     }
     zones = hotspot_zones(
         gpd.GeoDataFrame(
-            {"id": ["castle-circus"], "name": ["Castle Circus"]},
+            {"hotspot_id": ["castle-circus"], "name": ["Castle Circus"]},
             geometry=[Point(-3.531704, 50.468426).buffer(0.001)],
             crs="EPSG:4326",
         )
@@ -168,24 +168,40 @@ def test_patrol_log_needs_a_place_column(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("unit,start,end\nA,2024-07-03 10:00,2024-07-03 10:10\n")
     with pytest.raises(GeoInputError, match="log.csv: patrol log has no 'place' or 'hotspot_id'"):
-        patrols.read_patrol_log(path)
+        pings.read_patrol_log(path)
 
 
 def test_read_patrols_needs_at_least_one_path():
     with pytest.raises(GeoInputError, match="paths"):
-        patrols.read_patrols([])
+        pings.read_patrols([])
 
 
 def test_epoch_ms_is_utc_milliseconds_for_series_and_index():
     stamps = pd.Series(pd.to_datetime(["2024-03-31 00:30", "2024-03-31 02:30"]))
     local = stamps.dt.tz_localize("Europe/London")
     expected = [1711845000000, 1711848600000]  # 00:30 GMT and 02:30 BST = 01:30 UTC
-    assert patrols.epoch_ms(local).tolist() == expected
-    assert patrols.epoch_ms(pd.DatetimeIndex(local)).tolist() == expected
-    assert patrols.epoch_ms(local.iloc[:0]).dtype == "int64"
+    assert pings.epoch_ms(local).tolist() == expected
+    assert pings.epoch_ms(pd.DatetimeIndex(local)).tolist() == expected
+    assert pings.epoch_ms(local.iloc[:0]).dtype == "int64"
 
 
 def test_rejected_ping_details_show_the_offending_values():
-    read = patrols.read_pings(FIXTURES / "pings-latlon.csv")
+    read = pings.read_pings(FIXTURES / "pings-latlon.csv")
     details = read.rejected.set_index("reason")["detail"]
     assert "lat = 'not-a-number'" in details["no coordinates"].iloc[0]
+
+
+def test_ping_row_with_wrong_field_count_is_rejected_not_lost(tmp_path):
+    path = tmp_path / "pings.csv"
+    path.write_text(
+        "unit_id,timestamp,lat,lon\n"
+        "PC1,2025-01-10T18:00:00Z,50.4650,-3.5300\n"
+        "PC1,2025-01-10T18:01:00Z,50.4651,-3.5301,extra\n"
+        "PC1,2025-01-10T18:02:00Z,50.4652,-3.5302\n",
+        encoding="utf-8",
+    )
+    read = pings.read_pings(path)
+    assert read.read == 3
+    assert len(read.rows) + len(read.rejected) == read.read
+    assert read.rejected["row"].tolist() == [2]
+    assert read.rejected["reason"].tolist() == [REASON_MALFORMED_ROW]

@@ -22,7 +22,7 @@ def incidents(times: list[str | None], easting: float = 290025) -> gpd.GeoDataFr
 
 
 HOTSPOTS = gpd.GeoDataFrame(
-    {"id": [1, 2]},
+    {"hotspot_id": [1, 2]},
     geometry=[shapely.box(290000, 63000, 290050, 63050), shapely.box(291000, 63000, 291050, 63050)],
     crs=BNG,
 )

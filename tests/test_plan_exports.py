@@ -23,7 +23,10 @@ from geo.schema import BNG
 def plan():
     boxes = shapely.box(290000 + 300 * np.arange(3), 63000, 290080 + 300 * np.arange(3), 63060)
     hotspots = gpd.GeoDataFrame(
-        {"id": [11, 12, 13], "name": ["Castle Circus", "Fleet Street – Strand", "<b>Pier</b>"]},
+        {
+            "hotspot_id": [11, 12, 13],
+            "name": ["Castle Circus", "Fleet Street – Strand", "<b>Pier</b>"],
+        },
         geometry=boxes,
         crs=BNG,
     ).assign(risk=[6.0, 3.0, 1.0])

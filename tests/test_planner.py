@@ -36,7 +36,7 @@ def hotspots(risks) -> gpd.GeoDataFrame:
     n = len(risks)
     boxes = shapely.box(290000 + 200 * np.arange(n), 63000, 290050 + 200 * np.arange(n), 63050)
     return gpd.GeoDataFrame(
-        {"id": np.arange(1, n + 1), "name": [f"Place {i}" for i in range(1, n + 1)]},
+        {"hotspot_id": np.arange(1, n + 1), "name": [f"Place {i}" for i in range(1, n + 1)]},
         geometry=boxes,
         crs=BNG,
     ).assign(risk=risks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -10,29 +11,17 @@ from streamlit.testing.v1 import AppTest
 
 from geo import caveats
 from geo.hotspots import naming
-from geo.io import datasets, store
+from geo.io import datasets
 from geo.planning import planner
 from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")
-#: The page's defaults (see pages/planner.py).
-DEFAULTS = {
-    "units": 2,
-    "shift_start": "16:00",
-    "shift_end": "00:00",
-    "peak_start": "18:00",
-    "peak_end": "00:00",
-    "minutes_per_visit": 15.0,
-    "travel_minutes": 5.0,
-    "max_hotspots": 10,
-    "seed": 1,
-}
 
 
 @pytest.fixture(scope="module")
-def torbay_forecast():
-    history = store.read_incidents(datasets.get_dataset("torbay").incidents_path)
+def torbay_forecast(torbay_incidents):
+    history = torbay_incidents
     missing = datasets.load_summary("torbay")["months_missing"]["Devon & Cornwall Police"]
     return forecast_next(
         history,
@@ -49,8 +38,11 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 def _expected(forecast, hours: float) -> planner.PatrolPlan:
-    settings = planner.PlanSettings(
-        hours_per_day=hours, plan_date=dt.date.fromisoformat(f"{forecast.target}-01"), **DEFAULTS
+    # The page starts from PlanSettings' defaults, as the plan command does.
+    settings = dataclasses.replace(
+        planner.PlanSettings(),
+        hours_per_day=hours,
+        plan_date=dt.date.fromisoformat(f"{forecast.target}-01"),
     )
     return planner.plan_patrols(forecast.table, settings)
 

@@ -64,11 +64,13 @@ def test_visits_recovered_within_12_percent(recovered):
     assert ((found - true).abs() <= 0.12 * true + 2).all()
 
 
-def test_minutes_recovered_within_sampling_loss(recovered):
-    # Ping-based minutes lose about half a ping interval (mean 45 s) at each visit edge.
+def test_minutes_recovered_with_interpolated_edges(recovered):
+    # Entry and exit are interpolated on the hotspot edge, so ping-based minutes no longer
+    # lose half a ping interval (mean 45 s, 0.75 min a visit) at the edges. What is left is
+    # the corner cut by a straight line between pings: under 0.2 min a visit, most on
+    # Fleet Street's many short pass-throughs.
     true, found = recovered["inside_minutes"], recovered["officer_minutes"]
-    expected = true - 0.75 * recovered["visits_true"]
-    assert ((found - expected).abs() <= 0.05 * true + 5).all()
+    assert ((found - true).abs() <= 0.2 * recovered["visits_true"] + 5).all()
 
 
 def test_funding_shows_in_the_demo(recovered):

@@ -1,6 +1,6 @@
 """Change between periods: counts before/after a date, and space-time hotspot classes.
 
-- :func:`change_by_hotspot` / :func:`change_by_cell`: incidents per DBSCAN hotspot or
+- :func:`change_by_hotspot` / :func:`change_cells`: incidents per DBSCAN hotspot or
   grid cell before and after a boundary month (e.g. the June 2024 start of Street Focus
   Torquay), as sfhotspot's ``hotspot_change`` (``n_before``, ``n_after``, ``change``),
   plus per-month rates because police.uk coverage often differs between the two sides.
@@ -96,10 +96,10 @@ def change_by_hotspot(
     member = labels >= 0
     k = int(labels.max()) if member.any() else 0
     table = _before_after(labels[member] - 1, after[member], k, (months_before, months_after))
-    return table.assign(id=np.arange(1, k + 1))[["id", *table.columns]]
+    return table.assign(hotspot_id=np.arange(1, k + 1))[["hotspot_id", *table.columns]]
 
 
-def change_by_cell(
+def _cell_counts(
     x: np.ndarray,
     y: np.ndarray,
     crs: str,
@@ -111,9 +111,8 @@ def change_by_cell(
 ) -> gpd.GeoDataFrame:
     """Incidents per grid cell before and after ``boundary``, as sfhotspot ``hotspot_change``.
 
-    ``x``/``y`` metres in ``crs``; grid over the incidents' extent (cell size default
-    :func:`geo.gistar.auto_cell_size`). Columns as :func:`change_by_hotspot` with ``cell``
-    instead of ``id``; EPSG:4326. Cells with no incident on either side are dropped.
+    Columns as :func:`change_by_hotspot` with ``cell`` instead of ``hotspot_id``;
+    EPSG:4326. Cells with no incident on either side are dropped.
     """
     after, months_before, months_after = _split_months(month, boundary)
     cell_size_m = auto_cell_size(x, y) if cell_size_m is None else cell_size_m
@@ -259,13 +258,15 @@ def change_cells(
 ) -> gpd.GeoDataFrame:
     """Before/after counts and the sfhotspot class of each cell, on one grid, for a change map.
 
-    :func:`change_by_cell` and :func:`classify_cells` share the grid (same extent and cell
-    size), so their rows join on ``cell``. ``classification`` is the hotspot class's first
-    word (``persistent``, ``emerging``, ``former``, ``intermittent``) and ``no pattern``
-    for cold spots and the rest; ``hotspot_category`` keeps sfhotspot's full label.
+    ``x``/``y`` are metres in ``crs``; the grid covers the incidents' extent (cell size
+    default :func:`geo.grid.auto_cell_size`, metres). Counts and classes share the grid,
+    so a cell's ``n_before``/``n_after`` and its class describe the same square.
+    ``classification`` is the hotspot class's first word (``persistent``, ``emerging``,
+    ``former``, ``intermittent``) and ``no pattern`` for cold spots and the rest;
+    ``hotspot_category`` keeps sfhotspot's full label.
     """
     cell_size_m = auto_cell_size(x, y) if cell_size_m is None else cell_size_m
-    counts = change_by_cell(x, y, crs, month, boundary, cell_size_m=cell_size_m)
+    counts = _cell_counts(x, y, crs, month, boundary, cell_size_m=cell_size_m)
     classes = classify_cells(x, y, crs, month, cell_size_m=cell_size_m, period_months=period_months)
     category = classes.set_index("cell")["hotspot_category"]
     counts["hotspot_category"] = category.reindex(counts["cell"]).to_numpy()
@@ -327,7 +328,7 @@ def period_change(
     x, y, crs = metric_xy(both)
     cells = change_cells(x, y, crs, both["month"], first_after)
     counts = change_by_hotspot(both["month"], result.labels, first_after)
-    table = result.hotspots.merge(counts, on="id", how="left")
+    table = result.hotspots.merge(counts, on="hotspot_id", how="left")
     table["classification"] = _dominant_class(table, cells)
     after_rows = (both["month"] >= first_after).to_numpy()
     return PeriodChange(
@@ -359,12 +360,12 @@ def _dominant_class(hotspots: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.n
     """Most common class among the cells whose centre lies in each hotspot."""
     classed = cells[cells["classification"] != NO_PATTERN]
     centres = classed[["classification"]].set_geometry(classed.geometry.representative_point())
-    pairs = gpd.sjoin(centres, hotspots[["id", "geometry"]], predicate="within")
-    counts = pairs.groupby(["id", "classification"]).size().rename("cells").reset_index()
+    pairs = gpd.sjoin(centres, hotspots[["hotspot_id", "geometry"]], predicate="within")
+    counts = pairs.groupby(["hotspot_id", "classification"]).size().rename("cells").reset_index()
     counts["order"] = counts["classification"].map(_CLASS_ORDER.index)
-    top = counts.sort_values(["id", "cells", "order"], ascending=[True, False, True])
-    dominant = top.drop_duplicates("id").set_index("id")["classification"]
-    return dominant.reindex(hotspots["id"]).fillna(NO_PATTERN).to_numpy()
+    top = counts.sort_values(["hotspot_id", "cells", "order"], ascending=[True, False, True])
+    dominant = top.drop_duplicates("hotspot_id").set_index("hotspot_id")["classification"]
+    return dominant.reindex(hotspots["hotspot_id"]).fillna(NO_PATTERN).to_numpy()
 
 
 def default_periods(months: list[str]) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -84,7 +84,7 @@ TOP_N = 3
 
 
 HOTSPOT_COLUMNS: tuple[str, ...] = (
-    "id",
+    "hotspot_id",
     "rank",
     "name",
     "incidents",
@@ -453,7 +453,7 @@ def describe_hotspots(
     streets = None if location is None else street_codes(location, keep_generic=True)
     table = pd.DataFrame(
         {
-            "id": np.arange(1, k + 1),
+            "hotspot_id": np.arange(1, k + 1),
             "rank": np.arange(1, k + 1),
             "name": name_clusters(
                 ids,
@@ -502,9 +502,9 @@ def _counts_by_month(index: np.ndarray, month: np.ndarray, k: int, n_months: int
 def _top_values(ids: np.ndarray, codes: np.ndarray, names: np.ndarray, k: int) -> np.ndarray:
     """``"A (12); B (3)"`` of the :data:`TOP_N` most frequent values per id 1..k."""
     counts = ranked_counts(count_by_id(ids[ids >= 0], codes[ids >= 0]), names)
-    top = counts.groupby("id").head(TOP_N)
+    top = counts.groupby("hotspot_id").head(TOP_N)
     text = top["name"].astype(str) + " (" + top["n"].astype(str) + ")"
-    joined = text.groupby(top["id"]).agg("; ".join)
+    joined = text.groupby(top["hotspot_id"]).agg("; ".join)
     return joined.reindex(np.arange(1, k + 1), fill_value="").to_numpy(dtype=object)
 
 

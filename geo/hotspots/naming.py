@@ -100,10 +100,10 @@ def count_by_id(ids: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
     keep = codes >= 0
     ids, codes = ids[keep].astype(np.int64), codes[keep].astype(np.int64)
     if len(ids) == 0:
-        return pd.DataFrame({"id": [], "code": [], "n": []}, dtype=np.int64)
+        return pd.DataFrame({"hotspot_id": [], "code": [], "n": []}, dtype=np.int64)
     width = int(codes.max()) + 1
     key, n = np.unique(ids * width + codes, return_counts=True)
-    return pd.DataFrame({"id": key // width, "code": key % width, "n": n})
+    return pd.DataFrame({"hotspot_id": key // width, "code": key % width, "n": n})
 
 
 def load_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
@@ -159,16 +159,16 @@ def ranked_counts(counts: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
     with several points) are added up. Ties are broken by name, so the order is stable.
     """
     counts = counts.assign(name=names[counts["code"].to_numpy()])
-    counts = counts.groupby(["id", "name"], as_index=False)["n"].sum()
-    return counts.sort_values(["id", "n", "name"], ascending=[True, False, True])
+    counts = counts.groupby(["hotspot_id", "name"], as_index=False)["n"].sum()
+    return counts.sort_values(["hotspot_id", "n", "name"], ascending=[True, False, True])
 
 
 def _top_names(counts: pd.DataFrame, names: np.ndarray, limit: int) -> pd.Series:
     """Per ``id``: up to ``limit`` names with >= MIN_SHARE_OF_TOP of the top's count."""
     counts = ranked_counts(counts, names)
-    top = counts.groupby("id")["n"].transform("max")
-    keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("id").head(limit)
-    return keep.groupby("id")["name"].agg(" / ".join)
+    top = counts.groupby("hotspot_id")["n"].transform("max")
+    keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("hotspot_id").head(limit)
+    return keep.groupby("hotspot_id")["name"].agg(" / ".join)
 
 
 def name_clusters(
@@ -229,11 +229,13 @@ def _busiest_point_names(
         return pd.Series(dtype=object)
     keep = np.isin(ids, wanted)
     busiest = count_by_id(ids[keep], point[keep])
-    busiest = busiest.sort_values(["id", "n"], ascending=[True, False]).drop_duplicates("id")
+    busiest = busiest.sort_values(["hotspot_id", "n"], ascending=[True, False]).drop_duplicates(
+        "hotspot_id"
+    )
     chosen = xy[busiest["code"].to_numpy()]
     lon, lat = transform_xy(chosen[:, 0], chosen[:, 1], crs, WGS84)
     text = [f"{b:.4f}, {a:.4f}" for a, b in zip(lon, lat, strict=True)]
-    return pd.Series(text, index=busiest["id"].to_numpy())
+    return pd.Series(text, index=busiest["hotspot_id"].to_numpy())
 
 
 def _deduplicate(names: pd.Series) -> pd.Series:

@@ -36,7 +36,7 @@ def peak_times(incidents: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame) -> pd.Da
     full grid of ``7 x 24`` rows per hotspot, zeros included (:data:`PEAK_COLUMNS`).
     Returns None when no incident has a time (e.g. police.uk data).
     """
-    check_columns("hotspots", hotspots.columns, ("id", "geometry"))
+    check_columns("hotspots", hotspots.columns, ("hotspot_id", "geometry"))
     if not has_times(incidents):
         return None
     timed = incidents[incidents["occurred_at"].notna()]
@@ -46,7 +46,7 @@ def peak_times(incidents: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame) -> pd.Da
     local = pd.DatetimeIndex(timed["occurred_at"]).tz_convert(TIMEZONE)
     cell = (unit * 7 + local.day_of_week.to_numpy()[point]) * 24 + local.hour.to_numpy()[point]
     counts = np.bincount(cell, minlength=len(polygons) * 7 * 24)
-    ids = hotspots["id"].to_numpy()
+    ids = hotspots["hotspot_id"].to_numpy()
     return pd.DataFrame(
         {
             "hotspot_id": np.repeat(ids, 7 * 24),

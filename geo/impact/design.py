@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from geo.checks import check_columns, check_min_int, check_non_negative, check_not_empty, fail
+from geo.grid import grid_cells
 from geo.impact.windows import SeasonWindows
 from geo.io.polygons import read_polygons
 from geo.schema import BNG, WGS84
@@ -120,8 +121,8 @@ def select_hotspots(hotspots: gpd.GeoDataFrame, chosen: Iterable[int | str]) -> 
     chosen : iterable of int or str
         Ids or name fragments; each must match at least one hotspot.
     """
-    check_columns("hotspots", hotspots.columns, ("id", "name"))
-    ids = hotspots["id"].astype(str)
+    check_columns("hotspots", hotspots.columns, ("hotspot_id", "name"))
+    ids = hotspots["hotspot_id"].astype(str)
     names = hotspots["name"].astype(str).str.lower()
     keep = np.zeros(len(hotspots), dtype=bool)
     for item in chosen:
@@ -136,7 +137,7 @@ def select_hotspots(hotspots: gpd.GeoDataFrame, chosen: Iterable[int | str]) -> 
             )
         keep |= match
     check_not_empty("chosen hotspots", int(keep.sum()), fix="Choose at least one hotspot")
-    return as_areas(hotspots[keep], kind="hotspot", id_column="id", name_column="name")
+    return as_areas(hotspots[keep], kind="hotspot", id_column="hotspot_id", name_column="name")
 
 
 def select_lsoas(boundaries: gpd.GeoDataFrame, codes: Iterable[str]) -> gpd.GeoDataFrame:
@@ -168,7 +169,7 @@ def read_areas(
         fail("area file not found", fix="Check the path", file=path)
     if path.suffix.lower() != ".csv":
         frame = read_polygons(path, "area")
-        kind = "hotspot" if {"id", "rank"} & set(frame.columns) else "polygon"
+        kind = "hotspot" if {"hotspot_id", "id", "rank"} & set(frame.columns) else "polygon"
         return as_areas(frame, kind=kind)
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "lsoa_code" in table.columns:
@@ -565,3 +566,59 @@ __all__ = [
     "select_lsoas",
     "suggest_comparison",
 ]
+
+
+#: Side of the grid cells used as placebo units and synthetic-control donors (metres).
+PLACEBO_CELL_M = 250.0
+
+
+#: Fewest incidents in the design months for a grid cell to serve as a placebo unit.
+PLACEBO_MIN_INCIDENTS = 10
+
+
+def placebo_cells(
+    incidents: gpd.GeoDataFrame,
+    treated: gpd.GeoDataFrame,
+    buffer_m: float,
+    design_months: Sequence[str],
+    *,
+    cell_m: float = PLACEBO_CELL_M,
+    min_incidents: int = PLACEBO_MIN_INCIDENTS,
+) -> gpd.GeoDataFrame:
+    """Grid cells of the study area that can play the treated area in placebo tests.
+
+    Square ``cell_m``-metre cells (EPSG:27700) over the incidents' extent that lie wholly
+    outside the treated areas and their ``buffer_m`` ring (the buffer rule of comparison
+    areas) and held at least ``min_incidents`` incidents in the design months (so their
+    ratios are not mostly noise). Returned as areas (``area_id`` ``cell-<n>``, ``kind``
+    ``"cell"``).
+    """
+    x = incidents["easting"].to_numpy(dtype=float)
+    y = incidents["northing"].to_numpy(dtype=float)
+    check_not_empty("incidents", len(x))
+    _, polygons = grid_cells((x.min(), y.min(), x.max(), y.max()), cell_m)
+    core = shapely.union_all(treated.to_crs(BNG).geometry.to_numpy())
+    keep = ~shapely.intersects(polygons, shapely.buffer(core, buffer_m))
+    in_design = _month_labels(incidents["month"]).isin(set(design_months)).to_numpy()
+    tree = shapely.STRtree(polygons)
+    _, cell = tree.query(shapely.points(x[in_design], y[in_design]), predicate="intersects")
+    busy = np.bincount(cell, minlength=len(polygons)) >= min_incidents
+    chosen = np.flatnonzero(keep & busy)
+    return gpd.GeoDataFrame(
+        {
+            "area_id": [f"cell-{i}" for i in chosen],
+            "name": [f"grid cell {i}" for i in chosen],
+            "kind": "cell",
+        },
+        geometry=polygons[chosen],
+        crs=BNG,
+    )
+
+
+def hotspot_at(hotspots: gpd.GeoDataFrame, easting: float, northing: float) -> str | None:
+    """Id of the hotspot containing, else nearest to, a point (metres, EPSG:27700)."""
+    if hotspots.empty:
+        return None
+    geometry = hotspots.geometry.to_crs(BNG)
+    distance = geometry.distance(shapely.Point(easting, northing)).to_numpy()
+    return str(hotspots["hotspot_id"].iloc[int(np.argmin(distance))])

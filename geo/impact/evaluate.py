@@ -25,7 +25,9 @@ import pandas as pd
 import shapely
 
 from geo import caveats
-from geo.checks import check_choice, check_not_empty, fail
+from geo.checks import GeoInputError, check_choice, check_not_empty, fail
+from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES, find_hotspots
+from geo.impact.bootstrap import BootstrapInterval, cluster_bootstrap
 from geo.impact.design import (
     BUFFER_ID,
     DEFAULT_BUFFER_M,
@@ -40,15 +42,26 @@ from geo.impact.design import (
     funding_flags,
     lsoa_panel,
     lsoas_covering,
+    placebo_cells,
     read_areas,
     read_lsoa_monthly,
+    select_hotspots,
     suggest_comparison,
 )
 from geo.impact.did import DidResult, TrendsResult, did_rate_ratio, parallel_trends
+from geo.impact.event_study import EventStudyResult, event_study
+from geo.impact.placebo import (
+    PermutationResult,
+    TimePlaceboResult,
+    placebo_in_space,
+    placebo_in_time,
+)
+from geo.impact.power import PowerResult, minimum_detectable_effect
+from geo.impact.synth import SynthResult, synthetic_control
 from geo.impact.wdd import WddResult, wdd, wdd_reading
-from geo.impact.wdq import WdqResult, wdq
+from geo.impact.wdq import WdqInterval, WdqResult, wdq, wdq_interval
 from geo.impact.windows import SeasonWindows, season_matched_windows
-from geo.impact.wording import headline_sentence
+from geo.impact.wording import headline_sentence, plain_headline, verdict
 from geo.io.polygons import read_polygons
 from geo.io.store import filter_incidents, read_incidents
 from geo.schema import ASB
@@ -127,8 +140,31 @@ class ImpactResult:
         months.
     lsoa_series : pandas.DataFrame or None
         The same for the LSOA series (``per_area`` = per LSOA).
+    design_months : tuple of str
+        Months the hotspots (treated and candidate comparison areas) were found on: the
+        pre-funding months by default, so the outcome never shapes the study areas.
+    placebo_units : GeoDataFrame
+        Unfunded grid cells of the study area outside the treated areas and buffer
+        (:func:`geo.impact.design.placebo_cells`): placebos and synthetic-control donors.
+    permutation : PermutationResult
+        Placebo-in-space inference; the headline keys on its p-value.
+    time_placebo : TimePlaceboResult
+    bootstrap : BootstrapInterval
+        Area-clustered interval of the rate ratio.
+    power : PowerResult
+        Minimum detectable effect at 80% power.
+    event : EventStudyResult or None
+        Monthly differences (None with fewer than 2 months before funding).
+    synth : SynthResult or None
+        Synthetic control (None when it cannot be fitted; ``synth_reason`` says why).
+    synth_reason : str
+    wdq_interval : WdqInterval
+    wdd_weighted : WddResult
+        WDD with the comparison counts scaled to the treated baseline.
+    verdict : str
+        One of :data:`geo.impact.wording.VERDICTS`.
     headline : str
-        The plain sentence (never overclaims).
+        The plain sentences: raw counts first, then the verdict, the power and the model.
     caveats : tuple of str
     """
 
@@ -154,8 +190,28 @@ class ImpactResult:
     lsoa_areas: pd.DataFrame | None
     series: pd.DataFrame
     lsoa_series: pd.DataFrame | None
+    design_months: tuple[str, ...]
+    placebo_units: gpd.GeoDataFrame
+    permutation: PermutationResult
+    time_placebo: TimePlaceboResult
+    bootstrap: BootstrapInterval
+    power: PowerResult
+    event: EventStudyResult | None
+    synth: SynthResult | None
+    synth_reason: str
+    wdq_interval: WdqInterval
+    wdd_weighted: WddResult
+    verdict: str
     headline: str
     caveats: tuple[str, ...]
+
+    @property
+    def raw_change(self) -> dict[str, float]:
+        """Incidents in the treated and comparison areas over the before and after windows."""
+        return {
+            key: self.totals[key]
+            for key in ("treated_before", "treated_after", "control_before", "control_after")
+        }
 
     @property
     def key_trends(self) -> TrendsResult:
@@ -185,7 +241,8 @@ def evaluate(
     n_comparison: int = DEFAULT_N_COMPARISON,
     lsoa: tuple[LsoaSeries, gpd.GeoDataFrame] | None = None,
     category: str = "ASB",
-    treated_label: str = "the funded hotspots",
+    treated_label: str | None = None,
+    design_months: Sequence[str] | None = None,
 ) -> ImpactResult:
     """Evaluate the change in ``incidents`` in treated areas against comparison areas.
 
@@ -215,10 +272,14 @@ def evaluate(
         category; pass the ingest summary's months when you have them.
     n_comparison : int, default 3
         Comparison areas chosen by ``"auto"``.
+    design_months : sequence of str, optional
+        Months the study areas come from (default: the months with data before the
+        funding month). Default ``candidates`` are found on these months only, and they
+        set which grid cells are busy enough to be placebo units.
     lsoa : (LsoaSeries, GeoDataFrame), optional
         LSOA monthly all-crime counts and LSOA boundaries, for the longer trend check.
     category, treated_label : str
-        Wording of the headline.
+        Wording of the headline; ``treated_label`` defaults to the treated areas' names.
 
     Returns
     -------
@@ -234,10 +295,13 @@ def evaluate(
     available = [m for m in month_range(first, last) if m not in set(missing)]
     windows = season_matched_windows(available, funding)
     ring = displacement_buffer(treated, buffer_m)
+    if design_months is None:
+        design_months = [m for m in available if m < funding[:7]]
+    design = tuple(sorted(design_months))
 
     if isinstance(comparison, str):
         check_choice("comparison", comparison, ("auto",))
-        pool = _default_candidates(incidents) if candidates is None else candidates
+        pool = _default_candidates(incidents, design) if candidates is None else candidates
         pool = as_areas(pool, kind=_kind(pool))
         treated = _distinct_ids(treated, pool)
         # The treated areas' own counts give the baseline the candidates are matched to.
@@ -268,6 +332,18 @@ def evaluate(
     if lsoa is not None:
         lsoa_trends, lsoa_areas, lsoa_chart = _lsoa_check(lsoa, treated, comparison_areas, funding)
 
+    cells = placebo_cells(incidents, treated, buffer_m, design)
+    cell_counts = count_incidents(incidents, cells, available) if len(cells) else counts[:0]
+    inference = _inference(
+        pd.concat([counts, cell_counts], ignore_index=True),
+        treated_ids=treated["area_id"].tolist(),
+        comparison_ids=comparison_areas["area_id"].tolist(),
+        cell_ids=list(cells["area_id"]),
+        windows=windows,
+        months=month_range(first, last),
+        available=available,
+        funding=funding,
+    )
     result = ImpactResult(
         funding_date=funding,
         category=category,
@@ -291,18 +367,97 @@ def evaluate(
         lsoa_areas=lsoa_areas,
         series=group_series(counts, treated, comparison_areas, month_range(first, last)),
         lsoa_series=lsoa_chart,
+        design_months=design,
+        placebo_units=cells,
+        wdq_interval=wdq_interval(*totals.values()),
+        wdd_weighted=wdd(*totals.values(), area_weights=baseline_weights(totals)),
         headline="",
         caveats=(),
+        **inference,
     )
-    headline = headline_sentence(
+    label = treated_label or " and ".join(treated["name"])
+    model = headline_sentence(
         did,
         displacement=wdq_result,
         trends=result.key_trends,
         category=category,
-        treated_label=treated_label,
+        treated_label=label,
         buffer_m=buffer_m,
     )
+    headline = plain_headline(
+        result.raw_change,
+        result.verdict,
+        result.permutation,
+        result.power,
+        model_sentence=model,
+        category=category,
+        treated_label=label,
+    )
     return dataclasses.replace(result, headline=headline, caveats=impact_caveats(result))
+
+
+def baseline_weights(totals: dict[str, float]) -> tuple[float, float, float, float]:
+    """WDD area weights that scale the buffer and comparison counts to the treated baseline.
+
+    Wheeler & Ratcliffe's WDD adds raw counts, so a comparison twice as busy as the treated
+    area weighs twice as much; dividing each count by its area's before-window total over
+    the treated one puts all on the treated area's scale (weights: treated, buffer,
+    comparison, buffer control).
+    """
+    base = max(totals["treated_before"], 1.0)
+    return (
+        1.0,
+        max(totals["buffer_before"], 1.0) / base,
+        max(totals["control_before"], 1.0) / base,
+        1.0,
+    )
+
+
+def _inference(
+    counts: pd.DataFrame,
+    *,
+    treated_ids: list[str],
+    comparison_ids: list[str],
+    cell_ids: list[str],
+    windows: SeasonWindows,
+    months: Sequence[str],
+    available: Sequence[str],
+    funding: str,
+) -> dict[str, Any]:
+    """Placebo, bootstrap, power, event-study and synthetic-control figures for evaluate."""
+    before, after = list(windows.before), list(windows.after)
+    permutation = placebo_in_space(
+        counts, treated_ids, comparison_ids, comparison_ids + cell_ids, before=before, after=after
+    )
+    power = minimum_detectable_effect(permutation.placebo_estimates.to_numpy())
+    pre = [m for m in available if m < funding[:7]]
+    post = [m for m in available if m > funding[:7] or (m == funding[:7] and funding[8:] == "01")]
+    event = synth = None
+    synth_reason = ""
+    if len(pre) >= 2:
+        first_after = post[0] if post else funding[:7]
+        event = event_study(counts, treated_ids, comparison_ids, months, first_after)
+    try:
+        synth = synthetic_control(counts, treated_ids, comparison_ids + cell_ids, pre, post)
+    except GeoInputError as error:
+        synth_reason = str(error)
+    return {
+        "permutation": permutation,
+        "time_placebo": placebo_in_time(
+            counts,
+            treated_ids,
+            comparison_ids,
+            pre,
+            permutation.estimate,
+            months_each_side=max(1, min(len(before), len(pre) // 2)),
+        ),
+        "bootstrap": cluster_bootstrap(counts, treated_ids, comparison_ids, before, after),
+        "power": power,
+        "event": event,
+        "synth": synth,
+        "synth_reason": synth_reason,
+        "verdict": verdict(permutation, power),
+    }
 
 
 def _kind(frame: gpd.GeoDataFrame) -> str:
@@ -310,7 +465,7 @@ def _kind(frame: gpd.GeoDataFrame) -> str:
         return str(frame["kind"].iloc[0])
     if "lsoa_code" in frame.columns:
         return "lsoa"
-    return "hotspot" if {"id", "rank"} & set(frame.columns) else "polygon"
+    return "hotspot" if {"hotspot_id", "id", "rank"} & set(frame.columns) else "polygon"
 
 
 def _span(incidents: gpd.GeoDataFrame) -> tuple[str, str]:
@@ -320,11 +475,29 @@ def _span(incidents: gpd.GeoDataFrame) -> tuple[str, str]:
     return labels.min(), labels.max()
 
 
-def _default_candidates(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """DBSCAN hotspots at the defaults, named as the dashboard names them."""
-    from geo.hotspots.dbscan import find_hotspots
+def design_hotspots(incidents: gpd.GeoDataFrame, design_months: Iterable[str]) -> gpd.GeoDataFrame:
+    """DBSCAN hotspots of the design months only, named as the dashboard names them: the
+    study areas are fixed before any outcome month is looked at.
 
-    return find_hotspots(incidents).hotspots
+    ``eps_m`` is the dashboard's 100 m; ``min_samples`` is its 30 incidents scaled to the
+    share of the data's months used (at least 5), so the density asked of a hotspot does
+    not depend on how many months it is found on.
+    """
+    months = set(design_months)
+    labels = pd.to_datetime(pd.Series(incidents["month"], dtype="object")).dt.strftime("%Y-%m")
+    chosen = incidents[labels.isin(months).to_numpy()]
+    check_not_empty(
+        "incidents in the design months",
+        len(chosen),
+        fix="Choose design months with data (by default the months before funding)",
+    )
+    share = labels[labels.isin(months)].nunique() / max(labels.nunique(), 1)
+    min_samples = max(5, round(DEFAULT_MIN_SAMPLES * share))
+    return find_hotspots(chosen, DEFAULT_EPS_M, min_samples).hotspots
+
+
+def _default_candidates(incidents: gpd.GeoDataFrame, design_months: Iterable[str]):
+    return design_hotspots(incidents, design_months)
 
 
 def _distinct_ids(treated: gpd.GeoDataFrame, pool: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -538,6 +711,46 @@ def impact_json(result: ImpactResult) -> dict[str, Any]:
         "comparison_reason": result.comparison_reason,
         "parallel_trends": _trends_dict(result.trends),
         "lsoa_parallel_trends": _trends_dict(result.lsoa_trends),
+        "verdict": result.verdict,
+        "raw_change": result.raw_change,
+        "permutation_p": _number(result.permutation.p_value),
+        "permutation_rank": result.permutation.rank,
+        "placebo_estimates": {
+            str(area): _number(value)
+            for area, value in result.permutation.placebo_estimates.items()
+        },
+        "placebo_in_time": [
+            {"fake_funding": row.fake_funding, "log_rate_ratio": _number(row.log_rate_ratio)}
+            for row in result.time_placebo.estimates.itertuples()
+        ],
+        "bootstrap_ci_low": _number(result.bootstrap.ci_low),
+        "bootstrap_ci_high": _number(result.bootstrap.ci_high),
+        "mde": _number(result.power.mde_ratio),
+        "power_statement": result.power.reason,
+        "design_months": list(result.design_months),
+        "event_study": None
+        if result.event is None
+        else [
+            {
+                "month": row.month,
+                "difference": _number(row.difference),
+                "ci_low": _number(row.ci_low),
+                "ci_high": _number(row.ci_high),
+            }
+            for row in result.event.table.itertuples()
+        ],
+        "synthetic_control": None
+        if result.synth is None
+        else {
+            "gap": _number(result.synth.gap),
+            "rmspe_pre": _number(result.synth.rmspe_pre),
+            "p_value": _number(result.synth.p_value),
+            "weights": {str(k): _number(v) for k, v in result.synth.weights.items()},
+        },
+        "wdq_ci_low": _number(result.wdq_interval.ci_low),
+        "wdq_ci_high": _number(result.wdq_interval.ci_high),
+        "wdq_reading": result.wdq_interval.reading,
+        "wdd_baseline_weighted": _number(result.wdd_weighted.estimate),
         "headline": result.headline,
         "caveats": list(result.caveats),
     }
@@ -558,6 +771,22 @@ def figures_table(result: ImpactResult) -> pd.DataFrame:
         (f"WDD {level} CI low", test.ci_low, "incidents"),
         (f"WDD {level} CI high", test.ci_high, "incidents"),
         ("WDQ", quotient.wdq, quotient.interpretation),
+    ]
+    rows += [
+        ("verdict", result.verdict, "from the placebo-in-space permutation test"),
+        ("permutation p-value", result.permutation.p_value, f"rank {result.permutation.rank}"),
+        ("placebo areas", result.permutation.n_placebos, "unfunded areas of the study area"),
+        ("bootstrap CI low", result.bootstrap.ci_low, "areas resampled"),
+        ("bootstrap CI high", result.bootstrap.ci_high, "areas resampled"),
+        ("minimum detectable rate ratio (80% power)", result.power.mde_ratio, result.power.reason),
+        (
+            "synthetic-control gap",
+            math.nan if result.synth is None else result.synth.gap,
+            result.synth_reason or "treated over synthetic, post-funding, minus 1",
+        ),
+        ("WDQ interval", result.wdq_interval.reading, ""),
+        ("WDD weighted by baseline", result.wdd_weighted.estimate, "incidents, treated scale"),
+        ("design months", ", ".join(result.design_months), "hotspots found on these only"),
     ]
     rows += [(name.replace("_", " "), value, "incidents") for name, value in result.totals.items()]
     for label, trends in (("street-level", result.trends), ("LSOA", result.lsoa_trends)):
@@ -644,22 +873,63 @@ def store_missing_months(path: str | Path) -> tuple[str, ...]:
     return tuple(m for m in month_range(min(present), max(present)) if m not in present)
 
 
+def default_design_months(months: Iterable[str], funding_date: str) -> tuple[str, ...]:
+    """The months with data before the funding month: the default design months."""
+    funding = str(pd.Timestamp(funding_date).date())[:7]
+    return tuple(m for m in sorted(months) if m < funding)
+
+
+def store_months(path: str | Path) -> tuple[str, ...]:
+    """Months with data in an incident store (``'YYYY-MM'``, missing months left out)."""
+    present = pd.read_parquet(path, columns=["month"])["month"].astype(str).str.slice(0, 7)
+    missing = set(store_missing_months(path))
+    return tuple(m for m in month_range(present.min(), present.max()) if m not in missing)
+
+
+def contamination_warning(dosage: pd.DataFrame | None) -> str | None:
+    """A warning when comparison areas got more extra patrol time than the treated areas.
+
+    ``dosage`` is :func:`dosage_vs_change`. Extra patrols in comparison areas shrink the
+    difference the evaluation can see (contamination), so the page and report say so.
+    """
+    if dosage is None or dosage["minutes_per_week_change"].isna().all():
+        return None
+    change = dosage.groupby("group")["minutes_per_week_change"]
+    treated = change.mean().get("treated", math.nan)
+    more = dosage[(dosage["group"] == "comparison") & (dosage["minutes_per_week_change"] > treated)]
+    if more.empty or math.isnan(treated):
+        return None
+    listed = ", ".join(
+        f"{row.name} {row.minutes_per_week_change:+,.0f}" for row in more.itertuples()
+    )
+    return (
+        f"Contamination: comparison areas got more extra patrol time than the treated area "
+        f"({listed} min/week against {treated:+,.0f}), so the comparison is not "
+        "an unpatrolled baseline and the evaluation understates any effect."
+    )
+
+
 def evaluate_store(
     incidents_path: str | Path,
-    treated_path: str | Path,
+    treated: str | Path | Sequence[str] | gpd.GeoDataFrame,
     funding_date: str,
     *,
     categories: Sequence[str] | None = None,
     buffer_m: float = DEFAULT_BUFFER_M,
-    comparison: str | Path = "auto",
+    comparison: str | Path | Sequence[str] = "auto",
     n_comparison: int = DEFAULT_N_COMPARISON,
     lsoa_counts: str | Path | None = None,
     boundaries: str | Path | None = None,
+    design_months: Sequence[str] | None = None,
 ) -> ImpactResult:
-    """:func:`evaluate` from files, as the CLI runs it.
+    """:func:`evaluate` from files: the one call behind the CLI, the Impact page, the
+    notebook and the funder report.
 
-    ``categories`` default to ASB. A CSV of hotspot ids or names (treated or comparison)
-    is resolved against the DBSCAN hotspots of the store's incidents (100 m, 30).
+    ``treated`` is a polygon file (the funded zone as drawn or uploaded: no hotspot
+    detection touches it), a CSV of hotspot ids or names, a list of hotspot ids or names,
+    or areas. Hotspots are found (DBSCAN 100 m, 30 incidents) on ``design_months`` only,
+    by default the months with data before funding. ``comparison`` is ``"auto"``, a file
+    as for ``treated``, or a list of hotspot ids or names. ``categories`` default to ASB.
     ``lsoa_counts`` with ``boundaries`` adds the longer LSOA pre-trend check.
     """
     categories = list(categories or [ASB])
@@ -669,15 +939,16 @@ def evaluate_store(
     check_not_empty(
         "incidents", len(incidents), fix=f"No rows of {', '.join(categories)}: check --category"
     )
+    missing = store_missing_months(incidents_path)
+    if design_months is None:
+        design_months = default_design_months(
+            [m for m in month_range(first, last) if m not in set(missing)], funding_date
+        )
     lsoa_bounds = None if boundaries is None else read_polygons(boundaries, "boundary")
-    # Found once, and only when a CSV of hotspot ids or the automatic comparison needs them.
-    hotspots = functools.cache(lambda: _default_candidates(incidents))
-    treated = read_areas(treated_path, hotspots=hotspots, boundaries=lsoa_bounds)
-    chosen = (
-        "auto"
-        if str(comparison) == "auto"
-        else read_areas(comparison, hotspots=hotspots, boundaries=lsoa_bounds)
-    )
+    # Found once, and only when hotspot ids/names or the automatic comparison need them.
+    hotspots = functools.cache(lambda: design_hotspots(incidents, design_months))
+    treated_areas = _areas(treated, hotspots, lsoa_bounds)
+    chosen = "auto" if str(comparison) == "auto" else _areas(comparison, hotspots, lsoa_bounds)
     lsoa = None
     if lsoa_counts is not None:
         if lsoa_bounds is None:
@@ -685,17 +956,50 @@ def evaluate_store(
         lsoa = (read_lsoa_monthly(lsoa_counts), lsoa_bounds)
     return evaluate(
         incidents,
-        treated,
+        treated_areas,
         funding_date,
         comparison=chosen,
         candidates=hotspots() if isinstance(chosen, str) else None,
         buffer_m=buffer_m,
         months=(first, last),
-        missing_months=store_missing_months(incidents_path),
+        missing_months=missing,
         n_comparison=n_comparison,
         lsoa=lsoa,
         category="ASB" if categories == [ASB] else " and ".join(categories),
+        design_months=design_months,
     )
+
+
+def _areas(
+    value: str | Path | Sequence[str] | gpd.GeoDataFrame,
+    hotspots: functools._lru_cache_wrapper,
+    boundaries: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """Areas from a file, a list of hotspot ids or names, or a GeoDataFrame."""
+    if isinstance(value, gpd.GeoDataFrame):
+        return value
+    if isinstance(value, (str, Path)):
+        return read_areas(value, hotspots=hotspots, boundaries=boundaries)
+    return select_hotspots(hotspots(), list(value))
+
+
+def evaluate_dataset(
+    dataset: str,
+    treated: str | Path | Sequence[str] | gpd.GeoDataFrame,
+    funding_date: str,
+    **options: Any,
+) -> ImpactResult:
+    """:func:`evaluate_store` on an embedded dataset (e.g. ``"torbay"``), with its LSOA
+    series and boundaries when the project carries them.
+    """
+    from geo.io import datasets
+
+    entry = datasets.get_dataset(dataset)
+    lsoa_counts = datasets.DATA_DIR / "lsoa-counts" / f"{dataset}-lsoa-monthly-all-crime.csv"
+    if lsoa_counts.is_file() and entry.boundary_file is not None:
+        options.setdefault("lsoa_counts", lsoa_counts)
+        options.setdefault("boundaries", datasets.DATA_DIR / entry.boundary_file)
+    return evaluate_store(entry.incidents_path, treated, funding_date, **options)
 
 
 __all__ = [
@@ -703,6 +1007,8 @@ __all__ = [
     "ImpactResult",
     "dosage_vs_change",
     "evaluate",
+    "contamination_warning",
+    "evaluate_dataset",
     "evaluate_store",
     "figures_table",
     "group_series",

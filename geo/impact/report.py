@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from geo.caveats import SYNTHETIC_PATROLS
 from geo.impact.design import LSOA_SERIES_LABEL
-from geo.impact.evaluate import ImpactResult, figures_table
+from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
 from geo.safety import csv_text
 
 COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
@@ -69,6 +69,8 @@ class ReportImages:
     series: bytes
     trends: bytes
     dosage: bytes | None
+    placebo: bytes
+    event: bytes | None
 
 
 def _png(figure: Figure) -> bytes:
@@ -194,6 +196,48 @@ def dosage_png(dosage: pd.DataFrame) -> bytes:
     return _png(figure)
 
 
+def placebo_ratios(result: ImpactResult) -> np.ndarray:
+    """The placebo areas' rate ratios (page chart and report chart alike)."""
+    return np.exp(result.permutation.placebo_estimates.to_numpy(dtype=float))
+
+
+def event_percent(result: ImpactResult) -> pd.DataFrame:
+    """The event-study table with ``difference``, ``ci_low``, ``ci_high`` in percent."""
+    table = result.event.table.copy()
+    for column in ("difference", "ci_low", "ci_high"):
+        table[column] = np.expm1(table[column].to_numpy(dtype=float)) * 100
+    return table
+
+
+def placebo_png(result: ImpactResult) -> bytes:
+    """Histogram of placebo rate ratios with the funded area's as a red line."""
+    figure = Figure(figsize=(7, 3))
+    axes = figure.subplots()
+    axes.hist(placebo_ratios(result), bins=20, color=COLOURS["comparison"])
+    axes.axvline(result.permutation.rate_ratio, color=COLOURS["treated"], linewidth=3)
+    axes.set_xlabel("Rate ratio against the comparison areas")
+    axes.set_ylabel("Placebo areas")
+    axes.set_title(f"Permutation p = {result.permutation.p_value:.2f}")
+    return _png(figure)
+
+
+def event_png(result: ImpactResult) -> bytes | None:
+    """Event-study chart: monthly difference (%) with 95% band; gaps at missing months."""
+    if result.event is None:
+        return None
+    table = event_percent(result)
+    figure = Figure(figsize=(7, 3))
+    axes = figure.subplots()
+    dates = _month_axis(table["month"])
+    # NaN rows (missing months) break both the line and the band.
+    axes.fill_between(dates, table["ci_low"], table["ci_high"], alpha=0.25)
+    axes.plot(dates, table["difference"], marker="o")
+    axes.axhline(0, color="grey", linewidth=0.8)
+    _funding_line(axes, result)
+    axes.set_ylabel("Treated vs comparison, %")
+    return _png(figure)
+
+
 def report_images(result: ImpactResult, dosage: pd.DataFrame | None = None) -> ReportImages:
     """All report figures as PNG bytes."""
     return ReportImages(
@@ -201,7 +245,27 @@ def report_images(result: ImpactResult, dosage: pd.DataFrame | None = None) -> R
         series=series_png(result),
         trends=trends_png(result),
         dosage=None if dosage is None or dosage.empty else dosage_png(dosage),
+        placebo=placebo_png(result),
+        event=event_png(result),
     )
+
+
+def evidence_text(result: ImpactResult) -> list[str]:
+    """The evidence paragraphs shared by the HTML and PDF report."""
+    synth = (
+        f"Synthetic control: post-funding gap {result.synth.gap * 100:+.0f}% (pre-funding "
+        f"fit RMSPE {result.synth.rmspe_pre:.2f}, placebo p = {result.synth.p_value:.2f})."
+        if result.synth is not None
+        else f"Synthetic control could not be fitted: {result.synth_reason}"
+    )
+    return [
+        f"Design months (hotspots found on these only): {', '.join(result.design_months)}.",
+        f"Permutation p-value {result.permutation.p_value:.2f}: rank "
+        f"{result.permutation.rank} of {result.permutation.n_placebos + 1}.",
+        result.power.reason,
+        synth,
+        result.wdq_interval.reading,
+    ]
 
 
 def method_text(result: ImpactResult) -> list[str]:
@@ -219,7 +283,12 @@ def method_text(result: ImpactResult) -> list[str]:
 def report_caveats(result: ImpactResult, dosage: pd.DataFrame | None = None) -> tuple[str, ...]:
     """The caveats of ``result``, plus the SYNTHETIC patrol caveat when dosage is shown."""
     shown = dosage is not None and not dosage.empty
-    return result.caveats + ((SYNTHETIC_PATROLS,) if shown else ())
+    contamination = contamination_warning(dosage)
+    return (
+        result.caveats
+        + ((SYNTHETIC_PATROLS,) if shown else ())
+        + ((contamination,) if contamination else ())
+    )
 
 
 def _display_value(value: object) -> str:
@@ -269,6 +338,10 @@ def report_html(
         f"<p>Funding date {esc(result.funding_date)}; before window "
         f"{esc(', '.join(result.windows.before))}; after window "
         f"{esc(', '.join(result.windows.after))}.</p>",
+        "<h2>Evidence</h2>",
+        *(f"<p>{esc(p)}</p>" for p in evidence_text(result)),
+        image(images.placebo, "placebo distribution"),
+        *([image(images.event, "event study")] if images.event is not None else []),
         "<h2>Study areas</h2>",
         image(images.map, "map of treated, comparison and buffer areas"),
         f"<p>{esc(result.comparison_reason)}</p>",
@@ -339,6 +412,12 @@ def report_pdf(
         f"Funding date {result.funding_date}. Before window: {', '.join(result.windows.before)}."
         f" After window: {', '.join(result.windows.after)}."
     )
+    heading("Evidence")
+    for paragraph in evidence_text(result):
+        body(paragraph)
+    picture(images.placebo)
+    if images.event is not None:
+        picture(images.event)
     heading("Study areas")
     picture(images.map)
     body(result.comparison_reason)
@@ -369,6 +448,11 @@ def report_pdf(
 __all__ = [
     "ReportImages",
     "dosage_png",
+    "event_png",
+    "event_percent",
+    "evidence_text",
+    "placebo_png",
+    "placebo_ratios",
     "map_png",
     "method_text",
     "report_caveats",

@@ -9,10 +9,13 @@ from __future__ import annotations
 import math
 
 from geo.checks import (
+    check_choice,
     check_positive,
 )
 from geo.formatting import number_text, signed, unsigned
 from geo.impact.did import DidResult, TrendsResult
+from geo.impact.placebo import PermutationResult
+from geo.impact.power import PowerResult
 from geo.impact.wdq import WdqResult
 
 
@@ -115,3 +118,69 @@ def _estimate_phrase(percent: float) -> str:
 
 def _pct(rate_ratio: float) -> float:
     return (rate_ratio - 1) * 100
+
+
+#: What the headline may claim, as the CLI's ``verdict`` key spells it.
+VERDICTS = ("fell", "rose", "no_clear_change", "cannot_tell")
+
+
+def verdict(permutation: PermutationResult, power: PowerResult) -> str:
+    """The headline's claim: a change only when the permutation test finds one.
+
+    ``"fell"``/``"rose"`` when the placebo-in-space p-value is below its ``alpha``;
+    otherwise ``"cannot_tell"`` when the design could not detect the fall a funder hopes
+    for (:mod:`geo.impact.power`), else ``"no_clear_change"``.
+    """
+    if permutation.significant:
+        return "fell" if permutation.estimate < 0 else "rose"
+    return "no_clear_change" if power.can_detect_hoped_fall else "cannot_tell"
+
+
+def percent_change(before: float, after: float) -> float:
+    """``(after - before) / before * 100``; NaN when ``before`` is 0."""
+    return (after - before) / before * 100 if before else math.nan
+
+
+def _raw_clause(before: float, after: float) -> str:
+    pct = percent_change(before, after)
+    if math.isnan(pct):
+        return f"went from {number_text(before)} to {number_text(after)}"
+    verb = "fell" if after < before else "rose" if after > before else "stayed"
+    if verb == "stayed":
+        return f"stayed at {number_text(before)}"
+    return f"{verb} from {number_text(before)} to {number_text(after)}, {signed(pct)}%"
+
+
+def plain_headline(
+    raw: dict[str, float],
+    claim: str,
+    permutation: PermutationResult,
+    power: PowerResult,
+    *,
+    model_sentence: str,
+    category: str = "ASB",
+    treated_label: str = "the funded hotspots",
+) -> str:
+    """The headline a funder reads: raw counts first, then the verdict, power, and model.
+
+    E.g. "ASB at Castle Circus fell from 44 to 29, −34%; in the comparison areas it fell
+    from 120 to 70, −42%." followed by what the placebo test says (the claim of
+    :func:`verdict`), the power statement and the model estimate as a secondary figure.
+    """
+    check_choice("claim", claim, VERDICTS)
+    treated = _raw_clause(raw["treated_before"], raw["treated_after"])
+    control = _raw_clause(raw["control_before"], raw["control_after"])
+    text = f"{category} at {treated_label} {treated}; in the comparison areas it {control}. "
+    rank = (
+        f"the funded area's change ranks {permutation.rank} of {permutation.n_placebos + 1} "
+        f"against places that were not funded (permutation p = {permutation.p_value:.2f})"
+    )
+    ratio = f"{signed((permutation.rate_ratio - 1) * 100)}% relative to the comparison areas"
+    if claim in ("fell", "rose"):
+        text += f"{category} {claim} by {ratio}, more than chance explains: {rank}. "
+    elif claim == "cannot_tell":
+        text += f"This design cannot tell whether the scheme worked: {rank}. "
+    else:
+        text += f"No clear change ({ratio}): {rank}. "
+    text += power.reason + " Model estimate (secondary): " + model_sentence
+    return text

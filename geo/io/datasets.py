@@ -112,3 +112,37 @@ def load_study_area(key: str) -> gpd.GeoDataFrame | None:
     if dataset.study_area_file is None:
         return None
     return gpd.read_file(DATA_DIR / dataset.study_area_file).to_crs(schema.WGS84)
+
+
+def dataset_of_store(path: str | Path) -> str | None:
+    """The key of the embedded dataset whose store is at ``path``, or None for other files."""
+    resolved = Path(path).resolve()
+    return next(
+        (key for key, dataset in DATASETS.items() if dataset.incidents_path == resolved), None
+    )
+
+
+def resolve_study_area(
+    study_area: str | Path | None, incidents_path: str | Path | None = None
+) -> tuple[gpd.GeoDataFrame | None, str]:
+    """The study area a PAI is measured against, and a phrase saying which it is.
+
+    ``study_area`` is an embedded dataset's key (its outline, as the dashboard uses), a
+    polygon file, or None. With None, an embedded store at ``incidents_path`` brings its
+    own outline, so the command line and the dashboard give the same PAI; anything else
+    falls back to the incidents' convex hull (which may include sea or parkland, so PAI
+    comes out higher than against a real boundary).
+    """
+    from geo.io.polygons import read_polygons
+
+    if study_area is None and incidents_path is not None:
+        study_area = dataset_of_store(incidents_path)
+    if study_area is None:
+        return None, "the incidents' convex hull (no study area given)"
+    if str(study_area) in DATASETS:
+        outline = load_study_area(str(study_area))
+        label = get_dataset(str(study_area)).label
+        if outline is None:
+            return None, f"the incidents' convex hull ({label} ships no outline)"
+        return outline, f"the {label} outline"
+    return read_polygons(study_area, "study area"), f"the outline in {Path(study_area).name}"

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from geo.checks import check_columns, check_not_empty, check_positive, fail
+from geo.io.csv import read_csv_table
 from geo.projection import lonlat_to_bng
 from geo.schema import (
     BNG,
@@ -179,10 +180,13 @@ def read_pings(path: str | Path, *, max_gap_min: float = 5.0) -> PatrolRead:
         Gaps between pings longer than this (minutes) are flagged ``long gap``.
     """
     path = Path(path)
-    frame = _read_csv(path, "ping CSV")
-    check_columns("ping CSV", frame.columns, ("unit_id", "timestamp"), file=path)
-    _check_coordinate_columns(frame, path)
-    return validate_pings(frame, source=path.name, max_gap_min=max_gap_min)
+    csv = _read_csv(path, "ping CSV")
+    check_columns("ping CSV", csv.frame.columns, ("unit_id", "timestamp"), file=path)
+    _check_coordinate_columns(csv.frame, path)
+    read = validate_pings(
+        csv.frame, source=path.name, max_gap_min=max_gap_min, row_numbers=csv.lines
+    )
+    return _with_malformed(read, csv.malformed)
 
 
 def read_gpx(path: str | Path, *, role: str | None = None, max_gap_min: float = 5.0) -> PatrolRead:
@@ -213,7 +217,8 @@ def read_patrol_log(path: str | Path) -> PatrolRead:
     intervals.
     """
     path = Path(path)
-    frame = _read_csv(path, "patrol log")
+    csv = _read_csv(path, "patrol log")
+    frame = csv.frame
     check_columns("patrol log", frame.columns, ("unit_id", "start", "end"), file=path)
     if "place" not in frame.columns and "hotspot_id" not in frame.columns:
         fail(
@@ -241,7 +246,7 @@ def read_patrol_log(path: str | Path) -> PatrolRead:
         ]
     )
     keep = reasons == ""
-    lines = np.arange(1, len(frame) + 1)
+    lines = csv.lines
     rows = pd.DataFrame(
         {
             "unit_id": unit,
@@ -264,7 +269,7 @@ def read_patrol_log(path: str | Path) -> PatrolRead:
         detail="start or end is an ambiguous local time, read by the DST rule",
     )
     rejected = _rejected_rows(frame, path.name, lines, reasons)
-    return PatrolRead(rows, rejected, flags, len(frame))
+    return _with_malformed(PatrolRead(rows, rejected, flags, len(frame)), csv.malformed)
 
 
 def read_patrols(paths: list[str | Path], *, max_gap_min: float = 5.0) -> PatrolRead:
@@ -385,27 +390,33 @@ def ping_dtypes(pings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read_csv(path: Path, what: str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _CsvFrame:
+    """A ping or log CSV as text columns, its data-row numbers, and its malformed rows."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    malformed: pd.DataFrame
+
+
+def _read_csv(path: Path, what: str) -> _CsvFrame:
+    """Read through the project's one CSV reader (:func:`geo.io.csv.read_csv_table`)."""
     if not path.is_file():
         fail(f"{what} not found", fix="Check the path", file=path)
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    if not head.strip():
-        fail(f"{what} is empty", fix="Export the data again with a header row", file=path)
-    if b"\x00" in head:
-        fail(f"{what} is not a text CSV (binary content)", fix="Export as CSV", file=path)
-    try:
-        frame = pd.read_csv(path, dtype="str", engine="pyarrow")
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        fail(
-            f"{what} is not a readable CSV ({str(error).splitlines()[0]})",
-            fix="Export as CSV",
-            file=path,
-        )
+    parsed = read_csv_table(path, path.name)
+    frame = parsed.table.to_pandas(types_mapper=lambda _: pd.StringDtype())
     frame.columns = [_ALIASES.get(name, name) for name in frame.columns.str.strip().str.lower()]
-    if frame.empty:
-        fail(f"{what} has a header but no rows", fix="Check the export", file=path)
-    return frame
+    return _CsvFrame(frame.astype("str").where(frame.notna()), parsed.row_numbers, parsed.malformed)
+
+
+def _with_malformed(read: PatrolRead, malformed: pd.DataFrame) -> PatrolRead:
+    """``read`` with the file's malformed rows among its rejected rows (and its count)."""
+    if malformed.empty:
+        return read
+    rejected = pd.concat([read.rejected, malformed], ignore_index=True).sort_values(
+        ["source", "row"], kind="stable", ignore_index=True
+    )
+    return PatrolRead(read.rows, rejected, read.flags, read.read + len(malformed))
 
 
 def _read_ping_parquet(path: Path, *, max_gap_min: float) -> PatrolRead:

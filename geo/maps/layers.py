@@ -97,13 +97,15 @@ def add_hotspot_layer(
     list of (label, colour)
         Legend entries for :func:`add_legend`.
     """
-    check_columns("hotspots", hotspots.columns, ("id", "rank", "name", "incidents", "geometry"))
+    check_columns(
+        "hotspots", hotspots.columns, ("hotspot_id", "rank", "name", "incidents", "geometry")
+    )
     check_choice("color_by", color_by, ("rank", "intensity"))
     if color_by == "intensity":
         check_columns("hotspots", hotspots.columns, ("density_per_ha",))
     max_hotspots = check_min_int("max_hotspots", max_hotspots, 1)
     total = len(hotspots)
-    top = to_wgs84(hotspots, "hotspots").sort_values(["rank", "id"], kind="stable")
+    top = to_wgs84(hotspots, "hotspots").sort_values(["rank", "hotspot_id"], kind="stable")
     top = top.head(max_hotspots)
     colours, legend = _hotspot_colours(top, color_by)
     properties, labels = _hotspot_properties(top, count_label, count_format)

@@ -37,7 +37,7 @@ def build_plan_map(plan: gpd.GeoDataFrame, *, tiles: bool = True) -> folium.Map:
     )
     shown = gpd.GeoDataFrame(
         {
-            "id": plan["hotspot_id"].to_numpy(),
+            "hotspot_id": plan["hotspot_id"].to_numpy(),
             "rank": plan["plan_rank"].to_numpy(),
             "name": [f"{row['name']}: {dosage_text(row)}" for _, row in plan.iterrows()],
             "incidents": plan["risk"].to_numpy(),

@@ -2,15 +2,23 @@
 
 Definitions (Williams & Coupe 2017; Koper 1995):
 
-* **Presence interval**: a run of consecutive pings of one unit inside one hotspot, each
-  less than ``max_gap_min`` after the previous. Time between two consecutive inside
-  pings counts; a longer gap (lost signal, radio off) does not. A single inside ping is
-  a presence of 0 minutes.
+* **Presence interval**: one stay of one unit in one hotspot. A stay starts at the first
+  ping inside the polygon (on the edge counts as inside) and lasts while the unit's pings
+  stay within ``edge_tolerance_m`` (10 m) of the polygon, each at most ``max_gap_min``
+  after the previous (hysteresis: GPS jitter of a few metres at the edge neither loses
+  minutes nor creates visits). It ends at the last inside ping of that run of pings.
+  Entry and exit times are interpolated on the polygon edge between the inside ping and
+  its outside neighbour, by the ratio of their distances to the edge (linear motion
+  between pings), when that neighbour is at most ``max_gap_min`` away in time; otherwise
+  the inside ping's own time is used. A gap of up to ``max_gap_min`` with the unit inside
+  (or within tolerance) at both ends is bridged; a longer gap ends the stay. A lone
+  inside ping with no neighbour within ``max_gap_min`` is a presence of 0 minutes.
 * **Officer-minutes**: the sum of presence over units (two officers for 10 min = 20).
-* **Patrol-minutes**: minutes with at least one unit present (union over units).
 * **Visit**: an entry to exit of the patrol presence (union over units) in a hotspot;
-  re-entries within ``merge_gap_min`` (2 min) merge, so flicker at the edge is one
-  visit. Its length is exit minus entry.
+  presences closer than ``merge_gap_min`` (default 0: touching or overlapping) join.
+  Its minutes are exit minus entry.
+* **Patrol-minutes**: the visits' minutes, clipped to the period, so visit minutes and
+  patrol minutes agree by construction.
 * **Koper-dose visit**: a visit of 10-16 minutes.
 * **Days visited %**: share of the period's calendar days (Europe/London) with at least
   one visit starting.
@@ -45,7 +53,18 @@ ALL_ROLES = "all"
 KOPER_MINUTES = (10.0, 16.0)
 
 
-MERGE_GAP_MIN = 2.0
+#: Presences closer than this (minutes) join into one visit. Edge flicker is handled by the
+#: edge tolerance, so only touching or overlapping presences join by default.
+MERGE_GAP_MIN = 0.0
+
+
+#: Longest gap between two pings (minutes) bridged when the unit is in the hotspot at both
+#: ends: shorter than a Koper dose (10 min), so a lost fix or two does not split a visit.
+MAX_GAP_MIN = 10.0
+
+
+#: Pings this close to a hotspot's edge (metres, outside) keep a unit that entered inside.
+EDGE_TOLERANCE_M = 10.0
 
 
 PERIODS = ("before", "after")
@@ -82,13 +101,17 @@ _MS_PER_MIN = 60_000
 _HOUR_MS = 3_600_000
 
 
+#: Columns that identify a hotspot in a user's file, in order of preference.
+HOTSPOT_KEYS = ("hotspot_id", "id", "rank")
+
+
 def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
     """Read hotspot polygons (GeoJSON or any GDAL vector file) as EPSG:4326."""
     hotspots = read_polygons(path, "hotspot")
-    if not {"id", "rank"} & set(hotspots.columns):
+    if not set(HOTSPOT_KEYS) & set(hotspots.columns):
         fail(
-            "hotspot file has no 'id' or 'rank' property",
-            fix="Add an id to each hotspot",
+            "hotspot file has no 'hotspot_id', 'id' or 'rank' property",
+            fix="Add a hotspot_id to each hotspot",
             file=path,
         )
     return hotspots
@@ -97,14 +120,15 @@ def read_hotspots(path: str | Path) -> gpd.GeoDataFrame:
 def hotspot_zones(hotspots: gpd.GeoDataFrame, *, buffer_m: float = 0.0) -> gpd.GeoDataFrame:
     """Hotspot polygons in EPSG:27700 with ``hotspot_id`` (str), ``name`` and geometry.
 
-    ``hotspot_id`` is the ``id`` column when present, else ``rank``. ``buffer_m`` (metres,
+    ``hotspot_id`` is the first of :data:`HOTSPOT_KEYS` present (``id`` and ``rank`` are
+    accepted for files written by other tools). ``buffer_m`` (metres,
     >= 0) widens each polygon, applied in EPSG:27700.
     """
     buffer_m = check_non_negative("buffer_m", buffer_m)
     check_not_empty("hotspots", len(hotspots), fix="Pass at least one hotspot polygon")
     if hotspots.crs is None:
         fail("`hotspots` has no CRS", fix="Set it, e.g. hotspots.set_crs('EPSG:4326')")
-    key = "id" if "id" in hotspots.columns else "rank"
+    key = next((column for column in HOTSPOT_KEYS if column in hotspots.columns), "hotspot_id")
     check_columns("hotspots", hotspots.columns, (key,))
     names = hotspots["name"] if "name" in hotspots.columns else hotspots[key]
     zones = gpd.GeoDataFrame(
@@ -149,11 +173,17 @@ def locate_pings(
 
 @dataclass(frozen=True)
 class ZoneTracks:
-    """Pings in unit-then-time order and their (ping, zone) inside pairs, computed once."""
+    """Pings in unit-then-time order and their (ping, zone) inside pairs, computed once.
+
+    ``x``/``y`` are the ordered pings' coordinates (metres, EPSG:27700); ``ping``/``zone``
+    pair every ping strictly inside or on the edge of a zone, sorted by zone then ping.
+    """
 
     order: np.ndarray
     units: np.ndarray
     t_ms: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
     ping: np.ndarray
     zone: np.ndarray
 
@@ -162,42 +192,103 @@ def track_zones(pings: pd.DataFrame, zones: gpd.GeoDataFrame) -> ZoneTracks:
     check_columns("pings", pings.columns, ("unit_id", "role", "timestamp", "easting", "northing"))
     units, t_ms = _unit_codes(pings), epoch_ms(pings["timestamp"])
     order = _track_order(units, t_ms)
-    x, y = pings["easting"].to_numpy()[order], pings["northing"].to_numpy()[order]
+    x = pings["easting"].to_numpy(dtype="float64")[order]
+    y = pings["northing"].to_numpy(dtype="float64")[order]
     ping, zone = locate_pings(x, y, zones)
     by_zone = np.lexsort((ping, zone))
-    return ZoneTracks(order, units[order], t_ms[order], ping[by_zone], zone[by_zone])
+    return ZoneTracks(order, units[order], t_ms[order], x, y, ping[by_zone], zone[by_zone])
 
 
 def presence_intervals(
     pings: pd.DataFrame,
     zones: gpd.GeoDataFrame,
     *,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
+    edge_tolerance_m: float = EDGE_TOLERANCE_M,
     tracks: ZoneTracks | None = None,
 ) -> pd.DataFrame:
-    """Runs of consecutive inside pings per unit and hotspot (see module docstring).
+    """Stays of each unit in each hotspot, with interpolated entry and exit (module docstring).
 
+    ``max_gap_min`` (minutes) is the longest gap between pings bridged inside a stay;
+    ``edge_tolerance_m`` (metres) how far outside the edge a unit that entered may stray.
     Returns :data:`INTERVAL_COLUMNS`: ``start``/``end`` tz Europe/London, ``minutes``.
     """
     gap_ms = check_positive("max_gap_min", max_gap_min) * _MS_PER_MIN
+    tolerance = check_non_negative("edge_tolerance_m", edge_tolerance_m)
     tracks = tracks or track_zones(pings, zones)
-    units, t_ms, ping, zone = tracks.units, tracks.t_ms, tracks.ping, tracks.zone
-    continues = (
-        (zone[1:] == zone[:-1])
-        & (ping[1:] == ping[:-1] + 1)
-        & (units[ping[1:]] == units[ping[:-1]])
-        & (t_ms[ping[1:]] - t_ms[ping[:-1]] <= gap_ms)
-    )
-    first = np.flatnonzero(np.r_[True, ~continues]) if len(ping) else ping
-    last = np.r_[first[1:] - 1, len(ping) - 1] if len(ping) else ping
-    source_rows = tracks.order[ping[first]]
+    parts = [
+        _zone_stays(tracks, polygon, zone_index, gap_ms, tolerance)
+        for zone_index, polygon in enumerate(zones.geometry.to_numpy())
+    ]
+    first_ping = np.concatenate([part[0] for part in parts])
+    zone = np.concatenate([part[1] for part in parts])
+    start_ms = np.concatenate([part[2] for part in parts])
+    end_ms = np.concatenate([part[3] for part in parts])
+    source_rows = tracks.order[first_ping]
     return _interval_frame(
         unit_id=pings["unit_id"].to_numpy()[source_rows],
         role=pings["role"].to_numpy()[source_rows],
-        hotspot_id=zones["hotspot_id"].to_numpy()[zone[first]],
-        start_ms=t_ms[ping[first]],
-        end_ms=t_ms[ping[last]],
+        hotspot_id=zones["hotspot_id"].to_numpy()[zone],
+        start_ms=start_ms,
+        end_ms=end_ms,
     )
+
+
+def _zone_stays(
+    tracks: ZoneTracks, polygon, zone_index: int, gap_ms: float, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stays in one polygon: ``(first inside ping, zone, start_ms, end_ms)`` arrays."""
+    units, t_ms, x, y = tracks.units, tracks.t_ms, tracks.x, tracks.y
+    minx, miny, maxx, maxy = polygon.bounds
+    near = np.flatnonzero(
+        (x >= minx - tolerance)
+        & (x <= maxx + tolerance)
+        & (y >= miny - tolerance)
+        & (y <= maxy + tolerance)
+    )
+    shapely.prepare(polygon)
+    near = near[shapely.dwithin(polygon, shapely.points(x[near], y[near]), tolerance)]
+    inside = shapely.intersects_xy(polygon, x[near], y[near])
+    # Runs of consecutive near pings of one unit, none more than gap_ms after the previous.
+    joined = (
+        (near[1:] == near[:-1] + 1)
+        & (units[near[1:]] == units[near[:-1]])
+        & (t_ms[near[1:]] - t_ms[near[:-1]] <= gap_ms)
+    )
+    run = np.r_[0, np.cumsum(~joined)] if len(near) else near
+    run, first_in, last_in = run[inside], near[inside], near[inside]
+    if len(run) == 0:
+        empty = np.empty(0, dtype="int64")
+        return empty, empty, empty, empty
+    new = np.r_[True, run[1:] != run[:-1]]
+    first_in = first_in[new]
+    last_in = last_in[np.r_[new[1:], True]]
+    boundary = polygon.boundary
+    start_ms = _edge_time(tracks, boundary, first_in, first_in - 1, gap_ms)
+    end_ms = _edge_time(tracks, boundary, last_in, last_in + 1, gap_ms)
+    zone = np.full(len(first_in), zone_index, dtype="int64")
+    return first_in, zone, start_ms, end_ms
+
+
+def _edge_time(
+    tracks: ZoneTracks, boundary, inside: np.ndarray, neighbour: np.ndarray, gap_ms: float
+) -> np.ndarray:
+    """When the unit crossed the edge between each inside ping and its outside neighbour.
+
+    Linear in the pings' distances to the edge (metres); the inside ping's own time when
+    the neighbour belongs to another unit, does not exist, or is more than ``gap_ms`` away.
+    """
+    t_in = tracks.t_ms[inside]
+    ok = (neighbour >= 0) & (neighbour < len(tracks.t_ms))
+    other = np.where(ok, neighbour, inside)
+    ok &= (tracks.units[other] == tracks.units[inside]) & (
+        np.abs(tracks.t_ms[other] - t_in) <= gap_ms
+    )
+    depth = shapely.distance(boundary, shapely.points(tracks.x[inside], tracks.y[inside]))
+    away = shapely.distance(boundary, shapely.points(tracks.x[other], tracks.y[other]))
+    share = np.divide(depth, depth + away, out=np.zeros(len(inside)), where=(depth + away) > 0)
+    crossing = t_in + np.rint(share * (tracks.t_ms[other] - t_in)).astype("int64")
+    return np.where(ok, crossing, t_in)
 
 
 def log_intervals(logs: pd.DataFrame, zones: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -387,8 +478,16 @@ def _period_metrics(
     codes, start_ms, end_ms = codes[inside].astype("int64"), start_ms[inside], end_ms[inside]
     n = len(zones)
     officer = np.bincount(codes, weights=(end_ms - start_ms) / _MS_PER_MIN, minlength=n)
-    keys, union_start, union_end = merge_intervals(codes, start_ms, end_ms)
-    patrol = np.bincount(keys, weights=(union_end - union_start) / _MS_PER_MIN, minlength=n)
+    # Patrol minutes are the visits' minutes clipped to the period: they agree by construction.
+    visit_codes = pd.Categorical(visit_table["hotspot_id"], categories=zones["hotspot_id"]).codes
+    visit_lo = np.clip(epoch_ms(visit_table["start"]), lo, hi)
+    visit_hi = np.clip(epoch_ms(visit_table["end"]), lo, hi)
+    known = visit_codes >= 0
+    patrol = np.bincount(
+        visit_codes[known].astype("int64"),
+        weights=(visit_hi - visit_lo)[known] / _MS_PER_MIN,
+        minlength=n,
+    )
     visit_start = epoch_ms(visit_table["start"])
     in_period = visit_table[(visit_start >= lo) & (visit_start < hi)]
     grouped = in_period.groupby("hotspot_id")

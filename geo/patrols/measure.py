@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.patrols.dosage import (
+    MAX_GAP_MIN,
     check_not_empty,
     compare_periods,
     coverage_table,
@@ -48,7 +49,7 @@ def measure_coverage(
     funding_date: dt.date | str,
     *,
     buffer_m: float = 0.0,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
 ) -> Coverage:

@@ -194,7 +194,7 @@ def hotspot_zones_synthetic() -> gpd.GeoDataFrame:
     circles = [Point(places[place]).buffer(ZONE_RADIUS_M, quad_segs=32) for _, place in ZONES]
     zones = gpd.GeoDataFrame(
         {
-            "id": [zone_id for zone_id, _ in ZONES],
+            "hotspot_id": [zone_id for zone_id, _ in ZONES],
             "rank": np.arange(1, len(ZONES) + 1),
             "name": [f"{place} (synthetic zone)" for _, place in ZONES],
             "synthetic": True,

@@ -67,7 +67,7 @@ def compare_with_plan(
     days = (stop - first).days
     zones = hotspot_zones(
         gpd.GeoDataFrame(
-            {"id": plan["hotspot_id"].to_numpy(), "name": plan["name"].to_numpy()},
+            {"hotspot_id": plan["hotspot_id"].to_numpy(), "name": plan["name"].to_numpy()},
             geometry=plan.geometry.to_numpy(),
             crs=plan.crs,
         ),

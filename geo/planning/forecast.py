@@ -249,7 +249,7 @@ def grid_units(bounds: tuple[float, float, float, float], spec: UnitSpec, crs: s
     centres, polygons = grid_cells(bounds, spec.cell_size_m, "square")
     ids = np.arange(1, len(polygons) + 1)
     table = gpd.GeoDataFrame(
-        {"id": ids, "name": [f"Cell {i}" for i in ids]},
+        {"hotspot_id": ids, "name": [f"Cell {i}" for i in ids]},
         geometry=gpd.GeoSeries(polygons, crs=crs).to_crs(WGS84).to_numpy(),
         crs=WGS84,
     )

@@ -83,13 +83,14 @@ class PlanSettings:
     ``hours_per_day``: on-site patrol hours for hotspots per day, all units together.
     ``units``: patrol units working the shift. ``shift_start``/``shift_end`` and
     ``peak_start``/``peak_end``: local clock times ``"HH:MM"`` (peak defaults to the
-    shift). ``minutes_per_visit`` in [10, 16]; ``travel_minutes`` between visits;
+    shift when both are None). ``minutes_per_visit`` in [10, 16]; ``travel_minutes`` between visits;
     ``max_hotspots`` in the plan; ``seed`` for the random order; ``plan_date`` the day
-    the shift starts (default tomorrow).
+    the shift starts (default tomorrow). The defaults are the planner page's and the
+    ``plan`` command's, so both give the same plan for the same data.
     """
 
-    hours_per_day: float
-    units: int = 1
+    hours_per_day: float = 6.0
+    units: int = 2
     shift_start: str = "16:00"
     shift_end: str = "00:00"
     peak_start: str | None = None
@@ -97,7 +98,7 @@ class PlanSettings:
     minutes_per_visit: float = 15.0
     travel_minutes: float = 5.0
     max_hotspots: int = 10
-    seed: int = 0
+    seed: int = 1
     plan_date: dt.date | None = None
 
     def __post_init__(self) -> None:
@@ -278,7 +279,7 @@ def plan_patrols(hotspots: gpd.GeoDataFrame, settings: PlanSettings) -> PatrolPl
     PatrolPlan
         The plan per hotspot (EPSG:4326), the visit schedule per unit and notes.
     """
-    check_columns("hotspots", hotspots.columns, ("id", "name", "risk", "geometry"))
+    check_columns("hotspots", hotspots.columns, ("hotspot_id", "name", "risk", "geometry"))
     check_not_empty("hotspots", len(hotspots), fix="Find hotspots first")
     room = capacity(settings)
     risk = pd.to_numeric(hotspots["risk"], errors="coerce").fillna(0).to_numpy()
@@ -342,7 +343,7 @@ def _schedule_frame(
             "visit": frame.groupby("unit_index").cumcount().to_numpy() + 1,
             "start": begin,
             "end": begin + pd.Timedelta(minutes=settings.minutes_per_visit),
-            "hotspot_id": hotspots["id"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
+            "hotspot_id": hotspots["hotspot_id"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
             "name": hotspots["name"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
         }
     )
@@ -369,7 +370,7 @@ def _plan_table(
     peak: tuple[pd.Timestamp, pd.Timestamp],
 ) -> gpd.GeoDataFrame:
     """One row per hotspot; visit counts come from the schedule (what was placed)."""
-    ids = chosen["id"].to_numpy()
+    ids = chosen["hotspot_id"].to_numpy()
     by_hotspot = schedule.groupby("hotspot_id")["start"]
     scheduled = by_hotspot.size().reindex(ids, fill_value=0).to_numpy()
     gaps = np.array(

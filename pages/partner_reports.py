@@ -1,0 +1,67 @@
+"""Partner reports the user may see, with each report's history; funders see counts only."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from geo.hotspots.peaktimes import WEEKDAYS
+from geo.partners import config, incidents
+from geo.safety import csv_bytes
+from pages import auth
+
+account = auth.require_role("partner_reports")
+db = auth.database()
+st.title("Partner reports")
+
+exported = auth.run_or_stop(incidents.export_visible, db, account)
+st.download_button(
+    "Download CSV",
+    csv_bytes(exported),
+    file_name="partner-reports.csv",
+    mime="text/csv",
+    key="partner_reports_csv",
+)
+
+if account.role == config.FUNDER:
+    st.caption(
+        f"Counts by month, category and {config.FUNDER_CELL_M} m grid square: no narratives, "
+        "reporters or references."
+    )
+    st.metric("Incidents", f"{int(exported['incidents'].sum()):,}")
+    st.bar_chart(exported.groupby("month")["incidents"].sum())
+    # st.map sizes are metres: scale counts so a one-incident square is still visible.
+    cells = exported.assign(radius=exported["incidents"] * 25)
+    st.map(cells, latitude="latitude", longitude="longitude", size="radius")
+    st.dataframe(exported, hide_index=True)
+    st.stop()
+
+visible = auth.run_or_stop(incidents.visible_incidents, db, account)
+st.metric("Reports", f"{len(visible):,}")
+if visible["synthetic"].any():
+    st.caption("Rows marked synthetic are made-up demo reports.")
+if visible.empty:
+    st.stop()
+st.map(visible, latitude="latitude", longitude="longitude")
+st.subheader("When: day of week and hour of day")
+grid = incidents.hour_weekday_counts(visible)
+st.altair_chart(
+    alt.Chart(grid)
+    .mark_rect()
+    .encode(
+        x=alt.X("hour:O", title="Hour of day"),
+        y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
+        color=alt.Color("incidents:Q", title="Reports"),
+        tooltip=["weekday", "hour", "incidents"],
+    ),
+    width="stretch",
+)
+# st.dataframe shows every cell as plain text, so stored markup never runs.
+st.dataframe(visible, hide_index=True)
+
+reference = st.selectbox("Report history", visible["reference"].tolist(), key="history_reference")
+history = auth.run_or_stop(incidents.incident_history, db, account, reference)
+st.markdown("**Outcomes**")
+st.dataframe(history["outcomes"], hide_index=True)
+st.markdown("**Updates** (every edit keeps the old and the new value)")
+st.dataframe(history["updates"], hide_index=True)
