@@ -76,15 +76,20 @@ def _run_ingest(args: argparse.Namespace) -> int:
         bar.update()
 
     scheduler = resolve_scheduler(args.scheduler, default="none")
+    # A .parquet output and the rejected rows appear only if the whole ingest succeeds;
+    # a folder store keeps its own per-file commits.
+    single_file = Path(args.out).suffix.lower() == ".parquet"
+    staged = staged_outputs([], args.out if single_file else None, args.rejected)
     try:
-        result = ingest_to_store(
-            sources,
-            args.out,
-            mapping,
-            rejected_path=args.rejected,
-            progress=progress,
-            reader=None if scheduler == "none" else ordered_map(scheduler),
-        )
+        with staged as (out, rejected):
+            result = ingest_to_store(
+                sources,
+                out or args.out,
+                mapping,
+                rejected_path=rejected,
+                progress=progress,
+                reader=None if scheduler == "none" else ordered_map(scheduler),
+            )
     finally:
         if bar is not None:
             bar.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo import cli
-from tests.security.helpers import street_csv, street_rows
+from tests.security.helpers import ROOT, street_csv, street_rows
 
 
 @pytest.fixture
@@ -42,17 +42,18 @@ def test_an_output_inside_an_input_folder_may_not_replace_a_file_there(tmp_path,
     run.assert_one_line_error("would overwrite the input police")
 
 
-def test_when_one_output_fails_no_output_is_left(source, tmp_path, monkeypatch, capsys):
+def test_when_one_output_fails_no_output_is_left(tmp_path, monkeypatch, capsys):
     def broken(frame, path, **_):
         raise OSError(28, "No space left on device", str(path))
 
     monkeypatch.setattr("geo.safety.write_csv", broken)
     monkeypatch.chdir(tmp_path)
-    code = cli.main(["ingest", "a.csv", "--out", "o.parquet", "--rejected", "r.csv"])
+    store = ROOT / "data" / "incidents" / "torbay.parquet"
+    code = cli.main(["hotspots", str(store), "--out", "h.geojson", "--labels", "labels.csv"])
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert "No space left on device" in err and "\n" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]  # no parquet, no temp
+    assert list(tmp_path.iterdir()) == []  # no GeoJSON, no temporary files
 
 
 def test_success_writes_every_output_and_no_temporary_files(source, tmp_path, geo_cli):
@@ -72,7 +73,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(source, m
     def explode(*_, **__):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr("geo.io.incidents.ingest", explode)
+    monkeypatch.setattr("geo.io.stream.ingest_to_store", explode)
     monkeypatch.chdir(source.parent)
     assert cli.main(["ingest", "a.csv", "--out", "o.parquet"]) == 2
     err = capsys.readouterr().err
