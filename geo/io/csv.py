@@ -130,12 +130,16 @@ def _header(head: bytes, name: str) -> list[str]:
             file=name,
         )
     line = head[:end]
+    # NUL further down only rejects its rows; in or right after the header it is a
+    # binary file (an image, a spreadsheet) given a .csv name.
+    binary = b"\x00" in head[:4096]
     if b"\x00" in line:
         fail("is not a CSV file (it contains binary data)", file=name)
     try:
         header_text = line.decode("utf-8-sig")
     except UnicodeDecodeError:
-        fail("is not a CSV file (its header is not UTF-8 text)", file=name)
+        what = "it contains binary data" if binary else "its header is not UTF-8 text"
+        fail(f"is not a CSV file ({what})", file=name)
     header = next(csv.reader([header_text]), [])
     if len(header) > MAX_COLUMNS:
         fail(
