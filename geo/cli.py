@@ -23,6 +23,7 @@ from pathlib import Path
 
 from geo.checks import GeoInputError, fail
 from geo.partners.cli import add_parser as add_partners_parser
+from geo.schema import MAX_GAP_MIN
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
@@ -202,7 +203,12 @@ def _add_coverage(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hotspots", required=True, help="hotspot polygons (GeoJSON)")
     parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
     parser.add_argument("--buffer-m", type=float, default=0.0, help="hotspot buffer, metres")
-    parser.add_argument("--max-gap-min", type=float, default=5.0, help="longest counted gap")
+    parser.add_argument(
+        "--max-gap-min",
+        type=float,
+        default=MAX_GAP_MIN,
+        help=f"longest gap bridged inside a hotspot, minutes (default {MAX_GAP_MIN:g})",
+    )
     parser.add_argument("--out", required=True, help="COVERAGE.csv to write")
     parser.add_argument("--rejected", help="CSV file for rejected pings, with reasons")
 
@@ -450,6 +456,15 @@ def _add_plan(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
     )
+    parser.add_argument(
+        "--patrol-mode",
+        choices=("foot", "vehicle"),
+        default=defaults.patrol_mode,
+        help="travel between hotspots on foot (5 km/h) or by vehicle (--vehicle-kmh)",
+    )
+    parser.add_argument(
+        "--vehicle-kmh", type=float, default=defaults.vehicle_kmh, help="vehicle speed, km/h"
+    )
     parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
     parser.add_argument(
@@ -494,6 +509,8 @@ def _run_plan(args: argparse.Namespace) -> int:
             peak_start=peak_start,
             peak_end=peak_end,
             minutes_per_visit=args.minutes_per_visit,
+            patrol_mode=args.patrol_mode,
+            vehicle_kmh=args.vehicle_kmh,
             max_hotspots=args.max_hotspots,
             seed=args.seed,
             plan_date=dt.date.fromisoformat(args.date) if args.date else None,

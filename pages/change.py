@@ -11,7 +11,7 @@ from geo import caveats, timeseries
 from geo.hotspots import change
 from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import build_change_map
-from geo.safety import csv_bytes, escape_markdown
+from geo.safety import escape_markdown
 from pages import common
 
 selection = common.require_selection()
@@ -83,7 +83,10 @@ st.caption(
 )
 st_folium(
     build_change_map(
-        result.cells, boundaries=common.boundaries(selection.dataset), gazetteer=common.gazetteer()
+        result.cells,
+        boundaries=common.boundaries(selection.dataset),
+        gazetteer=common.gazetteer(),
+        streets=common.street_labels(selection),
     ),
     key="change_map",
     height=520,
@@ -110,10 +113,10 @@ shown = pd.DataFrame(table.drop(columns="geometry"))[
         "rate_change",
     ]
 ]
-st.dataframe(shown, hide_index=True, width="stretch")
+common.show_table(shown, width="stretch")
 st.download_button(
     "Hotspot change (CSV)",
-    csv_bytes(shown),
+    common.table_csv(shown),
     "hotspot-change.csv",
     mime="text/csv",
     on_click="ignore",

@@ -50,7 +50,7 @@ def schedule_csv(plan: PatrolPlan) -> str:
     schedule = plan.schedule.copy()
     for column in ("start", "end"):
         schedule[column] = schedule[column].map(lambda t: t.isoformat())
-    return csv_text(schedule)
+    return csv_text(schedule.round({"travel_km": 3, "travel_min": 1}))
 
 
 def plan_geojson(plan: PatrolPlan) -> str:
