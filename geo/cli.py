@@ -434,42 +434,29 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
-    from geo.planning.planner import PlanSettings
-
-    defaults = PlanSettings()
+    # Options left out take PlanSettings' defaults (the planner page's) when the command
+    # runs, so building the parser imports nothing heavy.
+    same = "default: as the planner page"
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument(
-        "--hours-per-day", type=float, default=defaults.hours_per_day, help="hotspot patrol hours"
-    )
-    parser.add_argument("--units", type=int, default=defaults.units, help="patrol units on shift")
+    parser.add_argument("--hours-per-day", type=float, help=f"hotspot patrol hours ({same})")
+    parser.add_argument("--units", type=int, help=f"patrol units on shift ({same})")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     parser.add_argument("--min-samples", type=int, default=DEFAULT_MIN_SAMPLES)
     parser.add_argument("--method", default="both", help="forecast: recent, seasonal or both")
     parser.add_argument("--missing", action="append", help="month with no data, YYYY-MM")
-    parser.add_argument(
-        "--shift",
-        default=f"{defaults.shift_start}-{defaults.shift_end}",
-        help="shift hours, HH:MM-HH:MM",
-    )
+    parser.add_argument("--shift", help=f"shift hours, HH:MM-HH:MM ({same})")
     parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM (default: all)")
-    parser.add_argument(
-        "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
-    )
+    parser.add_argument("--minutes-per-visit", type=float, help=f"10 to 16 ({same})")
     parser.add_argument(
         "--patrol-mode",
         choices=("foot", "vehicle"),
-        default=defaults.patrol_mode,
-        help="travel between hotspots on foot (5 km/h) or by vehicle (--vehicle-kmh)",
+        help=f"travel between hotspots on foot (5 km/h) or by vehicle ({same})",
     )
-    parser.add_argument(
-        "--vehicle-kmh", type=float, default=defaults.vehicle_kmh, help="vehicle speed, km/h"
-    )
-    parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
+    parser.add_argument("--vehicle-kmh", type=float, help=f"vehicle speed, km/h ({same})")
+    parser.add_argument("--max-hotspots", type=int, help=same)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
-    parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seed of the random visit order"
-    )
+    parser.add_argument("--seed", type=int, help=f"seed of the random visit order ({same})")
     parser.add_argument("--out", required=True, help="PLAN.csv to write")
     parser.add_argument("--schedule", help="SCHEDULE.csv of visit times per unit")
     parser.add_argument("--gpx", help="waypoints GPX to write")
@@ -501,20 +488,21 @@ def _run_plan(args: argparse.Namespace) -> int:
         )
         shift_start, shift_end = hours("shift", args.shift)
         peak_start, peak_end = hours("peak", args.peak)
-        settings = PlanSettings(
-            hours_per_day=args.hours_per_day,
-            units=args.units,
-            shift_start=shift_start,
-            shift_end=shift_end,
-            peak_start=peak_start,
-            peak_end=peak_end,
-            minutes_per_visit=args.minutes_per_visit,
-            patrol_mode=args.patrol_mode,
-            vehicle_kmh=args.vehicle_kmh,
-            max_hotspots=args.max_hotspots,
-            seed=args.seed,
-            plan_date=dt.date.fromisoformat(args.date) if args.date else None,
-        )
+        given = {
+            "hours_per_day": args.hours_per_day,
+            "units": args.units,
+            "shift_start": shift_start,
+            "shift_end": shift_end,
+            "peak_start": peak_start,
+            "peak_end": peak_end,
+            "minutes_per_visit": args.minutes_per_visit,
+            "patrol_mode": args.patrol_mode,
+            "vehicle_kmh": args.vehicle_kmh,
+            "max_hotspots": args.max_hotspots,
+            "seed": args.seed,
+            "plan_date": dt.date.fromisoformat(args.date) if args.date else None,
+        }
+        settings = PlanSettings(**{name: value for name, value in given.items() if value is not None})
         plan = plan_patrols(predicted.table, settings)
         for path, text in zip(
             staged, (exports.plan_csv, exports.schedule_csv, exports.plan_gpx), strict=True
