@@ -502,7 +502,8 @@ def _run_plan(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "plan_date": dt.date.fromisoformat(args.date) if args.date else None,
         }
-        settings = PlanSettings(**{name: value for name, value in given.items() if value is not None})
+        chosen = {name: value for name, value in given.items() if value is not None}
+        settings = PlanSettings(**chosen)
         plan = plan_patrols(predicted.table, settings)
         for path, text in zip(
             staged, (exports.plan_csv, exports.schedule_csv, exports.plan_gpx), strict=True
