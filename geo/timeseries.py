@@ -46,6 +46,12 @@ def month_ranges(months: list[str]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
 
 
+def category_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents per category, most first: columns ``category`` and ``incidents``."""
+    counts = incidents["category"].value_counts()
+    return counts.rename_axis("category").reset_index(name="incidents")
+
+
 def monthly_counts(
     incidents: pd.DataFrame,
     first: str | dt.date,

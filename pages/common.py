@@ -198,14 +198,19 @@ def find_hotspots(
     return stop_on_input_error(_hotspots, selection, float(eps_m), int(min_samples), bool(auto))
 
 
-def covered_area_m2(selection: Selection, eps_m: float, min_samples: int, auto: bool) -> float:
-    """Area (m²) the hotspots of :func:`find_hotspots` cover, computed once for all sessions."""
-    return _covered_area_m2(selection, float(eps_m), int(min_samples), bool(auto))
+def covered_area_ha(result: hotspots.HotspotResult) -> float:
+    """Hectares the hotspots cover together, computed once for all sessions."""
+    return _covered_area_ha(result.hotspots)
 
 
-@st.cache_data(max_entries=64)
-def _covered_area_m2(selection: Selection, eps_m: float, min_samples: int, auto: bool) -> float:
-    return hotspots.covered_area_m2(_hotspots(selection, eps_m, min_samples, auto).hotspots)
+def _polygons_key(frame: gpd.GeoDataFrame) -> bytes:
+    # GeoDataFrames are not hashable by Streamlit; the polygons' WKB identifies them.
+    return b"".join(frame.geometry.to_wkb().to_numpy())
+
+
+@st.cache_data(max_entries=64, hash_funcs={gpd.GeoDataFrame: _polygons_key})
+def _covered_area_ha(polygons: gpd.GeoDataFrame) -> float:
+    return hotspots.covered_area_ha(polygons)
 
 
 def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | None, str]:

@@ -61,9 +61,12 @@ if auto:
 
 kpi = st.columns(4)
 kpi[0].metric("Hotspots", f"{len(table):,}")
-kpi[1].metric("Incidents in hotspots", f"{1 - result.noise_share:.0%}")
-area_m2 = common.covered_area_m2(selection, eps_m, min_samples, auto)
-kpi[2].metric("Area covered", f"{area_m2 / 1e4:,.1f} ha")
+kpi[1].metric("Incidents in hotspots", f"{result.share_in_hotspots:.0%}")
+kpi[2].metric(
+    "Area covered",
+    f"{common.covered_area_ha(result):,.1f} ha",
+    help="Area of the hotspots together (overlaps counted once)",
+)
 kpi[3].metric("Incidents", f"{len(frame):,}")
 
 with st.expander("Choosing eps: k-distance chart"):
@@ -207,8 +210,7 @@ if focus is not None:
         .encode(x=alt.X("month:O", title="Month"), y=alt.Y("count:Q", title="Incidents")),
         width="stretch",
     )
-    by_category = members["category"].value_counts().rename_axis("category")
-    right.dataframe(by_category.reset_index(name="incidents"), hide_index=True)
+    right.dataframe(timeseries.category_counts(members), hide_index=True)
     st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 
 st.caption(caveats.LOCATION_ANONYMISATION)

@@ -48,8 +48,12 @@ if found is not None:
         f"{len(found.hotspots):,}",
         help=f"DBSCAN, eps {found.eps_m:.0f} m, at least {found.min_samples} incidents",
     )
-    kpi[3].metric("Incidents in hotspots", f"{1 - found.noise_share:.0%}")
-    kpi[4].metric("Area of hotspots", f"{found.hotspots['area_m2'].sum() / 1e4:,.1f} ha")
+    kpi[3].metric("Incidents in hotspots", f"{found.share_in_hotspots:.0%}")
+    kpi[4].metric(
+        "Area covered",
+        f"{common.covered_area_ha(found):,.1f} ha",
+        help="Area of the hotspots together (overlaps counted once)",
+    )
 else:
     kpi[2].metric("Hotspots", "0", help=no_hotspots)
 
@@ -91,7 +95,7 @@ if found is not None and len(found.hotspots):
     st.caption("Open the Hotspot explorer to change the DBSCAN settings.")
 
 st.subheader("Incidents by category")
-by_category = frame["category"].value_counts().rename_axis("category").reset_index(name="incidents")
+by_category = timeseries.category_counts(frame)
 left, right = st.columns([3, 2])
 left.altair_chart(
     alt.Chart(by_category)

@@ -216,10 +216,10 @@ plan = common.stop_on_input_error(run_plan, selection, method, unit_spec, settin
 st.subheader(f"Plan for {plan.capacity.shift[0]:%a %d %b %Y}")
 kpi = st.columns(4)
 kpi[0].metric("Hotspots in plan", f"{len(plan.plan)}")
-kpi[1].metric("Visits per day", f"{int(plan.plan['visits_per_day'].sum())}")
+kpi[1].metric("Visits per day", f"{plan.visits_per_day}")
 kpi[2].metric(
     "Hours on site per day",
-    f"{plan.minutes_used / 60:.2f}",
+    f"{plan.hours_on_site:.2f}",
     help=f"of {hours_per_day:.2f} h available",
 )
 kpi[3].metric("Forecast month", predicted.target)

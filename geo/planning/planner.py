@@ -187,6 +187,16 @@ class PatrolPlan:
     minutes_used: float
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def visits_per_day(self) -> int:
+        """Visits a day across every hotspot in the plan (the schedule's rows)."""
+        return int(self.plan["visits_per_day"].sum())
+
+    @property
+    def hours_on_site(self) -> float:
+        """On-site patrol hours a day the plan uses (travel not included)."""
+        return self.minutes_used / 60
+
 
 def parse_clock(name: str, value: str | dt.time) -> dt.time:
     """``"HH:MM"`` (or a ``datetime.time``) to a time; fails naming ``name``."""
