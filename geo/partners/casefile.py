@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from geo.checks import GeoInputError
 from geo.hotspots.concentration import share_in_top_area
@@ -314,31 +315,34 @@ def persistent_offenders(
     db: Database, account: Account, now: dt.datetime | None = None, days: int = OFFENDER_DAYS
 ) -> Offenders:
     """Rank subjects by reports in the last ``days`` days, then by premises affected."""
-    now = now or audit.now_utc()
-    since = now - dt.timedelta(days=days)
     with db.write() as session:
         actor = load_actor(session, account, subjects.SUBJECT_ROLES)
-        rows = []
-        for subject in session.scalars(select(Subject)):
-            recent = [
-                link.incident for link in subject.links if since <= link.incident.occurred_at <= now
-            ]
-            places = {i.premises_id or f"point {i.id}" for i in recent}
-            rows.append(
-                (
-                    subject.reference,
-                    subject_label(subject),
-                    subject.status,
-                    len(recent),
-                    len(places),
-                    len(subject.links),
-                    subjects.exclusion_summary(subject, now.astimezone(LONDON).date()),
-                )
-            )
         audit.record(session, actor.id, "view", "persistent offenders", None, days=days)
+        return rank_offenders(session, now or audit.now_utc(), days)
+
+
+def rank_offenders(session: Session, now: dt.datetime, days: int = OFFENDER_DAYS) -> Offenders:
+    """:func:`persistent_offenders` without the role check, for the meeting pack."""
+    since = now - dt.timedelta(days=days)
+    rows = []
+    for subject in session.scalars(select(Subject)):
+        recent = [
+            link.incident for link in subject.links if since <= link.incident.occurred_at <= now
+        ]
+        places = {i.premises_id or f"point {i.id}" for i in recent}
+        rows.append(
+            (
+                subject.reference,
+                subject_label(subject),
+                subject.status,
+                len(recent),
+                len(places),
+                len(subject.links),
+                subjects.exclusion_summary(subject, now.astimezone(LONDON).date()),
+            )
+        )
     columns = ["reference", "label", "status", "incidents", "premises", "all_time", "notice"]
-    table = pd.DataFrame(rows, columns=columns)
-    table = table.sort_values(
+    table = pd.DataFrame(rows, columns=columns).sort_values(
         ["incidents", "premises", "reference"], ascending=[False, False, True], ignore_index=True
     )
     counts = table["incidents"].to_numpy()
