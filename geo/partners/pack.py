@@ -182,8 +182,12 @@ def _hotspot_section(
         "Hotspots this month",
         text,
         {
-            "Partner reports": pd.DataFrame(partner[columns]) if len(partner) else _none(columns),
-            "police.uk": pd.DataFrame(police[columns]) if len(police) else _none(columns),
+            "Partner reports": pd.DataFrame(partner[columns]).head(10)
+            if len(partner)
+            else _none(columns),
+            "police.uk (top 10)": pd.DataFrame(police[columns]).head(10)
+            if len(police)
+            else _none(columns),
         },
     )
 
