@@ -132,6 +132,12 @@ def _premises(session, premises: int | str | None) -> Premises | None:
     return site
 
 
+def scheme_premises(db: Database) -> list[str]:
+    """Names of every member's premises, for choosing what a notice covers."""
+    with db.read() as session:
+        return list(session.scalars(select(Premises.name).order_by(Premises.name)))
+
+
 def notices_frame(subject: Subject, today: dt.date) -> pd.DataFrame:
     """A subject's notices, oldest first, each with its state and breach count."""
     breaches = pd.Series([link.breach_of_id for link in subject.links]).value_counts()

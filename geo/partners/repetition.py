@@ -198,6 +198,16 @@ def knox_test(
     return KnoxResult(table(observed), table(expected), table(ratio), table(p_value), permutations)
 
 
+def knox_test_frame(frame: pd.DataFrame, **options) -> KnoxResult:
+    """:func:`knox_test` on incidents with ``easting``, ``northing`` and ``occurred_at``."""
+    reason = timing_unavailable(frame)
+    if reason:
+        fail(reason)
+    occurred = pd.to_datetime(frame["occurred_at"], utc=True)
+    days = (occurred - occurred.min()).dt.total_seconds() / 86_400
+    return knox_test(frame["easting"], frame["northing"], days, **options)
+
+
 def _edges(name: str, values: Sequence[float]) -> np.ndarray:
     edges = np.asarray(values, dtype="float64")
     if len(edges) < 2 or edges[0] < 0 or not (np.diff(edges) > 0).all():
