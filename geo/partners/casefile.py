@@ -143,7 +143,7 @@ def case_file(
         notices = exclusions.notices_frame(subject, today)
     timeline = timeline.sort_values("occurred_at", ignore_index=True)
     zones, names = _hotspots_of(db, account, timeline["reference"])
-    timeline["hotspot"] = timeline["reference"].map(names).fillna("")
+    timeline["hotspot"] = [names.get(reference, "") for reference in timeline["reference"]]
     by_premises = (
         timeline.assign(premises=timeline["premises"].fillna("(street location)"))
         .groupby("premises")

@@ -15,9 +15,11 @@ is linked and when a notice is issued later, and the flag is audited.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,11 +42,9 @@ STAGES: tuple[str, ...] = (WARNING, EXCLUSION, EXTENSION)
 BARRING_STAGES = frozenset({EXCLUSION, EXTENSION})
 PHOTO_FOLDER = "subject_photos"
 MAX_PHOTO_BYTES = 5_000_000
-#: Accepted photo types by their first bytes (the browser's file name and type are ignored).
-PHOTO_SIGNATURES: dict[bytes, tuple[str, str]] = {
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-}
+#: Stored photo types: suffix -> media type, and the Pillow format each is decoded from.
+PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+_PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
 
 
 def _checked_text(text: str, what: str) -> str:
@@ -192,21 +192,18 @@ def add_photo(
     """
     if len(data) > MAX_PHOTO_BYTES:
         fail(f"the photo has {len(data):,} bytes", fix=f"Use one under {MAX_PHOTO_BYTES:,}")
-    kind = next((v for sig, v in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
-    if kind is None:
-        fail("the photo is not a JPEG or PNG image", fix="Upload a .jpg or .png photo")
-    media_type, suffix = kind
+    clean, suffix = _reencoded(data)
     file_name = secrets.token_hex(16) + suffix
     path = photo_path(file_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, data)
+    write_bytes_atomic(path, clean)
     try:
         with db.write() as session:
             actor = load_actor(session, account, SUBJECT_ROLES)
             subject = find_subject(session, reference)
             photo = SubjectPhoto(
                 file_name=file_name,
-                media_type=media_type,
+                media_type=PHOTO_TYPES[suffix],
                 uploaded_at=now or audit.now_utc(),
                 uploaded_by_id=actor.id,
             )
@@ -217,6 +214,26 @@ def add_photo(
     except BaseException:  # no row, no file: a refused upload leaves nothing behind
         path.unlink(missing_ok=True)
         raise
+
+
+def _reencoded(data: bytes) -> tuple[bytes, str]:
+    """The photo decoded and saved afresh, and its suffix.
+
+    Only JPEG and PNG are accepted, judged by decoding (the browser's file name and type are
+    ignored). Saving anew drops EXIF and other metadata, such as where a phone took it.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            suffix = _PHOTO_FORMATS.get(image.format or "")
+            if suffix is None:
+                fail("the photo is not a JPEG or PNG image", fix="Upload a .jpg or .png photo")
+            image.load()
+            pixels = image.convert("RGB") if suffix == ".jpg" else image.copy()
+    except (UnidentifiedImageError, OSError):
+        fail("the photo is not a JPEG or PNG image", fix="Upload a .jpg or .png photo")
+    out = io.BytesIO()
+    pixels.save(out, format="JPEG" if suffix == ".jpg" else "PNG")
+    return out.getvalue(), suffix
 
 
 def photo_bytes(db: Database, account: Account, photo_id: int) -> bytes:
@@ -230,7 +247,10 @@ def photo_bytes(db: Database, account: Account, photo_id: int) -> bytes:
         )
         if hidden:
             raise RoleRefusedError(f"photo {photo_id} is not one you can see")
-        return photo_path(photo.file_name).read_bytes()
+        path = photo_path(photo.file_name)
+    if not path.exists():
+        fail(f"photo {photo_id} is missing from the data folder", fix="Check ASB_DATA_DIR")
+    return path.read_bytes()
 
 
 # ---------------------------------------------------------------- exclusions and breaches

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import copy_of_demo
 from streamlit.testing.v1 import AppTest
 
 from geo.partners import accounts, demo, incidents
@@ -17,11 +18,9 @@ ENTRY = str(ROOT / "dashboard.py")
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    """A data folder holding the seeded demo partnership."""
-    folder = tmp_path_factory.mktemp("var")
-    demo.seed_demo(Database(f"sqlite:///{folder / 'partners.db'}"))
-    return folder
+def demo_dir(seeded_demo_dir, tmp_path_factory):
+    """A data folder holding the seeded demo partnership (this module's own copy)."""
+    return copy_of_demo(seeded_demo_dir, tmp_path_factory.mktemp("pages") / "var")
 
 
 @pytest.fixture
