@@ -90,7 +90,7 @@ def apply_retention(db: Database, now: dt.datetime | None = None) -> pd.DataFram
     with db.write() as session:
         for row in due.itertuples():
             files += _delete_subject(session, row.reference, row.reason)
-        audit.record(session, None, "run", "retention", None, deleted=len(due), at=now)
+        audit.record(session, None, "run", "retention", None, when=now, deleted=len(due))
     for path in files:  # after the commit: a failed transaction keeps every photo
         path.unlink(missing_ok=True)
     return due
