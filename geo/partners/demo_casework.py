@@ -137,8 +137,9 @@ def seed_casework(db: Database, now: dt.datetime) -> int:
     """Add the SYNTHETIC subjects, links, photos, notices and outcomes; how many subjects."""
     coordinator = accounts.account_for_email(db, COORDINATOR_EMAIL)
     police = accounts.account_for_email(db, POLICE_EMAIL)
-    today = now.astimezone(LONDON).date()
     reports = incidents.all_reports(db).sort_values("occurred_at", ignore_index=True)
+    # The pack's default month is the latest month with reports: date the month's news then.
+    today = reports["occurred_at"].iloc[-1].astimezone(LONDON).date()
     rng = np.random.default_rng(SEED)
     created = now - dt.timedelta(days=300)
     references = [

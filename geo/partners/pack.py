@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -125,10 +126,9 @@ def build_pack(
 
 
 def _month(month: str) -> pd.Period:
-    try:
-        return pd.Period(month, freq="M")
-    except ValueError:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         fail(f"the month {month!r} is not a month", fix="Write it as YYYY-MM, e.g. 2026-10")
+    return pd.Period(month, freq="M")
 
 
 def _months(period: pd.Period) -> dict[str, str]:
