@@ -104,7 +104,6 @@ with case_tab:
     st.dataframe(
         case.timeline.drop(columns=["longitude", "latitude"]),
         hide_index=True,
-        key="case_timeline",
     )
     if len(case.timeline):
         st.subheader("Where: reports and the hotspots they fall in")
