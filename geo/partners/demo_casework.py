@@ -195,7 +195,7 @@ def _issue_notices(db: Database, coordinator, references: list[str], today: dt.d
     month_start = today.replace(day=1)
     issue = exclusions.issue_notice
     issue(db, coordinator, references[0], stage="warning", starts_on=days(240), note=SYNTHETIC)
-    issue(db, coordinator, references[0], stage="exclusion", starts_on=days(150), note=SYNTHETIC)
+    issue(db, coordinator, references[0], stage="exclusion", starts_on=days(90), note=SYNTHETIC)
     issue(db, coordinator, references[1], stage="warning", starts_on=days(100), note=SYNTHETIC)
     issue(
         db,
