@@ -90,22 +90,26 @@ def subjects_table(db: Database, account: Account, today: dt.date | None = None)
 
 def subject_counts(db: Database, account: Account, today: dt.date | None = None) -> dict:
     """Counts anyone signed in may see: subjects, ID sought, live exclusions, breaches."""
-    today = _today(today)
     with db.read() as session:
         load_actor(session, account)
-        every = list(session.scalars(select(Subject)))
-        live = [
-            n
-            for s in every
-            for n in s.exclusions
-            if n.stage in subjects.BARRING_STAGES and subjects.notice_state(n, today) == "live"
-        ]
-        return {
-            "subjects": len(every),
-            "ID sought": sum(s.kind == subjects.ID_SOUGHT for s in every),
-            "live exclusions": len(live),
-            "breaches": sum(link.breach_of_id is not None for s in every for link in s.links),
-        }
+        return casework_counts(session, _today(today))
+
+
+def casework_counts(session: Session, today: dt.date) -> dict[str, int]:
+    """:func:`subject_counts` without the role check, for the meeting pack."""
+    every = list(session.scalars(select(Subject)))
+    live = [
+        n
+        for s in every
+        for n in s.exclusions
+        if n.stage in subjects.BARRING_STAGES and subjects.notice_state(n, today) == "live"
+    ]
+    return {
+        "subjects": len(every),
+        "ID sought": sum(s.kind == subjects.ID_SOUGHT for s in every),
+        "live exclusions": len(live),
+        "breaches": sum(link.breach_of_id is not None for s in every for link in s.links),
+    }
 
 
 # ---------------------------------------------------------------- the case file

@@ -39,8 +39,8 @@ from geo.safety import escape_html  # noqa: E402
 COORDINATOR_EDITION, FUNDER_EDITION = "coordinator", "funder"
 EDITIONS = (COORDINATOR_EDITION, FUNDER_EDITION)
 POLICE_DATASET = "torbay"
-#: Police.uk crimes further than this from any partner report are outside the scheme's map.
-POLICE_MARGIN_M = 500.0
+#: The scheme's map: the box around every partner report, widened by this (metres).
+POLICE_MARGIN_M = 300.0
 STREET = "(street location)"
 
 
@@ -216,6 +216,8 @@ def _notices_section(db: Database, period: pd.Period, funder: bool) -> Section:
     next_end = (period + 1).end_time.date()
     with db.read() as session:
         frames = [exclusions.notices_frame(s, last) for s in session.scalars(select(Subject))]
+        counts = casefile.casework_counts(session, last)
+    casework = pd.DataFrame({"Measure": list(counts), f"At {last:%d %b %Y}": list(counts.values())})
     notices = pd.concat([f for f in frames if len(f)] or [_none(["starts_on"])])
     if notices.empty:
         new = expiring = notices
@@ -232,12 +234,12 @@ def _notices_section(db: Database, period: pd.Period, funder: bool) -> Section:
             "Expiring": expiring.groupby("stage").size() if len(expiring) else pd.Series(dtype=int),
         }
         table = pd.DataFrame(count).fillna(0).astype(int).rename_axis("Stage").reset_index()
-        return Section("Exclusion notices", text, {"Notices by stage": table})
+        return Section("Exclusion notices", text, {"Notices by stage": table, "Casework": casework})
     columns = ["subject", "stage", "covers", "starts_on", "expires_on", "state"]
     return Section(
         "Exclusion notices",
         text,
-        {"New": _cut(new, columns), "Expiring": _cut(expiring, columns)},
+        {"New": _cut(new, columns), "Expiring": _cut(expiring, columns), "Casework": casework},
     )
 
 
@@ -294,13 +296,11 @@ def _hotspots(
     if not months or reports.empty:
         return partner, empty, None
     latest = police[police["month"] == months[-1]]
-    near = (
-        (latest["easting"] - reports["easting"].mean()).abs()
-        < reports["easting"].std() * 3 + POLICE_MARGIN_M
-    ) & (
-        (latest["northing"] - reports["northing"].mean()).abs()
-        < reports["northing"].std() * 3 + POLICE_MARGIN_M
-    )
+    west, east = reports["easting"].min(), reports["easting"].max()
+    south, north = reports["northing"].min(), reports["northing"].max()
+    near = latest["easting"].between(west - POLICE_MARGIN_M, east + POLICE_MARGIN_M) & latest[
+        "northing"
+    ].between(south - POLICE_MARGIN_M, north + POLICE_MARGIN_M)
     police_zones = _dbscan(latest[near], min_samples=5) if near.any() else empty
     return partner, police_zones, f"{pd.Period(months[-1], freq='M'):%b %Y}"
 
@@ -338,8 +338,7 @@ def _map_png(
                 centre = zone.geometry.representative_point()
                 axis.annotate(str(zone.rank), (centre.x, centre.y), fontsize=9, weight="bold")
         axis.set_title(title)
-        axis.set_xticks([])
-        axis.set_yticks([])
+        axis.set(xticks=[], yticks=[], xlabel="", ylabel="")
     figure.suptitle("Hotspots (red, numbered by rank) over this month's partner reports")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")

@@ -48,12 +48,12 @@ class HubPdf(FPDF):
     def heading(self, text: str, size: int = 13) -> None:
         """A bold heading line."""
         self.set_font(FONT, "B", size)
-        self.multi_cell(self.epw, 8, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(self.epw, 8, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def paragraph(self, text: str, size: int = 10) -> None:
         """Wrapped body text."""
         self.set_font(FONT, "", size)
-        self.multi_cell(self.epw, 5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(self.epw, 5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def table(self, frame: pd.DataFrame, size: int = 8) -> None:

@@ -99,6 +99,9 @@ def test_the_funder_edition_has_no_subject_reference_and_no_narrative(demo_db, p
         for shop in demo.SHOPS:  # members are not named to funders either
             assert shop.premises not in rendered and shop.organisation not in rendered
     assert "Good news" in text and "Exclusion notices" in text
+    casework = {s.title: s for s in made.sections}["Exclusion notices"].tables["Casework"]
+    counts = casework.set_index("Measure").iloc[:, 0]
+    assert counts["subjects"] == len(demo_casework.SUBJECTS) and counts["breaches"] > 0
 
 
 def test_funders_asking_for_the_coordinator_edition_get_the_funder_one(demo_db):
