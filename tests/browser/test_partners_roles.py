@@ -8,6 +8,7 @@ so neither a typed address nor an in-app address change reaches them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parents[2]
 SUBJECT = "S-000001"
 SUBJECT_NAME = "Dale Pryce"  # the demo's top subject: only coordinators and police see it
 
@@ -29,8 +31,6 @@ SUBJECT_NAME = "Dale Pryce"  # the demo's top subject: only coordinators and pol
 @pytest.fixture(scope="module")
 def hub_server(browser_ready, tmp_path_factory) -> Iterator[StreamlitServer]:
     """The dashboard with ``ASB_DATA_DIR`` at a fresh folder holding the seeded demo."""
-    from conftest import ROOT
-
     folder = tmp_path_factory.mktemp("hub-data")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("DATABASE_URL", raising=False)

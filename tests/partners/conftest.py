@@ -121,12 +121,6 @@ def seeded_demo_dir(tmp_path_factory):
     return folder
 
 
-def copy_of_demo(seeded: Path, target: Path) -> Path:
-    """A private copy of the seeded demo folder (database and photos)."""
-    shutil.copytree(seeded, target)
-    return target
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db(request, tmp_path):
     """An empty database (no tables) on each backend."""

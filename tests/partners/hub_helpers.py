@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -47,3 +48,9 @@ def registered(at: AppTest, page: str) -> bool:
     except ValueError:  # AppTest refuses pages the navigation did not register
         return False
     return True
+
+
+def copy_of_demo(seeded: Path, target: Path) -> Path:
+    """A private copy of the seeded demo folder (database and photos)."""
+    shutil.copytree(seeded, target)
+    return target

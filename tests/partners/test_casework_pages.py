@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import copy_of_demo
-from hub_helpers import ROOT, button, registered, signed_in_app
+from hub_helpers import ROOT, button, copy_of_demo, registered, signed_in_app
 from streamlit.testing.v1 import AppTest
 
 from geo.partners import accounts, casefile, incidents

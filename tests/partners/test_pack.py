@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import copy_of_demo
+from hub_helpers import copy_of_demo
 from pypdf import PdfReader
 
 from geo.cli import main
