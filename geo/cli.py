@@ -14,36 +14,73 @@ from collections.abc import Callable, Sequence
 
 from geo.checks import GeoInputError
 from geo.partners.cli import add_parser as add_partners_parser
+from geo.schema import MAX_GAP_MIN
 
 
 def _add_ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+", metavar="SRC", help="CSV files, folders or zips")
-    parser.add_argument("--out", required=True, help="GeoParquet file to write")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="GeoParquet file (x.parquet) or folder: a store partitioned by force and month, "
+        "to which a re-run adds only files not ingested before",
+    )
     parser.add_argument("--rejected", help="CSV file for rejected rows, with reasons")
     parser.add_argument("--mapping", help="JSON column mapping for generic incident CSVs")
+    _add_scheduler(parser, "read and check files on this Dask scheduler (default: here)")
+
+
+def _add_scheduler(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--scheduler",
+        help=f"{what}; tcp://HOST:8786, 'local' for a local Dask cluster, 'none' for no Dask "
+        "(default: $DASK_SCHEDULER_ADDRESS when set)",
+    )
 
 
 def _run_ingest(args: argparse.Namespace) -> int:
+    import time
+
     from tqdm import tqdm
 
-    from geo.io.incidents import ColumnMapping, ingest
-    from geo.io.store import write_incidents
+    from geo.distributed import ordered_map, resolve_scheduler
+    from geo.io.incidents import ColumnMapping
+    from geo.io.stream import ingest_to_store, list_jobs
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
     _check_output_folders(args.out, args.rejected)
+    files = len(list_jobs([(args.sources, mapping)]))
+    started = time.perf_counter()
+    bar = None
 
-    def progress(files: list) -> list:
-        # A bar only when there are many files; the summary is the output that matters.
-        return tqdm(files, desc="files", unit="file", file=sys.stderr) if len(files) > 5 else files
+    def progress(_name: str, rows_read: int) -> None:
+        nonlocal bar
+        if bar is None:  # only once a file is read: an unusable output fails bar-free
+            # A bar only when there are many files; the summary is the output that matters.
+            bar = tqdm(total=files, desc="files", unit="file", file=sys.stderr, disable=files <= 5)
+        rate = rows_read / max(time.perf_counter() - started, 1e-9)
+        bar.set_postfix_str(f"{rows_read:,} rows, {rate:,.0f} rows/s", refresh=False)
+        bar.update()
 
-    result = ingest(args.sources, mapping, progress=progress)
-    write_incidents(result.incidents, args.out)
-    if args.rejected:
-        result.rejected.to_csv(args.rejected, index=False)
+    scheduler = resolve_scheduler(args.scheduler, default="none")
+    try:
+        result = ingest_to_store(
+            args.sources,
+            args.out,
+            mapping,
+            rejected_path=args.rejected,
+            progress=progress,
+            reader=None if scheduler == "none" else ordered_map(scheduler),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     print(result.summary.to_text())
-    print(f"wrote {len(result.incidents):,} incidents to {args.out}")
+    if result.files_skipped:
+        print(f"files already in the store (skipped): {len(result.files_skipped)}")
+    print(f"wrote {result.rows_written:,} incidents to {args.out}")
     if args.rejected:
-        print(f"wrote {len(result.rejected):,} rejected rows to {args.rejected}")
+        print(f"wrote {result.summary.rows_rejected:,} rejected rows to {args.rejected}")
     return 0
 
 
@@ -84,7 +121,12 @@ def _add_coverage(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hotspots", required=True, help="hotspot polygons (GeoJSON)")
     parser.add_argument("--funding-date", required=True, help="first day of funding, YYYY-MM-DD")
     parser.add_argument("--buffer-m", type=float, default=0.0, help="hotspot buffer, metres")
-    parser.add_argument("--max-gap-min", type=float, default=5.0, help="longest counted gap")
+    parser.add_argument(
+        "--max-gap-min",
+        type=float,
+        default=MAX_GAP_MIN,
+        help=f"longest gap bridged inside a hotspot, minutes (default {MAX_GAP_MIN:g})",
+    )
     parser.add_argument("--out", required=True, help="COVERAGE.csv to write")
     parser.add_argument("--rejected", help="CSV file for rejected pings, with reasons")
 
@@ -124,10 +166,13 @@ def _run_synth_patrols(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_hotspots(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
+#: Defaults of geo.hotspots.dbscan, repeated here so that parsing arguments does not
+#: import scipy; tests/test_national.py checks that they agree.
+DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES = 100.0, 30
 
-    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
+
+def _add_hotspots(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet file or store folder")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--months", help="month range, e.g. 2025-01:2025-12")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
@@ -139,11 +184,56 @@ def _add_hotspots(parser: argparse.ArgumentParser) -> None:
         help="area for PAI: an embedded area's key (torbay, west-end, ...) or a polygon file; "
         "default: the embedded store's own outline, else the incidents' convex hull",
     )
-    parser.add_argument("--out", required=True, help="HOTSPOTS.geojson to write")
+    parser.add_argument(
+        "--out", required=True, help="HOTSPOTS.geojson to write (with --by: HOTSPOTS.parquet)"
+    )
     parser.add_argument("--labels", help="LABELS.csv: x, y (metres) and cluster per incident")
+    parser.add_argument(
+        "--by",
+        metavar="force|AREAS",
+        help="each force's hotspots ('force'), or each area's of a polygon file (GeoJSON with "
+        "a 'name' per area), in parallel, with a halo",
+    )
+    parser.add_argument("--summary", help="with --by: national SUMMARY.csv, one row per force")
+    parser.add_argument(
+        "--halo-m", type=float, default=1000.0, help="with --by: first halo width, metres"
+    )
+    _add_scheduler(parser, "with --by: run forces on this Dask scheduler (default: 'local')")
+
+
+def _run_national_hotspots(args: argparse.Namespace) -> int:
+    from geo.checks import fail
+    from geo.distributed import resolve_scheduler
+    from geo.hotspots.national import national_hotspots
+    from geo.io.polygons import read_polygons
+    from geo.safety import write_csv
+    from geo.timeseries import parse_month_range
+
+    if args.auto or args.labels:
+        fail("`--by` works with --eps and --min-samples, not --auto or --labels")
+    _check_output_folders(args.out, args.summary)
+    areas = None if args.by == "force" else read_polygons(args.by, "area")
+    hotspots, summary = national_hotspots(
+        args.incidents,
+        areas=areas,
+        months=parse_month_range(args.months) if args.months else None,
+        categories=tuple(args.category) if args.category else None,
+        eps_m=args.eps,
+        min_samples=args.min_samples,
+        halo_m=args.halo_m,
+        scheduler=resolve_scheduler(args.scheduler, default="local"),
+    )
+    hotspots.to_parquet(args.out, compression="zstd", schema_version="1.1.0")
+    if args.summary:
+        write_csv(summary, args.summary)
+    print(summary.to_string(index=False))
+    print(f"wrote {len(hotspots):,} hotspots to {args.out}")
+    return 0
 
 
 def _run_hotspots(args: argparse.Namespace) -> int:
+    if args.by:
+        return _run_national_hotspots(args)
     import pandas as pd
 
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
@@ -248,34 +338,29 @@ def _run_impact(args: argparse.Namespace) -> int:
 
 
 def _add_plan(parser: argparse.ArgumentParser) -> None:
-    from geo.hotspots.dbscan import DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
-    from geo.planning.planner import PlanSettings
-
-    defaults = PlanSettings()
+    # Options left out take PlanSettings' defaults (the planner page's) when the command
+    # runs, so building the parser imports nothing heavy.
+    same = "default: as the planner page"
     parser.add_argument("incidents", metavar="INCIDENTS", help="GeoParquet incident store")
-    parser.add_argument(
-        "--hours-per-day", type=float, default=defaults.hours_per_day, help="hotspot patrol hours"
-    )
-    parser.add_argument("--units", type=int, default=defaults.units, help="patrol units on shift")
+    parser.add_argument("--hours-per-day", type=float, help=f"hotspot patrol hours ({same})")
+    parser.add_argument("--units", type=int, help=f"patrol units on shift ({same})")
     parser.add_argument("--category", action="append", help="keep this category (repeatable)")
     parser.add_argument("--eps", type=float, default=DEFAULT_EPS_M, help="radius, metres")
     parser.add_argument("--min-samples", type=int, default=DEFAULT_MIN_SAMPLES)
     parser.add_argument("--method", default="both", help="forecast: recent, seasonal or both")
     parser.add_argument("--missing", action="append", help="month with no data, YYYY-MM")
-    parser.add_argument(
-        "--shift",
-        default=f"{defaults.shift_start}-{defaults.shift_end}",
-        help="shift hours, HH:MM-HH:MM",
-    )
+    parser.add_argument("--shift", help=f"shift hours, HH:MM-HH:MM ({same})")
     parser.add_argument("--peak", help="peak hours inside the shift, HH:MM-HH:MM (default: all)")
+    parser.add_argument("--minutes-per-visit", type=float, help=f"10 to 16 ({same})")
     parser.add_argument(
-        "--minutes-per-visit", type=float, default=defaults.minutes_per_visit, help="10 to 16"
+        "--patrol-mode",
+        choices=("foot", "vehicle"),
+        help=f"travel between hotspots on foot (5 km/h) or by vehicle ({same})",
     )
-    parser.add_argument("--max-hotspots", type=int, default=defaults.max_hotspots)
+    parser.add_argument("--vehicle-kmh", type=float, help=f"vehicle speed, km/h ({same})")
+    parser.add_argument("--max-hotspots", type=int, help=same)
     parser.add_argument("--date", help="day of the shift, YYYY-MM-DD (default tomorrow)")
-    parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seed of the random visit order"
-    )
+    parser.add_argument("--seed", type=int, help=f"seed of the random visit order ({same})")
     parser.add_argument("--out", required=True, help="PLAN.csv to write")
     parser.add_argument("--schedule", help="SCHEDULE.csv of visit times per unit")
     parser.add_argument("--gpx", help="waypoints GPX to write")
@@ -308,18 +393,21 @@ def _run_plan(args: argparse.Namespace) -> int:
     )
     shift_start, shift_end = hours("shift", args.shift)
     peak_start, peak_end = hours("peak", args.peak)
-    settings = PlanSettings(
-        hours_per_day=args.hours_per_day,
-        units=args.units,
-        shift_start=shift_start,
-        shift_end=shift_end,
-        peak_start=peak_start,
-        peak_end=peak_end,
-        minutes_per_visit=args.minutes_per_visit,
-        max_hotspots=args.max_hotspots,
-        seed=args.seed,
-        plan_date=dt.date.fromisoformat(args.date) if args.date else None,
-    )
+    given = {
+        "hours_per_day": args.hours_per_day,
+        "units": args.units,
+        "shift_start": shift_start,
+        "shift_end": shift_end,
+        "peak_start": peak_start,
+        "peak_end": peak_end,
+        "minutes_per_visit": args.minutes_per_visit,
+        "patrol_mode": args.patrol_mode,
+        "vehicle_kmh": args.vehicle_kmh,
+        "max_hotspots": args.max_hotspots,
+        "seed": args.seed,
+        "plan_date": dt.date.fromisoformat(args.date) if args.date else None,
+    }
+    settings = PlanSettings(**{name: value for name, value in given.items() if value is not None})
     plan = plan_patrols(predicted.table, settings)
     Path(args.out).write_text(exports.plan_csv(plan), encoding="utf-8")
     if args.schedule:

@@ -27,6 +27,12 @@ TIMEZONE = "Europe/London"
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
 
+#: Longest gap between two patrol pings (minutes) bridged when the unit is in the hotspot at
+#: both ends: shorter than a Koper dose (10 min), so a lost fix or two does not split a visit.
+#: The one default for patrol dosage (:mod:`geo.patrols`), the ``coverage`` CLI and the
+#: ``long gap`` ping flag (:mod:`geo.io.pings`); it lives in the core so that io can share it.
+MAX_GAP_MIN = 10.0
+
 ASB = "Anti-social behaviour"
 
 INCIDENT_COLUMNS: tuple[str, ...] = (

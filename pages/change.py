@@ -82,7 +82,10 @@ st.caption(
 )
 st_folium(
     build_change_map(
-        result.cells, boundaries=common.boundaries(selection.dataset), gazetteer=common.gazetteer()
+        result.cells,
+        boundaries=common.boundaries(selection.dataset),
+        gazetteer=common.gazetteer(),
+        streets=common.street_labels(selection),
     ),
     key="change_map",
     height=520,
@@ -109,10 +112,10 @@ shown = pd.DataFrame(table.drop(columns="geometry"))[
         "rate_change",
     ]
 ]
-st.dataframe(shown, hide_index=True, width="stretch")
+common.show_table(shown, width="stretch")
 st.download_button(
     "Hotspot change (CSV)",
-    shown.to_csv(index=False),
+    common.table_csv(shown),
     "hotspot-change.csv",
     mime="text/csv",
     on_click="ignore",

@@ -13,13 +13,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import timeseries
+from geo import formatting, safety, timeseries
 from geo.checks import GeoInputError
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import gistar, kde, naming
-from geo.io import datasets, store
+from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ingest_groups
+from geo.maps import layers as map_layers
 from geo.projection import metric_xy
+from geo.staticmap import StaticBase
 
 UPLOAD = "upload"
 DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
@@ -185,6 +187,18 @@ def kde_cells(selection: Selection) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(max_entries=16)
+def street_labels(selection: Selection) -> pd.DataFrame:
+    """Street names of the selection's incidents at their busiest snap points, for the
+    maps' offline base (:func:`geo.maps.layers.street_labels`)."""
+    return map_layers.street_labels(incidents(selection))
+
+
+def static_base(selection: Selection) -> StaticBase:
+    """Street names and LSOA outlines under the printed maps (reports, briefings)."""
+    return StaticBase(street_labels(selection), boundaries(selection.dataset))
+
+
+@st.cache_data(max_entries=16)
 def k_distance(selection: Selection, k: int) -> pd.DataFrame:
     """k-distance curve (metres) of the selection's incidents for the eps chart."""
     x, y, _ = metric_xy(incidents(selection))
@@ -257,9 +271,13 @@ def sidebar() -> Selection | None:
 
 @st.cache_data(max_entries=8)
 def category_list(dataset: str) -> list[str]:
-    """Categories present in an embedded dataset, most frequent first."""
-    counts = dataset_incidents(dataset)["category"].value_counts()
-    return list(counts.index)
+    """Categories present in an embedded dataset, most frequent first.
+
+    Counted from the store's category column alone, so the sidebar never loads (and
+    caches a second copy of) every row.
+    """
+    path = datasets.get_dataset(dataset).incidents_path
+    return query.category_counts(path, query.Selection())["category"].tolist()
 
 
 def selection() -> Selection | None:
@@ -274,3 +292,23 @@ def require_selection() -> Selection:
         st.info("Choose an area (or upload a file) in the sidebar.")
         st.stop()
     return chosen
+
+
+# ---------------------------------------------------------------- tables as users read them
+
+
+def show_table(frame: pd.DataFrame, container=st, **dataframe_kwargs):
+    """``st.dataframe`` of :func:`geo.formatting.present_table`: plain headers with units,
+    rounded numbers and "Jan 2024" months; returns what ``st.dataframe`` returns."""
+    shown, specs = formatting.present_table(frame)
+    config = {
+        label: st.column_config.NumberColumn(label, format=spec.printf)
+        for label, spec in specs.items()
+        if spec.printf
+    }
+    return container.dataframe(shown, hide_index=True, column_config=config, **dataframe_kwargs)
+
+
+def table_csv(frame: pd.DataFrame) -> str:
+    """CSV download of a table with the same headers and rounding as on screen."""
+    return safety.csv_text(formatting.present_table(frame)[0])

@@ -9,7 +9,13 @@ from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.hotspots import dbscan as hotspots
-from geo.maps.hotspot import build_hotspot_map, rank_from_tooltip
+from geo.maps.hotspot import (
+    build_hotspot_map,
+    focus_layer,
+    focus_view,
+    rank_from_tooltip,
+)
+from geo.maps.hotspot import chosen_rank as chosen_rank_of
 from pages import common
 
 selection = common.require_selection()
@@ -91,10 +97,13 @@ color_by = options[1].selectbox("Colour hotspots by", ["rank", "intensity"], key
 show_gi = options[2].toggle("Gi* layer", key="show_gi", help="Getis-Ord Gi* on a grid, FDR.")
 show_lsoa = options[3].toggle("LSOA boundaries", value=True, key="show_lsoa")
 tiles = options[4].toggle(
-    "Street map tiles",
+    "OSM street tiles",
     value=True,
     key="tiles",
-    help="OpenStreetMap tiles need internet; the map works without them.",
+    help="On: OpenStreetMap tiles, loaded by your browser from the internet; if they cannot "
+    "load, the map switches to its offline base. Off: the offline base, street names from "
+    "the incidents' own location text and LSOA outlines. The map's bottom-left corner "
+    "says which base is shown.",
 )
 hotspot_map = build_hotspot_map(
     table,
@@ -103,33 +112,50 @@ hotspot_map = build_hotspot_map(
     gi_cells=common.gi_cells(selection) if show_gi else None,
     kde_cells=common.kde_cells(selection) if incident_style == "kde" else None,
     gazetteer=common.gazetteer(),
+    streets=common.street_labels(selection),
     incident_style=incident_style,
     color_by=color_by,
     tiles=tiles,
 )
-clicked = st_folium(
-    hotspot_map,
-    key="hotspot_map",
-    height=560,
-    use_container_width=True,
-    returned_objects=["last_object_clicked_tooltip"],
-)
-
+map_slot = st.container()
 st.subheader("Hotspots")
-shown = table.drop(columns="geometry")
-picked = st.dataframe(
-    shown,
-    hide_index=True,
+st.caption("Pick a row to show that hotspot on the map, or click a hotspot on the map.")
+picked = common.show_table(
+    table.drop(columns="geometry"),
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="hotspot_table",
-    column_config={
-        "share": st.column_config.NumberColumn(format="percent"),
-        "pai": st.column_config.NumberColumn("PAI", format="%.1f"),
-        "area_m2": st.column_config.NumberColumn("area (m²)", format="%.0f"),
-    },
 )
+rows = picked.selection.rows if picked is not None else []
+focus = None
+if len(table):
+    chosen_rank = st.session_state.setdefault("hotspot_choice", {})
+    rank = chosen_rank_of(
+        chosen_rank,
+        row_rank=int(table["rank"].iloc[rows[0]]) if rows else None,
+        click_rank=rank_from_tooltip(
+            st.session_state.get("hotspot_map", {}).get("last_object_clicked_tooltip")
+        ),
+        default=int(table["rank"].iloc[0]),
+    )
+    focus = table[table["rank"] == rank].head(1)
+    if focus.empty:
+        focus = table.head(1)
+# Until the user picks a hotspot the map shows them all; then it zooms to the one picked.
+picked_by_user = st.session_state.get("hotspot_choice", {}).get("chosen") is not None
+center, zoom = focus_view(focus) if focus is not None and picked_by_user else (None, None)
+with map_slot:
+    st_folium(
+        hotspot_map,
+        key="hotspot_map",
+        height=560,
+        use_container_width=True,
+        returned_objects=["last_object_clicked_tooltip"],
+        feature_group_to_add=focus_layer(focus) if focus is not None else None,
+        center=center,
+        zoom=zoom,
+    )
 downloads = st.columns(3)
 downloads[0].download_button(
     "Hotspots (GeoJSON)",
@@ -139,18 +165,15 @@ downloads[0].download_button(
     on_click="ignore",
 )
 downloads[1].download_button(
-    "Hotspots (CSV)", shown.to_csv(index=False), "hotspots.csv", mime="text/csv", on_click="ignore"
+    "Hotspots (CSV)",
+    common.table_csv(table.drop(columns="geometry")),
+    "hotspots.csv",
+    mime="text/csv",
+    on_click="ignore",
 )
 
-if len(table):
-    rows = picked.selection.rows if picked is not None else []
-    clicked_rank = rank_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
-    if rows:
-        chosen = table.iloc[rows[0]]
-    elif clicked_rank is not None and clicked_rank in set(table["rank"]):
-        chosen = table[table["rank"] == clicked_rank].iloc[0]
-    else:
-        chosen = table.iloc[0]
+if focus is not None:
+    chosen = focus.iloc[0]
     members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
@@ -161,7 +184,6 @@ if len(table):
     )
 
     st.subheader(f"#{chosen['rank']} {chosen['name']}")
-    st.caption("Pick a row in the table or click a hotspot on the map to see another one.")
     detail = st.columns(4)
     detail[0].metric("Incidents", f"{chosen['incidents']:,}")
     detail[1].metric("Share", f"{chosen['share']:.1%}")

@@ -28,6 +28,7 @@ from geo.impact.evaluate import (
     store_months,
     zones_for_coverage,
 )
+from geo.impact.synth import overfit_caveat
 from geo.io import datasets
 from geo.io.store import filter_incidents, read_incidents
 from geo.patrols.measure import measure_coverage
@@ -307,6 +308,8 @@ kpi[4].metric(
     help=result.synth_reason
     or f"Pre-funding fit RMSPE {result.synth.rmspe_pre:.2f} (share of the pre-funding mean)",
 )
+if synth_warning := overfit_caveat(result.synth):
+    st.warning(synth_warning)
 did = result.did
 st.caption(
     f"Design months (hotspots found on these only): {', '.join(result.design_months)}. "
@@ -418,9 +421,10 @@ cols[0].download_button(
     mime="text/html",
     on_click="ignore",
 )
+printed_base = common.static_base(selection)
 cols[1].download_button(
     "Funder report (PDF)",
-    lambda: report.report_pdf(result, dosage, title=title),
+    lambda: report.report_pdf(result, dosage, title=title, base=printed_base),
     "impact-report.pdf",
     mime="application/pdf",
     on_click="ignore",

@@ -71,15 +71,17 @@ if found is not None and len(found.hotspots):
     st.subheader("Top 10 hotspots")
     top = found.hotspots.head(10)
     left, right = st.columns([3, 2])
-    left.dataframe(
-        top[["rank", "name", "incidents", "share", "pai", "trend"]],
-        hide_index=True,
-        width="stretch",
-        column_config={"share": st.column_config.NumberColumn(format="percent")},
+    common.show_table(
+        top[["rank", "name", "incidents", "share", "pai", "trend"]], left, width="stretch"
     )
     with right:
         st_folium(
-            build_hotspot_map(top, incident_style="none", tiles=True),
+            build_hotspot_map(
+                top,
+                incident_style="none",
+                streets=common.street_labels(selection),
+                collapsed=True,
+            ),
             key="overview_map",
             height=320,
             use_container_width=True,
@@ -100,10 +102,10 @@ left.altair_chart(
     ),
     width="stretch",
 )
-right.dataframe(by_category, hide_index=True, width="stretch")
+common.show_table(by_category, right, width="stretch")
 right.download_button(
     "Download counts (CSV)",
-    by_category.to_csv(index=False),
+    common.table_csv(by_category),
     "incidents-by-category.csv",
     mime="text/csv",
     on_click="ignore",
@@ -117,7 +119,7 @@ cols[1].metric("Accepted", f"{summary['rows_accepted']:,}")
 cols[2].metric("Rejected", f"{summary['rows_rejected']:,}")
 if summary["rejected_by_reason"]:
     reasons = pd.DataFrame(summary["rejected_by_reason"].items(), columns=["reason", "rows"])
-    st.dataframe(reasons, hide_index=True)
+    common.show_table(reasons)
     st.download_button(
         "Download rejected rows with reasons (CSV)",
         rejected.to_csv(index=False),

@@ -33,6 +33,10 @@ command -v npm >/dev/null || apt_install npm
 if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
 fi
+# poppler-utils (pdftoppm, pdftotext): the PDF tests render pages and read their text back.
+if [ "${1:-}" = "--dev" ] && ! command -v pdftoppm >/dev/null; then
+    apt_install poppler-utils
+fi
 # PostgreSQL binaries for the partnership hub's tests; the tests start their own throwaway
 # cluster, so no system service is started here.
 if [ "${1:-}" = "--dev" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

@@ -76,3 +76,22 @@ def torbay_incidents() -> gpd.GeoDataFrame:
 def torbay_asb(torbay_incidents) -> gpd.GeoDataFrame:
     """The embedded Torbay store's anti-social behaviour, all months (read-only)."""
     return torbay_incidents[torbay_incidents["category"] == ASB].reset_index(drop=True)
+
+
+#: The Impact page's default inputs on embedded Torbay: hotspot 3 funded from June 2024.
+TORBAY_IMPACT = {"dataset": "torbay", "treated": ["3"], "funding_date": "2024-06-01"}
+
+
+@pytest.fixture(scope="session")
+def torbay_impact_inputs() -> dict:
+    """The Impact page's default inputs on embedded Torbay (:data:`TORBAY_IMPACT`)."""
+    return dict(TORBAY_IMPACT)
+
+
+@pytest.fixture(scope="session")
+def torbay_impact(torbay_impact_inputs):
+    """:func:`geo.impact.evaluate.evaluate_dataset` on the Impact page's defaults (read-only)."""
+    from geo.impact.evaluate import evaluate_dataset
+
+    inputs = torbay_impact_inputs
+    return evaluate_dataset(inputs["dataset"], inputs["treated"], inputs["funding_date"])

@@ -77,3 +77,70 @@ def test_nothing_planned_gives_nan_percent_not_inf():
     table = compare_with_plan(plan, pings, "2026-01-09", "2026-01-10")
     assert table["visits_pct"].isna().all() and table["minutes_pct"].isna().all()
     assert table["delivered_visits"].iloc[0] == 1
+
+
+def _one_hotspot_plan(plan_date):
+    from geo.planning.planner import PlanSettings, plan_patrols
+
+    hotspots = gpd.GeoDataFrame(
+        {"hotspot_id": [1], "name": ["Inside"], "risk": [5.0]},
+        geometry=[shapely.box(290000, 63000, 290100, 63100)],
+        crs=BNG,
+    )
+    settings = PlanSettings(
+        hours_per_day=1, shift_start="18:00", shift_end="02:00", plan_date=plan_date
+    )
+    return plan_patrols(hotspots, settings)
+
+
+def _pings_inside(start: str, minutes: int) -> pd.DataFrame:
+    stamps = pd.Timestamp(start, tz="Europe/London") + pd.to_timedelta(
+        np.arange(minutes), unit="min"
+    )
+    return pd.DataFrame(
+        {
+            "unit_id": "U1",
+            "role": "police",
+            "shift_id": "S1",
+            "timestamp": stamps,
+            "easting": 290050.0,
+            "northing": 63050.0,
+            "source": "test",
+        }
+    )
+
+
+def test_plan_is_compared_with_the_same_shifts_only():
+    import datetime as dt
+
+    from geo.planning.compliance import compare_plan_period
+
+    plan = _one_hotspot_plan(dt.date(2026, 1, 9))
+    pings = pd.concat(
+        [
+            _pings_inside("2026-01-09 18:00", 15),  # in the plan's first shift
+            _pings_inside("2026-01-10 01:00", 15),  # same shift, after midnight
+            _pings_inside("2026-01-10 10:00", 60),  # daytime: not the plan's hours
+            _pings_inside("2025-12-20 18:00", 60),  # December: not the plan's period
+        ],
+        ignore_index=True,
+    )
+    compared = compare_plan_period(plan, pings, days=7)
+    assert compared.table is not None
+    row = compared.table.iloc[0]
+    assert row["days"] == 7
+    assert row["delivered_minutes"] == pytest.approx(28, abs=2)  # two 14-minute stays
+    assert row["planned_minutes"] == pytest.approx(7 * plan.plan["minutes_per_day"].iloc[0])
+    assert "Fri 09 Jan 2026 to Thu 15 Jan 2026, 18:00-02:00" in compared.message
+
+
+def test_no_delivered_data_in_the_plans_period_is_said():
+    import datetime as dt
+
+    from geo.planning.compliance import compare_plan_period
+
+    plan = _one_hotspot_plan(dt.date(2026, 1, 9))
+    compared = compare_plan_period(plan, _pings_inside("2025-12-01 18:00", 30))
+    assert compared.table is None
+    assert compared.message.startswith("No delivered patrols cover the plan's period")
+    assert "01 Dec 2025 to 01 Dec 2025" in compared.message

@@ -84,6 +84,59 @@ def test_backtest_equals_hand_computation(incidents):
     assert set(result.skipped["reason"]) == {"no data for one of the two months"}
 
 
+def test_naive_benchmarks_by_hand(incidents):
+    """Top 2 by last month's counts, and by the same month a year earlier:
+
+    * last month, 2024-01 -> 02: Jan A 3, C 2; Feb hits in A or C: 1 of 7.
+    * last month, 2024-02 -> 03: Feb D 4, B 2; Mar hits in D or B: 2 of 6.
+    * last month, 2025-01 -> 02: Jan 2025 E 4, A 2; Feb 2025 hits in E or A: 2 of 5.
+    * last year, 2025-01 -> 02: Feb 2024 D 4, B 2; Feb 2025 hits in D or B: 3 of 5. The
+      2024 targets have no month a year earlier and get no row.
+    """
+    result = backtest(
+        incidents, method=METHOD, units=GRID, top_k=2, missing=MISSING, study_area=STUDY_AREA
+    )
+    naive = result.benchmarks
+    last_month = naive[naive["benchmark"] == "last_month"]
+    assert last_month["target"].tolist() == ["2024-02", "2024-03", "2025-02"]
+    assert last_month["hits"].tolist() == [1, 2, 2]
+    assert last_month["incidents"].tolist() == [7, 6, 5]
+    np.testing.assert_allclose(last_month["pai"], [8 / 7, 8 / 3, 16 / 5])
+    last_year = naive[naive["benchmark"] == "last_year"]
+    assert last_year["target"].tolist() == ["2025-02"]
+    assert last_year["hits"].tolist() == [3]
+    np.testing.assert_allclose(last_year["pai"], [24 / 5])
+
+    table = result.benchmark_comparison().set_index("Compared with")
+    row = table.loc["Last month's hotspots"]
+    assert row["Months compared"] == 3
+    assert row["Hit rate, forecast (%)"] == pytest.approx((1 / 7 + 1 / 3 + 3 / 5) / 3 * 100)
+    assert row["Hit rate, benchmark (%)"] == pytest.approx((1 / 7 + 1 / 3 + 2 / 5) / 3 * 100)
+    assert row["PAI, forecast"] == pytest.approx((8 / 7 + 8 / 3 + 24 / 5) / 3)
+    assert row["PAI, benchmark"] == pytest.approx((8 / 7 + 8 / 3 + 16 / 5) / 3)
+    row = table.loc["Same month last year"]  # compared on 2025-02 only
+    assert row["Months compared"] == 1
+    assert row["Hit rate, forecast (%)"] == pytest.approx(60.0)
+    assert row["Hit rate, benchmark (%)"] == pytest.approx(60.0)
+    assert row["PAI, forecast"] == pytest.approx(24 / 5)
+    assert result.benchmark_sentence() == (
+        "The forecast beat last month's hotspots (PAI 2.9 against 2.3, 3 months); "
+        "it matched same month last year (PAI 4.8 against 4.8, 1 month)."
+    )
+
+
+def test_benchmark_that_never_scores_says_so(incidents):
+    """Before 2025 no month has its month a year earlier: no last-year comparison."""
+    early = incidents[pd.to_datetime(incidents["month"]) < "2025-01-01"]
+    result = backtest(
+        early, method=METHOD, units=GRID, top_k=2, missing=MISSING, study_area=STUDY_AREA
+    )
+    table = result.benchmark_comparison().set_index("Compared with")
+    assert table.loc["Same month last year", "Months compared"] == 0
+    assert np.isnan(table.loc["Same month last year", "PAI, benchmark"])
+    assert "same month last year could not be scored" in result.benchmark_sentence()
+
+
 def test_missing_months_inferred_when_not_given(incidents):
     given = backtest(incidents, method=METHOD, units=GRID, top_k=2, study_area=STUDY_AREA)
     assert given.months["hits"].tolist() == [1, 2, 3]

@@ -15,7 +15,7 @@ from geo.impact.event_study import event_study
 from geo.impact.placebo import log_rate_ratio, placebo_in_space, placebo_in_time
 from geo.impact.power import minimum_detectable_effect
 from geo.impact.simulation import simulate_no_effect
-from geo.impact.synth import synthetic_control
+from geo.impact.synth import overfit_caveat, synthetic_control
 from geo.impact.wdq import wdq_interval
 from geo.impact.wording import verdict
 
@@ -155,6 +155,38 @@ def test_synthetic_control_recovers_a_known_30_percent_fall():
     assert result.rmspe_pre < 0.01
     assert result.weights.sum() == pytest.approx(1.0, abs=1e-3)
     assert result.rank == 1
+
+
+def _sine_donors(n_donors: int, months: list[str], seed: int = 3) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    factors = 1 + 0.3 * np.sin(np.arange(len(months)) / 2.0)
+    return {f"D{i}": 20 * (factors ** rng.uniform(0, 2)) for i in range(n_donors)}
+
+
+def test_synthetic_control_with_many_pre_months_is_not_overfit():
+    months = [str(p) for p in pd.period_range("2023-01", periods=18, freq="M")]
+    donors = _sine_donors(8, months)
+    counts = long_counts(
+        {"T": list(donors["D1"] * 2)} | {k: list(v) for k, v in donors.items()}, months
+    )
+    result = synthetic_control(counts, ["T"], list(donors), months[:12], months[12:])
+    assert (result.n_pre, result.n_donors) == (12, 8)
+    assert not result.overfit
+    assert overfit_caveat(result) is None
+
+
+def test_synthetic_control_with_more_donors_than_pre_months_is_flagged_overfit():
+    months = [str(p) for p in pd.period_range("2023-01", periods=8, freq="M")]
+    donors = _sine_donors(6, months)
+    rng = np.random.default_rng(5)
+    treated = 30 + rng.normal(0, 5, len(months))  # noise the donors can copy in 4 months
+    counts = long_counts({"T": list(treated)} | {k: list(v) for k, v in donors.items()}, months)
+    result = synthetic_control(counts, ["T"], list(donors), months[:4], months[4:])
+    assert (result.n_pre, result.n_donors) == (4, 6)
+    assert result.overfit
+    text = overfit_caveat(result)
+    assert "6 donor areas to match only 4 months before funding" in text
+    assert "overfitting" in text
 
 
 def test_wdq_interval_wording_follows_the_interval():

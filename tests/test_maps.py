@@ -35,7 +35,13 @@ from geo.maps.base import (
     simplify_for_web,
     use_local_assets,
 )
-from geo.maps.hotspot import build_change_map, build_hotspot_map
+from geo.maps.hotspot import (
+    build_change_map,
+    build_hotspot_map,
+    chosen_rank,
+    focus_layer,
+    focus_view,
+)
 from geo.maps.layers import (
     _OTHER_COLOUR,
     HOTSPOT_COLOURS,
@@ -49,8 +55,11 @@ from geo.maps.layers import (
     add_kde_layer,
     add_label_layer,
     aggregate_points,
+    offline_base_group,
+    street_labels,
 )
 from geo.projection import bng_to_lonlat
+from geo.schema import WGS84
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
@@ -208,9 +217,10 @@ def test_missing_vendor_files_lists_what_is_absent(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- basemap fallback
 
 
-def test_blank_basemap_is_offered_and_taken_when_tiles_fail(explorer_html: str) -> None:
-    assert f'"{NO_BASEMAP}"' in explorer_html
+def test_offline_base_is_offered_taken_when_tiles_fail_and_named(explorer_html: str) -> None:
+    assert '"Offline base: LSOA outlines"' in explorer_html  # the fixture has no street text
     assert "tileerror" in explorer_html
+    assert '"Base map: "' in explorer_html and '"OpenStreetMap tiles"' in explorer_html
     assert BACKGROUND in explorer_html
 
 
@@ -299,7 +309,7 @@ def test_tooltip_shows_formatted_numbers() -> None:
     assert drawn["share"] == "25.6%"
     assert drawn["density_per_ha"] == "41.0 incidents/ha"
     assert drawn["area_m2"] == "0.50 ha"
-    assert drawn["first_month"] == "2024-01"
+    assert drawn["first_month"] == "Jan 2024"
     assert drawn["trend_ratio"] == "×1.25"
 
 
@@ -339,7 +349,7 @@ def test_gi_layer_draws_significant_cells_most_significant_first() -> None:
     assert "not significant" not in drawn
     assert drawn[0] in ("hot 99%", "cold 99%")
     assert drawn[-1] == "hot 90%"
-    assert layer.show is False
+    assert layer.show is True  # turning the layer on shows it, ticked
     assert [label for label, _ in legend] == ["Hot 99%", "Hot 90%", "Cold 99%"]
 
 
@@ -522,3 +532,77 @@ def test_coverage_map_names_synthetic_layers() -> None:
     assert len(names) == 3 and all("SYNTHETIC" in name for name in names)
     real = build_coverage_map(zones, change, density)._children.values()
     assert not any("SYNTHETIC" in getattr(layer, "layer_name", "") for layer in real)
+
+
+def test_chosen_rank_follows_the_latest_of_row_and_click():
+    memory: dict = {}
+    assert chosen_rank(memory, row_rank=None, click_rank=None, default=1) == 1
+    assert chosen_rank(memory, row_rank=3, click_rank=None, default=1) == 3
+    assert chosen_rank(memory, row_rank=3, click_rank=5, default=1) == 5  # map click after row
+    assert chosen_rank(memory, row_rank=3, click_rank=5, default=1) == 5  # rerun: unchanged
+    assert chosen_rank(memory, row_rank=2, click_rank=5, default=1) == 2  # new row after click
+    assert chosen_rank(memory, row_rank=2, click_rank=7, default=1) == 7
+
+
+def test_focus_view_fits_a_hotspot_at_street_zoom():
+    square = gpd.GeoDataFrame(
+        geometry=[shapely.box(-3.532, 50.468, -3.530, 50.469)], crs="EPSG:4326"
+    )
+    (lat, lon), zoom = focus_view(square)
+    assert (round(lat, 4), round(lon, 4)) == (50.4685, -3.531)
+    assert 15 <= zoom <= 17  # ~140 m wide in a 700 px map
+    outline = focus_layer(square)
+    assert len(outline._children) == 1
+
+
+def test_street_labels_sit_at_each_street_busiest_snap_point(make_incidents) -> None:
+    xy = np.r_[np.zeros((3, 2)), np.full((1, 2), 50.0), np.full((2, 2), 300.0), [[600.0, 0]]]
+    locations = ["On or near Union Street"] * 4 + ["On or near Mann'S Court"] * 2
+    locations += ["On or near Parking Area"]
+    labels = street_labels(make_incidents(xy, locations=locations))
+    assert labels["name"].tolist() == ["Union Street", "Mann's Court"]
+    assert labels["incidents"].tolist() == [4, 2]
+    origin = make_incidents(np.zeros((1, 2))).geometry.iloc[0]
+    assert (labels["lat"].iloc[0], labels["lon"].iloc[0]) == (
+        round(origin.y, 5),
+        round(origin.x, 5),
+    )
+
+
+def test_offline_base_carries_street_names_and_outlines(make_incidents) -> None:
+    incidents = make_incidents(np.zeros((3, 2)), locations=["On or near Union Street"] * 3)
+    outline = gpd.GeoDataFrame(
+        {"lsoa_name": ["Torbay 008A"]}, geometry=[incidents.union_all().buffer(0.01)], crs=WGS84
+    )
+    m = build_base_map(
+        incidents.total_bounds,
+        tiles=False,
+        offline_base=offline_base_group(street_labels(incidents), outline),
+    )
+    html = map_html(m)
+    assert '"Offline base: street names, LSOA outlines"' in html
+    assert '"Union Street"' in html and "geo-street" in html
+    assert "geoDeclutter" in html  # labels hide where they would overprint
+
+
+def test_change_map_fits_the_classified_cells() -> None:
+    near = shapely.box(-3.531, 50.468, -3.530, 50.469)
+    far = shapely.box(-3.70, 50.30, -3.69, 50.31)
+    areas = gpd.GeoDataFrame(
+        {"classification": ["emerging", "no pattern"], "change": [5, 0]},
+        geometry=[near, far],
+        crs=WGS84,
+    )
+    html = map_html(build_change_map(areas))
+    fit = re.search(r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", html)
+    assert fit is not None
+    assert [float(v) for v in fit.groups()] == [50.468, -3.531, 50.469, -3.53]
+
+
+def test_kde_ramp_differs_from_hotspot_ranks() -> None:
+    assert not set(KDE_COLOURS) & set(HOTSPOT_COLOURS)
+
+
+def test_overview_mini_map_folds_its_layer_control() -> None:
+    html = map_html(build_hotspot_map(hotspot_table(2), incident_style="none", collapsed=True))
+    assert '"collapsed": true' in html

@@ -24,6 +24,7 @@ from geo.planning.planner import (
     capacity,
     peak_gap,
     plan_patrols,
+    unit_groups,
 )
 from geo.schema import BNG
 
@@ -242,3 +243,59 @@ def test_cli_plan_bad_input_is_one_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "minutes_per_visit" in err
+
+
+def spread_hotspots(xy_m, risks) -> gpd.GeoDataFrame:
+    """50 m squares with lower-left corners at BNG offsets ``xy_m`` from Torquay."""
+    xy = np.asarray(xy_m, dtype="float64") + [290_000.0, 63_000.0]
+    boxes = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 50, xy[:, 1] + 50)
+    return gpd.GeoDataFrame(
+        {"hotspot_id": np.arange(1, len(xy) + 1), "name": [f"P{i}" for i in range(len(xy))]},
+        geometry=boxes,
+        crs=BNG,
+    ).assign(risk=risks)
+
+
+def test_units_patrol_compact_groups_not_the_whole_area():
+    # Three hotspots in Torquay and three 5 km away, as Paignton is: one unit each.
+    table = spread_hotspots(
+        [[0, 0], [300, 0], [0, 300], [5_000, -3_000], [5_300, -3_000], [5_000, -2_700]],
+        [9.0, 8.0, 7.0, 8.5, 7.5, 6.5],
+    )
+    options = PlanSettings(hours_per_day=10, units=2, plan_date=DAY, seed=1)
+    schedule = plan_patrols(table, options).schedule
+    side = schedule["hotspot_id"].map(lambda i: "east" if i >= 4 else "west")
+    assert side.groupby(schedule["unit"]).nunique().tolist() == [1, 1]
+    assert schedule["travel_km"].max() < 1.0  # never across the 5 km gap
+
+
+@pytest.mark.parametrize(("mode", "kmh"), [("foot", 5.0), ("vehicle", 30.0)])
+def test_travel_time_follows_distance_and_speed(mode, kmh):
+    table = spread_hotspots([[0, 0], [1_000, 0]], [5.0, 5.0])
+    options = PlanSettings(
+        hours_per_day=4, units=1, plan_date=DAY, patrol_mode=mode, vehicle_kmh=30.0
+    )
+    schedule = plan_patrols(table, options).schedule
+    moves = schedule[schedule["hotspot_id"].diff().fillna(0) != 0]
+    assert len(moves) >= 1
+    expected_min = 1.0 * 1.3 / kmh * 60  # 1 km apart, road circuity 1.3
+    assert moves["travel_km"].tolist() == pytest.approx([1.3] * len(moves))
+    assert moves["travel_min"].tolist() == pytest.approx([expected_min] * len(moves))
+    gaps = schedule["start"].diff().dt.total_seconds().to_numpy()[1:] / 60
+    moved = schedule["hotspot_id"].diff().to_numpy()[1:] != 0
+    assert (gaps[moved] >= options.minutes_per_visit + expected_min - 1e-6).all()
+
+
+def test_unknown_patrol_mode_is_named():
+    with pytest.raises(GeoInputError, match="patrol_mode"):
+        PlanSettings(hours_per_day=4, patrol_mode="bicycle")
+
+
+def test_balance_never_sends_a_unit_across_the_area():
+    # Three busy hotspots together and one 5 km away: two units, one per place.
+    xy = np.array([[0, 0], [200, 0], [0, 200], [5_000, -3_000]], dtype=float)
+    groups = unit_groups(xy, np.array([6, 6, 6, 6]), 2)
+    assert len(set(groups[:3])) == 1 and groups[3] != groups[0]
+    # Close together, balance wins: two units share four hotspots two and two.
+    close = np.array([[0, 0], [100, 0], [0, 100], [100, 100]], dtype=float)
+    assert sorted(np.bincount(unit_groups(close, np.array([6, 6, 6, 6]), 2))) == [2, 2]

@@ -472,7 +472,8 @@ def describe_hotspots(
             "last_month": months[len(months) - 1 - active[:, ::-1].argmax(axis=1)],
             "months_active": active.sum(axis=1),
             "top_categories": _top_values(ids, category_codes, np.asarray(categories), k),
-            "top_streets": "" if streets is None else _top_values(ids, *streets, k),
+            # Generic snap names ("Police Station") say nothing about where: left out.
+            "top_streets": "" if location is None else _top_values(ids, *street_codes(location), k),
             "trend": trend_label,
             "trend_ratio": trend_ratio,
         }

@@ -6,9 +6,13 @@ the most votes (up to :data:`MAX_PLACES`) make the name, e.g. "Castle Circus / U
 Street". Hotspots no place reaches are named after the 1-3 most frequent *specific*
 street names of their incidents ("On or near " stripped), skipping police.uk's generic
 snap-point names such as "Shopping Area" or "Supermarket" (:data:`GENERIC_LOCATIONS`).
-Without any of those the name is the hotspot's busiest point, "Parking Area near lat, lon"
-(or "Near lat, lon" for police.uk API points, which have no location text). Repeated
-names get " #2", " #3".
+A hotspot whose incidents are all at generic snap points is named after the kind of
+place and the nearest specific street of any incident, "Car park off Lucius Street"; one
+with no location text at all (police.uk API points) after the nearest gazetteer place
+at any distance, "400 m north-west of Oxford Circus". A name never carries coordinates or a
+number: hotspots that would share a name are told apart by a street of their own or by
+their compass direction from the others ("Charing Cross – Villiers Street",
+"Charing Cross – north side").
 """
 
 from __future__ import annotations
@@ -60,7 +64,61 @@ GENERIC_LOCATIONS: frozenset[str] = frozenset(
 )
 
 
+#: How each generic snap name reads inside a hotspot name ("car park off Lucius Street").
+GENERIC_PHRASES: dict[str, str] = {
+    "Airport/Airfield": "airfield",
+    "Bus/Coach Station": "bus station",
+    "Conference/Exhibition Centre": "conference centre",
+    "Ferry Terminal": "ferry terminal",
+    "Further/Higher Educational Building": "college",
+    "Hospital": "hospital",
+    "Hotel/Motel": "hotel",
+    "Motorway Service Area": "motorway services",
+    "Nature Reserve": "nature reserve",
+    "Nightclub": "nightclub",
+    "No Location": "unlocated incidents",
+    "Park/Open Space": "park",
+    "Parking Area": "car park",
+    "Pedestrian Subway": "subway",
+    "Petrol Station": "petrol station",
+    "Police Station": "police station",
+    "Prison": "prison",
+    "Shopping Area": "shopping area",
+    "Sports/Recreation Area": "sports ground",
+    "Supermarket": "supermarket",
+    "Theatre/Concert Hall": "theatre",
+    "Theme/Adventure Park": "theme park",
+}
+
+
+#: A hotspot without location text is named after a street of other incidents this
+#: close to its centre, metres (about two police.uk snap points apart).
+NEAR_M = 300.0
+
+
+#: Eight compass points, clockwise from north, for "north-west of Oxford Circus".
+COMPASS = (
+    "north",
+    "north-east",
+    "east",
+    "south-east",
+    "south",
+    "south-west",
+    "west",
+    "north-west",
+)
+
+
 _PREFIX = "On or near "
+
+
+#: British Transport Police snap names as people say them: "St  James's Park (Gt London)
+#: (Lu Station)" -> "St James's Park station".
+_STATION_TEXT = (
+    (r"\s+", " "),
+    (r" \(Gt London\)", ""),
+    (r" \((?:Lu |Dlr |Rail )?Station\)", " station"),
+)
 
 
 #: A place or street joins the name when it has at least this share of the top one's votes.
@@ -75,8 +133,15 @@ MAX_STREETS = 3
 
 def street_names(location: pd.Series, keep_generic: bool = False) -> pd.Series:
     """Location text without "On or near "; missing, "No Location" and (unless
-    ``keep_generic``) generic snap names become ``<NA>``. Same index as ``location``."""
+    ``keep_generic``) generic snap names become ``<NA>``. Same index as ``location``.
+
+    police.uk title-cases its snap names letter by letter after apostrophes
+    ("St Edmund'S Road"); the possessive "'S" is lower-cased back ("St Edmund's Road").
+    """
     names = location.astype("string").str.removeprefix(_PREFIX).str.strip()
+    names = names.str.replace(r"(?<=\w)'S\b", "'s", regex=True)
+    for pattern, plain in _STATION_TEXT:
+        names = names.str.replace(pattern, plain, regex=True)
     names = names.mask(names.isin(["", "No Location"]))
     if not keep_generic:
         names = names.mask(names.isin(GENERIC_LOCATIONS))
@@ -180,11 +245,12 @@ def name_clusters(
     gazetteer: pd.DataFrame,
     streets: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.Series:
-    """Name every cluster id of incidents.
+    """Name every cluster id of incidents, each name distinct and free of coordinates.
 
     Parameters
     ----------
-    ids : cluster id per incident (``-1`` = noise, not named).
+    ids : cluster id per incident (``-1`` = noise, not named; its streets still help to
+        name a neighbouring car park).
     point : index into ``xy`` of each incident's (snap) point.
     xy : distinct points (m, 2), metres in the metric CRS ``crs``.
     gazetteer : places (:func:`load_gazetteer`); may be empty.
@@ -194,52 +260,156 @@ def name_clusters(
     Returns
     -------
     pandas.Series
-        Distinct names indexed by cluster id.
+        Distinct names indexed by cluster id, in id order.
     """
     if len(gazetteer):
         check_columns("gazetteer", gazetteer.columns, GAZETTEER_COLUMNS)
+    ids = np.asarray(ids)
     member = ids >= 0
-    ids, point = ids[member], point[member]
-    place = nearest_place(xy, crs, gazetteer)[point]
-    place_names = np.asarray(gazetteer.get("name", []), dtype=object)
-    names = _top_names(count_by_id(ids, place), place_names, MAX_PLACES)
-    generic = pd.Series(dtype=object)
-    if streets is not None:
-        codes, street = streets[0][member], np.asarray(streets[1], dtype=object)
-        is_generic = np.append(np.isin(street, list(GENERIC_LOCATIONS)), False)  # [-1] = none
-        codes = np.where(np.isin(ids, names.index.to_numpy()), -1, codes)
-        specific = np.where(is_generic[codes] | (codes < 0), -1, codes)
-        names = pd.concat([names, _top_names(count_by_id(ids, specific), street, MAX_STREETS)])
-        generic = _top_names(count_by_id(ids, np.where(specific < 0, codes, -1)), street, 1)
-    missing = np.setdiff1d(np.unique(ids), names.index.to_numpy())
-    near = _busiest_point_names(ids, point, xy, crs, missing)
-    kinds = generic.reindex(near.index).to_numpy(dtype=object)
-    text = [
-        f"{k} near {c}" if isinstance(k, str) else f"Near {c}"
-        for k, c in zip(kinds, near, strict=True)
-    ]
-    near = pd.Series(text, index=near.index, dtype=object)
-    return _deduplicate(pd.concat([names, near]).sort_index())
-
-
-def _busiest_point_names(
-    ids: np.ndarray, point: np.ndarray, xy: np.ndarray, crs: str, wanted: np.ndarray
-) -> pd.Series:
+    wanted = np.unique(ids[member])
     if len(wanted) == 0:
         return pd.Series(dtype=object)
-    keep = np.isin(ids, wanted)
-    busiest = count_by_id(ids[keep], point[keep])
-    busiest = busiest.sort_values(["hotspot_id", "n"], ascending=[True, False]).drop_duplicates(
-        "hotspot_id"
-    )
-    chosen = xy[busiest["code"].to_numpy()]
-    lon, lat = transform_xy(chosen[:, 0], chosen[:, 1], crs, WGS84)
-    text = [f"{b:.4f}, {a:.4f}" for a, b in zip(lon, lat, strict=True)]
-    return pd.Series(text, index=busiest["hotspot_id"].to_numpy())
+    centre = _centroids(ids[member], xy[point[member]], wanted)
+    place = nearest_place(xy, crs, gazetteer)[point[member]]
+    place_names = np.asarray(gazetteer.get("name", []), dtype=object)
+    names = _top_names(count_by_id(ids[member], place), place_names, MAX_PLACES)
+    own_streets = pd.Series(dtype=object)
+    if streets is not None:
+        codes, street = np.asarray(streets[0]), np.asarray(streets[1], dtype=object)
+        is_generic = np.append(np.isin(street, list(GENERIC_LOCATIONS)), False)  # [-1] = none
+        specific = np.where(is_generic[codes] | (codes < 0), -1, codes)
+        own = ranked_counts(count_by_id(ids[member], specific[member]), street)
+        own_streets = own.groupby("hotspot_id")["name"].agg(list)
+        unnamed = np.isin(ids[member], names.index.to_numpy())
+        named_by_street = _top_names(
+            count_by_id(ids[member], np.where(unnamed, -1, specific[member])), street, MAX_STREETS
+        )
+        names = pd.concat([names, named_by_street])
+        missing = np.setdiff1d(wanted, names.index.to_numpy())
+        kinds = _top_names(
+            count_by_id(ids[member], np.where(np.isin(ids[member], missing), codes[member], -1)),
+            street,
+            1,
+        )
+        names = pd.concat(
+            [
+                names,
+                _generic_names(kinds, centre, xy=xy, point=point, specific=specific, street=street),
+            ]
+        )
+        missing = np.setdiff1d(wanted, names.index.to_numpy())
+        names = pd.concat(
+            [
+                names,
+                _near_streets(
+                    centre.loc[missing], xy[point[specific >= 0]], street[specific[specific >= 0]]
+                ),
+            ]
+        )
+    missing = np.setdiff1d(wanted, names.index.to_numpy())
+    names = pd.concat([names, _names_by_bearing(centre.loc[missing], crs, gazetteer)])
+    return _tell_apart(names.reindex(wanted), centre, own_streets)
 
 
-def _deduplicate(names: pd.Series) -> pd.Series:
-    """Add " #2", " #3" ... to repeats, in id (= rank) order."""
-    occurrence = names.groupby(names).cumcount() + 1
-    suffix = np.where(occurrence > 1, " #" + occurrence.astype(str), "")
-    return names.astype(str) + suffix
+def _centroids(ids: np.ndarray, member_xy: np.ndarray, wanted: np.ndarray) -> pd.DataFrame:
+    """Mean member position (x, y metres) per cluster id."""
+    frame = pd.DataFrame({"id": ids, "x": member_xy[:, 0], "y": member_xy[:, 1]})
+    return frame.groupby("id")[["x", "y"]].mean().reindex(wanted)
+
+
+def _generic_names(
+    kinds: pd.Series,
+    centre: pd.DataFrame,
+    *,
+    xy: np.ndarray,
+    point: np.ndarray,
+    specific: np.ndarray,
+    street: np.ndarray,
+) -> pd.Series:
+    """ "Car park off Lucius Street": the kind of place, then the specific street of the
+    incident point nearest to the hotspot's centre (any incident, hotspot or not)."""
+    if kinds.empty:
+        return pd.Series(dtype=object)
+    phrases = [GENERIC_PHRASES.get(kind, str(kind).lower()) for kind in kinds]
+    named = specific >= 0
+    if not named.any():
+        return pd.Series([p.capitalize() for p in phrases], index=kinds.index, dtype=object)
+    tree = cKDTree(xy[point[named]])
+    _, nearest = tree.query(centre.loc[kinds.index, ["x", "y"]].to_numpy())
+    off = street[specific[named][nearest]]
+    text = [f"{p.capitalize()} off {s}" for p, s in zip(phrases, off, strict=True)]
+    return pd.Series(text, index=kinds.index, dtype=object)
+
+
+def _near_streets(centre: pd.DataFrame, street_xy: np.ndarray, names: np.ndarray) -> pd.Series:
+    """ "Near Baker Street station": the specific street of the nearest incident point
+    within :data:`NEAR_M` of the centre, for hotspots whose own incidents have no
+    location text (police.uk API points); the others are left out."""
+    if centre.empty or len(street_xy) == 0:
+        return pd.Series(dtype=object)
+    distance, nearest = cKDTree(street_xy).query(centre[["x", "y"]].to_numpy())
+    close = distance <= NEAR_M
+    text = [f"Near {n}" for n in names[nearest[close]]]
+    return pd.Series(text, index=centre.index[close], dtype=object)
+
+
+def _names_by_bearing(centre: pd.DataFrame, crs: str, gazetteer: pd.DataFrame) -> pd.Series:
+    """ "400 m north-west of Oxford Circus": distance (nearest 100 m) and direction from
+    the nearest gazetteer place; the place alone within its radius; without a gazetteer,
+    "Unnamed hotspot"."""
+    if centre.empty:
+        return pd.Series(dtype=object)
+    if len(gazetteer) == 0:
+        return pd.Series("Unnamed hotspot", index=centre.index, dtype=object)
+    gx, gy = transform_xy(gazetteer["lon"], gazetteer["lat"], WGS84, crs)
+    distance, nearest = cKDTree(np.column_stack([gx, gy])).query(centre[["x", "y"]].to_numpy())
+    inside = distance <= gazetteer["radius_m"].to_numpy(dtype="float64")[nearest]
+    bearing = compass(centre["x"].to_numpy() - gx[nearest], centre["y"].to_numpy() - gy[nearest])
+    places = gazetteer["name"].to_numpy(dtype=object)[nearest]
+    metres = np.maximum(np.round(distance, -2), 100).astype(int)
+    text = [
+        p if at else f"{m:,} m {b} of {p}"
+        for p, at, b, m in zip(places, inside, bearing, metres, strict=True)
+    ]
+    return pd.Series(text, index=centre.index, dtype=object)
+
+
+def compass(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Eight-point compass direction (:data:`COMPASS`) of offsets ``dx`` east, ``dy``
+    north (any unit); a zero offset reads "north"."""
+    angle = np.degrees(np.arctan2(np.asarray(dx, float), np.asarray(dy, float))) % 360
+    return np.asarray(COMPASS, dtype=object)[np.round(angle / 45).astype(int) % 8]
+
+
+def _tell_apart(names: pd.Series, centre: pd.DataFrame, own_streets: pd.Series) -> pd.Series:
+    """Make equal names distinct by a street or a direction, never by a number.
+
+    Every hotspot of a repeated name gets a qualifier, in rank (id) order: the first of
+    its own specific streets not in the name and not taken, else its compass direction
+    from the middle of the hotspots sharing the name. Names still equal (two hotspots in
+    the same direction with no street of their own) get letters, ", area A".
+    """
+    names = names.astype(str)
+    for base, group in names.groupby(names):
+        if len(group) == 1:
+            continue
+        members = group.index
+        offset = centre.loc[members] - centre.loc[members].mean()
+        side = pd.Series(compass(offset["x"], offset["y"]), index=members)
+        taken = set(names) - {base}
+        for hotspot in members:
+            streets = own_streets.get(hotspot, [])
+            options = [s for s in streets if isinstance(s, str) and s not in base and base not in s]
+            options.append(f"{side[hotspot]} side")
+            choice = next((o for o in options if f"{base} – {o}" not in taken), options[-1])
+            names[hotspot] = f"{base} – {choice}"
+            taken.add(names[hotspot])
+    return _letters_for_repeats(names)
+
+
+def _letters_for_repeats(names: pd.Series) -> pd.Series:
+    """Last resort for names still equal: ", area A", ", area B" ... in id order."""
+    occurrence = names.groupby(names).cumcount()
+    repeated = names.duplicated(keep=False)
+    letters = [f", area {chr(65 + n % 26) * (n // 26 + 1)}" for n in occurrence.to_numpy()]
+    return names + np.where(repeated, letters, "")

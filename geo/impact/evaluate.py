@@ -57,7 +57,7 @@ from geo.impact.placebo import (
     placebo_in_time,
 )
 from geo.impact.power import PowerResult, minimum_detectable_effect
-from geo.impact.synth import SynthResult, synthetic_control
+from geo.impact.synth import SynthResult, overfit_caveat, synthetic_control
 from geo.impact.wdd import WddResult, wdd, wdd_reading
 from geo.impact.wdq import WdqInterval, WdqResult, wdq, wdq_interval
 from geo.impact.windows import SeasonWindows, season_matched_windows
@@ -642,6 +642,9 @@ def impact_caveats(result: ImpactResult) -> tuple[str, ...]:
         texts.append(LSOA_SERIES_CAVEAT.format(label=LSOA_SERIES_LABEL))
     if not result.key_trends.passes:
         texts.append(result.key_trends.reason)
+    synth_warning = overfit_caveat(result.synth)
+    if synth_warning:
+        texts.append(synth_warning)
     texts.append(caveats.LOCATION_ANONYMISATION)
     texts.append(caveats.MONTH_ONLY)
     used = set(result.windows.before) | set(result.windows.after)
@@ -746,6 +749,10 @@ def impact_json(result: ImpactResult) -> dict[str, Any]:
             "rmspe_pre": _number(result.synth.rmspe_pre),
             "p_value": _number(result.synth.p_value),
             "weights": {str(k): _number(v) for k, v in result.synth.weights.items()},
+            "pre_months": result.synth.n_pre,
+            "donors": result.synth.n_donors,
+            "overfit": result.synth.overfit,
+            "caveat": overfit_caveat(result.synth),
         },
         "wdq_ci_low": _number(result.wdq_interval.ci_low),
         "wdq_ci_high": _number(result.wdq_interval.ci_high),

@@ -1,7 +1,8 @@
 """The funder report: a self-contained HTML page, a PDF and a CSV of the figures.
 
 Both documents hold the same content: the headline, a map of the treated, comparison and
-buffer areas (drawn from the polygons with matplotlib, no map tiles, so it works offline),
+buffer areas (drawn with matplotlib over LSOA outlines and street names, with a scale
+bar, no map tiles, so it works offline: :mod:`geo.staticmap`),
 the monthly chart, the parallel-trends chart, the patrol dosage chart when given, the
 table of figures, the method and the caveats. Images are PNG, inlined in the HTML as
 base64 ``data:`` URIs, so the file needs nothing from the network.
@@ -13,22 +14,30 @@ import base64
 import html
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
+import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
-from fpdf import FPDF
 from matplotlib.figure import Figure
 
 from geo.caveats import SYNTHETIC_PATROLS
+from geo.formatting import month_text, signed
 from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
+from geo.impact.synth import overfit_caveat
+from geo.pdf import PdfDocument
+from geo.staticmap import (
+    StaticBase,
+    add_north_arrow,
+    add_scale_bar,
+    declutter,
+    draw_base,
+    frame_map,
+    square_extent,
+)
 
 COLOURS = {"treated": "#d62728", "comparison": "#1f77b4", "buffer": "#ff7f0e"}
-
-
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 DPI = 150
@@ -78,16 +87,31 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def map_png(result: ImpactResult) -> bytes:
-    """Map of the treated, comparison and buffer areas (EPSG:27700 metres, no tiles)."""
+def map_png(result: ImpactResult, base: StaticBase | None = None) -> bytes:
+    """Map of the treated, comparison and buffer areas with a scale bar (EPSG:27700).
+
+    No tiles: ``base`` draws LSOA outlines and street names under the areas
+    (:mod:`geo.staticmap`). Where labels would overprint, treated areas' names win over
+    comparison areas', and both over street names.
+    """
     figure = Figure(figsize=(7, 5))
     axes = figure.subplots()
-    result.buffer.plot(ax=axes, color=COLOURS["buffer"], alpha=0.35, hatch="//")
+    shapes = pd.concat([result.treated.geometry, result.comparison.geometry])
+    extent = square_extent(gpd.GeoSeries(shapes, crs=result.treated.crs), result.buffer_m)
+    streets = draw_base(axes, extent, base)
+    result.buffer.plot(ax=axes, color=COLOURS["buffer"], alpha=0.35, hatch="//", zorder=3)
+    names = []
     for group, areas in (("treated", result.treated), ("comparison", result.comparison)):
-        areas.plot(ax=axes, color=COLOURS[group], alpha=0.6, edgecolor="black", linewidth=0.5)
+        areas.plot(
+            ax=axes, color=COLOURS[group], alpha=0.6, edgecolor="black", linewidth=0.5, zorder=3
+        )
         for area in areas.itertuples():
             point = area.geometry.representative_point()
-            axes.annotate(area.name, (point.x, point.y), fontsize=7, ha="center", va="bottom")
+            names.append(
+                axes.annotate(
+                    area.name, (point.x, point.y), fontsize=7, ha="center", va="bottom", zorder=4
+                )
+            )
     handles = [
         matplotlib.patches.Patch(color=COLOURS[g], alpha=0.6, label=label)
         for g, label in (
@@ -96,11 +120,12 @@ def map_png(result: ImpactResult) -> bytes:
             ("buffer", f"{result.buffer_m:g} m buffer"),
         )
     ]
-    axes.legend(handles=handles, loc="best", fontsize=8)
-    axes.set_aspect("equal")
-    axes.set_xlabel("easting (m, EPSG:27700)")
-    axes.set_ylabel("northing (m)")
-    axes.tick_params(labelsize=7)
+    axes.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
+    frame_map(axes, extent)
+    add_scale_bar(axes, extent)
+    add_north_arrow(axes)
+    declutter(figure, names)  # the treated areas' names first, then the comparisons'
+    declutter(figure, streets, keep=names)
     axes.set_title("Study areas")
     return _png(figure)
 
@@ -208,6 +233,29 @@ def event_percent(result: ImpactResult) -> pd.DataFrame:
     return table
 
 
+def event_table(result: ImpactResult) -> pd.DataFrame | None:
+    """The event study month by month, as the report prints it under its chart: month
+    ("Jan 2024"), the treated-minus-comparison difference and its 95% interval in percent
+    from the pre-funding gap ("no data" in months without published data)."""
+    if result.event is None:
+        return None
+    table = event_percent(result)
+    known = np.isfinite(table["difference"].to_numpy(dtype=float))
+    return pd.DataFrame(
+        {
+            "Month": [month_text(month) for month in table["month"]],
+            "Treated vs comparison (%)": [
+                f"{signed(value)}%" if ok else "no data"
+                for value, ok in zip(table["difference"], known, strict=True)
+            ],
+            "95% interval (%)": [
+                f"{signed(low)}% to {signed(high)}%" if ok else "no data"
+                for low, high, ok in zip(table["ci_low"], table["ci_high"], known, strict=True)
+            ],
+        }
+    )
+
+
 def placebo_png(result: ImpactResult) -> bytes:
     """Histogram of placebo rate ratios with the funded area's as a red line."""
     figure = Figure(figsize=(7, 3))
@@ -237,10 +285,12 @@ def event_png(result: ImpactResult) -> bytes | None:
     return _png(figure)
 
 
-def report_images(result: ImpactResult, dosage: pd.DataFrame | None = None) -> ReportImages:
-    """All report figures as PNG bytes."""
+def report_images(
+    result: ImpactResult, dosage: pd.DataFrame | None = None, base: StaticBase | None = None
+) -> ReportImages:
+    """All report figures as PNG bytes; ``base`` is the study-area map's offline base."""
     return ReportImages(
-        map=map_png(result),
+        map=map_png(result, base),
         series=series_png(result),
         trends=trends_png(result),
         dosage=None if dosage is None or dosage.empty else dosage_png(dosage),
@@ -257,6 +307,11 @@ def evidence_text(result: ImpactResult) -> list[str]:
         if result.synth is not None
         else f"Synthetic control could not be fitted: {result.synth_reason}"
     )
+    if overfit_caveat(result.synth):
+        synth += (
+            " Overfitted: too few months before funding for this many donor areas, so its "
+            "gap is illustrative only (see Caveats)."
+        )
     return [
         f"Design months (hotspots found on these only): {', '.join(result.design_months)}.",
         f"Permutation p-value {result.permutation.p_value:.2f}: rank "
@@ -341,6 +396,14 @@ def report_html(
         *(f"<p>{esc(p)}</p>" for p in evidence_text(result)),
         image(images.placebo, "placebo distribution"),
         *([image(images.event, "event study")] if images.event is not None else []),
+        *(
+            [
+                "<h3>Treated minus comparison, month by month</h3>",
+                event_table(result).to_html(index=False),
+            ]
+            if result.event is not None
+            else []
+        ),
         "<h2>Study areas</h2>",
         image(images.map, "map of treated, comparison and buffer areas"),
         f"<p>{esc(result.comparison_reason)}</p>",
@@ -369,79 +432,58 @@ def report_html(
     return "\n".join(parts)
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", size=8)
-        self.cell(0, 8, f"page {self.page_no()}", align="C")
-
-
 def report_pdf(
     result: ImpactResult,
     dosage: pd.DataFrame | None = None,
     *,
     title: str = "Impact report",
     images: ReportImages | None = None,
+    base: StaticBase | None = None,
 ) -> bytes:
-    """The same report as a PDF (A4, fpdf2, DejaVu fonts from matplotlib for Unicode)."""
-    images = images or report_images(result, dosage)
-    pdf = _Pdf(format="A4")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
-    width = pdf.epw
+    """The same report as a PDF (A4, :class:`geo.pdf.PdfDocument`: Unicode font, headings
+    kept with what follows); ``base`` is the study-area map's offline base."""
+    images = images or report_images(result, dosage, base)
+    doc = PdfDocument()
 
-    def heading(text: str, size: int = 13) -> None:
-        pdf.set_font("DejaVu", "B", size)
-        pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT")
+    def section(heading: str, picture: bytes) -> None:
+        doc.heading(heading, keep_mm=doc.min_image_height(picture))
+        doc.image(picture)
 
-    def body(text: str) -> None:
-        pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def picture(data: bytes) -> None:
-        pdf.image(io.BytesIO(data), w=width)
-        pdf.ln(2)
-
-    heading(title, 16)
-    heading(result.headline, 11)
-    body(
+    doc.heading(title, 16)
+    doc.paragraph(result.headline, 11, bold=True)
+    doc.paragraph(
         f"Funding date {result.funding_date}. Before window: {', '.join(result.windows.before)}."
         f" After window: {', '.join(result.windows.after)}."
     )
-    heading("Evidence")
+    doc.heading("Evidence")
     for paragraph in evidence_text(result):
-        body(paragraph)
-    picture(images.placebo)
+        doc.paragraph(paragraph)
+    doc.image(images.placebo)
     if images.event is not None:
-        picture(images.event)
-    heading("Study areas")
-    picture(images.map)
-    body(result.comparison_reason)
-    heading("Treated vs comparison by month")
-    picture(images.series)
-    heading("Parallel trends")
-    picture(images.trends)
-    body(result.key_trends.reason)
+        doc.image(images.event)
+    if result.event is not None:
+        doc.heading("Treated minus comparison, month by month", 11, keep_mm=30)
+        events = event_table(result)
+        doc.table([list(events.columns), *events.itertuples(index=False)], (25, 30, 45), size=8)
+    section("Study areas", images.map)
+    doc.paragraph(result.comparison_reason)
+    section("Treated vs comparison by month", images.series)
+    section("Parallel trends", images.trends)
+    doc.paragraph(result.key_trends.reason)
     if images.dosage is not None and dosage is not None:
-        heading("Patrol dosage vs change (SYNTHETIC patrol data)")
-        picture(images.dosage)
-    heading("Figures")
+        section("Patrol dosage vs change (SYNTHETIC patrol data)", images.dosage)
+    doc.heading("Figures", keep_mm=30)
     table = _display_table(result)
-    pdf.set_font("DejaVu", "", 8)
-    with pdf.table(col_widths=(30, 20, 50), text_align="LEFT") as grid:
-        grid.row(list(table.columns))
-        for row in table.itertuples(index=False):
-            grid.row([str(value) for value in row])
-    heading("Method")
+    doc.table(
+        [list(table.columns), *table.itertuples(index=False)], col_widths=(30, 20, 50), size=8
+    )
+    doc.heading("Method")
     for paragraph in method_text(result):
-        body(paragraph)
-    heading("Caveats")
+        doc.paragraph(paragraph)
+    doc.heading("Caveats")
     for caveat in report_caveats(result, dosage):
-        body("• " + caveat)
-    return bytes(pdf.output())
+        doc.bullet(caveat)
+    return doc.output()
 
 
 __all__ = [
@@ -449,6 +491,7 @@ __all__ = [
     "dosage_png",
     "event_png",
     "event_percent",
+    "event_table",
     "evidence_text",
     "placebo_png",
     "placebo_ratios",

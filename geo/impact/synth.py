@@ -10,6 +10,13 @@ root mean squared prediction error (RMSPE, in units of the pre-funding mean). Th
 the treated post-funding mean over the synthetic one, minus 1. Inference: each donor in
 turn is treated as if funded (against the other donors), and the treated area's
 post/pre RMSPE ratio is ranked among theirs.
+
+A close pre-funding fit is only evidence when there are many more pre-funding months than
+donors: with at least as many donors as months to match, the weights can reproduce
+almost any pre-funding path, noise included, and the fit says nothing about the months
+after funding (Abadie 2021, "Using synthetic controls: feasibility, data requirements,
+and methodological aspects", Journal of Economic Literature 59:391-425, section 7).
+:func:`overfit_caveat` words that in plain language.
 """
 
 from __future__ import annotations
@@ -53,6 +60,10 @@ class SynthResult:
         Rank of ``rmspe_ratio`` among treated and placebo ratios (1 = largest).
     p_value : float
         ``rank / (placebos + 1)``.
+    n_pre : int
+        Pre-funding months with data that the weights were fitted on.
+    n_donors : int
+        Donor units available to the fit (with incidents before funding).
     """
 
     weights: pd.Series
@@ -63,6 +74,14 @@ class SynthResult:
     rmspe_ratio: float
     rank: int
     p_value: float
+    n_pre: int
+    n_donors: int
+
+    @property
+    def overfit(self) -> bool:
+        """True when the donors are at least as many as the pre-funding months they are
+        fitted on, so a close fit before funding is expected whatever happened."""
+        return self.n_donors >= self.n_pre
 
 
 def _normalised(matrix: pd.DataFrame, pre: list[str]) -> pd.DataFrame:
@@ -151,4 +170,20 @@ def synthetic_control(
         rmspe_ratio=ratio,
         rank=rank,
         p_value=rank / (len(ratios) + 1),
+        n_pre=len(pre),
+        n_donors=len(donors),
+    )
+
+
+def overfit_caveat(synth: SynthResult | None) -> str | None:
+    """Plain words for an overfitted synthetic control, or None when the fit is usable."""
+    if synth is None or not synth.overfit:
+        return None
+    return (
+        f"Synthetic control: its close fit before funding (error {synth.rmspe_pre:.2f} of the "
+        f"pre-funding mean) is not evidence. It had {synth.n_donors} donor areas to match "
+        f"only {synth.n_pre} months before funding, so it can copy almost any pre-funding "
+        "path, chance ups and downs included (overfitting). Its gap after funding "
+        f"({synth.gap * 100:+.0f}%) is illustrative only; more months before funding, or "
+        "fewer donors, are needed before it can be relied on."
     )

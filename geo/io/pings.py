@@ -34,7 +34,10 @@ Flags (:data:`FLAGS`), one row per flagged ping:
 * ``impossible speed``: straight-line speed from the previous ping above the role's
   :data:`MAX_SPEED_MPS`.
 * ``long gap``: more than ``max_gap_min`` minutes since the previous ping of the same
-  unit and shift (gaps between shifts are not flagged when ``shift_id`` is given).
+  unit and shift (gaps between shifts are not flagged when ``shift_id`` is given). The
+  default is :data:`geo.schema.MAX_GAP_MIN`, the longest gap patrol dosage bridges, on
+  purpose: a flagged gap is exactly one that breaks a stay in a hotspot, so the flag tells
+  the user where patrol minutes stop counting rather than an unrelated "slow logger" level.
 * ``ambiguous local time``: see above.
 """
 
@@ -54,6 +57,7 @@ from geo.projection import lonlat_to_bng
 from geo.schema import (
     BNG,
     GB_EXTENT_BNG,
+    MAX_GAP_MIN,
     REASON_NO_COORDINATES,
     REASON_OUTSIDE_GB,
     REASON_ZERO_COORDINATES,
@@ -157,7 +161,7 @@ class PatrolRead:
     read: int
 
 
-def read_pings(path: str | Path, *, max_gap_min: float = 5.0) -> PatrolRead:
+def read_pings(path: str | Path, *, max_gap_min: float = MAX_GAP_MIN) -> PatrolRead:
     """Read a GPS ping CSV into the canonical ping table.
 
     Parameters
@@ -179,7 +183,9 @@ def read_pings(path: str | Path, *, max_gap_min: float = 5.0) -> PatrolRead:
     return _with_malformed(read, csv.malformed)
 
 
-def read_gpx(path: str | Path, *, role: str | None = None, max_gap_min: float = 5.0) -> PatrolRead:
+def read_gpx(
+    path: str | Path, *, role: str | None = None, max_gap_min: float = MAX_GAP_MIN
+) -> PatrolRead:
     """Read a GPX file into the canonical ping table.
 
     Each named track is one unit (``unit_id`` = track name); unnamed tracks take the file
@@ -261,7 +267,7 @@ def read_patrol_log(path: str | Path) -> PatrolRead:
     return _with_malformed(PatrolRead(rows, rejected, flags, len(frame)), csv.malformed)
 
 
-def read_patrols(paths: list[str | Path], *, max_gap_min: float = 5.0) -> PatrolRead:
+def read_patrols(paths: list[str | Path], *, max_gap_min: float = MAX_GAP_MIN) -> PatrolRead:
     """Read ping CSVs, GPX files and ping parquet files (by extension) into one table.
 
     A ``.parquet`` file must hold canonical pings (e.g. the synthetic demo); it is
@@ -290,7 +296,7 @@ def validate_pings(
     frame: pd.DataFrame,
     *,
     source: str,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
     row_numbers: np.ndarray | None = None,
 ) -> PatrolRead:
     """Validate raw ping fields (strings or numbers) into the canonical ping table.

@@ -3,7 +3,8 @@
 Files are written with a geometry column in EPSG:4326 plus a ``bbox`` covering column,
 zstd compression, and rows sorted along a Hilbert curve so that row groups are spatially
 compact. The loader pushes month, category and bbox filters down to pyarrow, so only the
-row groups that can match are read.
+row groups that can match are read. A store may also be a folder partitioned by force and
+month (:mod:`geo.io.partitioned`); then only the partitions that can match are opened.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ import pyarrow as pa
 
 from geo import schema
 from geo.checks import check_columns, fail
+from geo.io.geoparquet import ROW_GROUP_SIZE
 from geo.timeseries import parse_month
-
-#: Rows per Parquet row group; small enough for pruning on force-sized files.
-ROW_GROUP_SIZE = 65_536
 
 
 def write_incidents(incidents: gpd.GeoDataFrame, path: str | Path) -> Path:
@@ -55,13 +54,15 @@ def read_incidents(
     months: tuple[str | dt.date | None, str | dt.date | None] | None = None,
     categories: Sequence[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    forces: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Load incidents from a GeoParquet store, filtered at the file level.
 
     Parameters
     ----------
     path
-        GeoParquet file written by :func:`write_incidents`.
+        GeoParquet file written by :func:`write_incidents`, or a partitioned store folder
+        written by ``python -m geo ingest --out FOLDER``.
     months
         ``(first, last)`` inclusive, as ``"YYYY-MM"`` strings or dates; either end may be
         ``None`` for an open range.
@@ -69,6 +70,8 @@ def read_incidents(
         Keep only these categories (exact names, e.g. ``"Anti-social behaviour"``).
     bbox
         ``(min_lon, min_lat, max_lon, max_lat)`` in EPSG:4326 degrees.
+    forces
+        Keep only these forces (police.uk ``Falls within`` names).
 
     Returns
     -------
@@ -78,9 +81,26 @@ def read_incidents(
     path = Path(path)
     if not path.exists():
         fail("no such incident store", fix="Create one with `python -m geo ingest`", file=path)
+    if path.is_dir() or forces is not None:
+        return _read_selection(path, months, categories, bbox, forces)
     filters = _filters(months, categories)
     frame = gpd.read_parquet(path, filters=filters or None, bbox=bbox)
     frame = frame.drop(columns=["bbox"], errors="ignore")
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame.reset_index(drop=True)
+
+
+def _read_selection(path: Path, months, categories, bbox, forces) -> gpd.GeoDataFrame:
+    """Rows of a selection from a file or a partitioned folder, as :func:`read_incidents`."""
+    from geo.io.geoparquet import incident_schema
+    from geo.io.query import Selection, read_table
+
+    selection = Selection.of(forces, months, categories, bbox)
+    table = read_table(path, selection)
+    if table is None:
+        table = incident_schema().empty_table()
+    frame = gpd.GeoDataFrame.from_arrow(table.drop_columns(["bbox"]))
+    frame = frame.set_crs(schema.WGS84, allow_override=True)
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame.reset_index(drop=True)
 

@@ -26,6 +26,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo.checks import check_positive, fail
+from geo.formatting import month_label
 from geo.projection import metric_crs_for
 from geo.schema import WGS84
 
@@ -102,6 +103,10 @@ OSM_TILES = "OpenStreetMap"
 
 
 NO_BASEMAP = "No basemap"
+
+
+#: Name of the base drawn without internet: street names and LSOA outlines.
+OFFLINE_BASE = "Offline base: street names, LSOA outlines"
 
 
 BACKGROUND = "#f4f3ef"
@@ -193,9 +198,13 @@ def map_html_bytes(m: folium.Map) -> int:
 
 
 def build_base_map(
-    bounds: Sequence[float], *, tiles: bool = True, prefer_canvas: bool = False
+    bounds: Sequence[float],
+    *,
+    tiles: bool = True,
+    prefer_canvas: bool = False,
+    offline_base: folium.FeatureGroup | None = None,
 ) -> folium.Map:
-    """Create an empty map fitted to ``bounds`` with an OSM and a "No basemap" base layer.
+    """Create an empty map fitted to ``bounds`` with an OSM and an offline base layer.
 
     Parameters
     ----------
@@ -203,11 +212,16 @@ def build_base_map(
         ``(min_lon, min_lat, max_lon, max_lat)`` in degrees (EPSG:4326), e.g.
         ``gdf.total_bounds``.
     tiles
-        Start on OSM tiles (they need the internet). When tiles fail to load, the map
-        switches itself to "No basemap", a plain light background.
+        Start on OSM tiles, which the user's browser loads from the internet. When the
+        first tiles fail to load, the map switches itself to the offline base.
     prefer_canvas
         Draw vectors on one canvas instead of SVG: faster for thousands of shapes, but
         shapes are then not SVG paths.
+    offline_base
+        The base shown without tiles (:func:`geo.maps.layers.offline_base_group`:
+        street names and LSOA outlines); None gives a plain background, "No basemap".
+
+    A note in the bottom-left corner always says which base is shown.
     """
     west, south, east, north = _check_bounds(bounds)
     m = folium.Map(
@@ -220,9 +234,11 @@ def build_base_map(
     )
     osm = folium.TileLayer(OSM_TILES, name=OSM_TILES, max_zoom=19, show=tiles)
     osm.add_to(m)
-    blank = folium.FeatureGroup(name=NO_BASEMAP, overlay=False, show=not tiles)
-    blank.add_to(m)
-    _OfflineFallback(osm, blank).add_to(m)
+    if offline_base is None:
+        offline_base = folium.FeatureGroup(name=NO_BASEMAP, overlay=False)
+    offline_base.show = not tiles
+    offline_base.add_to(m)
+    _OfflineFallback(osm, offline_base).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
 
@@ -244,7 +260,8 @@ def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
 
 
 class _OfflineFallback(MacroElement):
-    """Swap to the blank base layer when the first tiles fail, and style the background."""
+    """Swap to the offline base when the first tiles fail, say which base is shown, and
+    style the background, labels and legends."""
 
     _template = Template(
         """
@@ -256,12 +273,23 @@ class _OfflineFallback(MacroElement):
             var style = document.createElement("style");
             style.textContent = {{ this.css|tojson }};
             document.head.appendChild(style);
+            var note = L.control({position: "bottomleft"});
+            note.onAdd = function () {
+                this._div = L.DomUtil.create("div", "geo-legend geo-base-note");
+                return this._div;
+            };
+            note.addTo(map);
+            function say(text) { note._div.textContent = "Base map: " + text; }
+            say(map.hasLayer(tiles) ? {{ this.tiles_name|tojson }}
+                                    : {{ this.blank_name|tojson }});
+            map.on("baselayerchange", function (e) { say(e.name); });
             var loaded = false;
             tiles.on("tileload", function () { loaded = true; });
             tiles.on("tileerror", function () {
                 if (!loaded && map.hasLayer(tiles)) {
                     map.removeLayer(tiles);
                     map.addLayer(blank);
+                    say({{ this.blank_name|tojson }} + " (street tiles could not load)");
                 }
             });
         })();
@@ -274,10 +302,14 @@ class _OfflineFallback(MacroElement):
         self._name = "OfflineFallback"
         self.tiles = tiles
         self.blank = blank
+        self.blank_name = blank.layer_name
+        self.tiles_name = tiles.layer_name + " tiles"
         self.css = (
             f".leaflet-container{{background:{BACKGROUND}}}"
             ".geo-label{font:600 11px/1.2 sans-serif;color:#222;white-space:nowrap;"
             "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}"
+            ".geo-street{font:italic 500 10px/1.2 sans-serif;color:#555}"
+            ".geo-base-note{font-size:11px;padding:2px 6px}"
             ".geo-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
             "font:12px/1.4 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3)}"
             ".geo-legend i{display:inline-block;width:12px;height:12px;margin-right:6px;"
@@ -367,5 +399,5 @@ def format_values(values: pd.Series, pattern: str) -> list[str]:
 
 
 def _months(values: pd.Series) -> list[str]:
-    """Months as escaped ``YYYY-MM`` (dates, timestamps, periods or text)."""
-    return escape_text(None if pd.isna(v) else str(v)[:7] for v in values)
+    """Months as escaped "Jan 2024" (dates, timestamps, periods or text)."""
+    return escape_text(month_label(v) or None for v in values)

@@ -21,6 +21,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 from folium.template import Template
 
 from geo.checks import check_choice, check_columns, check_min_int, fail
+from geo.hotspots.naming import street_names
 from geo.maps.base import (
     BOUNDARY_BYTES,
     CHANGE_BYTES,
@@ -34,6 +35,7 @@ from geo.maps.base import (
     MAX_HEAT_POINTS,
     MAX_HOTSPOTS,
     MAX_LABELS,
+    NO_BASEMAP,
     POINT_DECIMALS,
     HotspotColour,
     _as_text,
@@ -336,9 +338,9 @@ def add_gi_layer(
     include_not_significant: bool = False,
     max_bytes: int = GI_BYTES,
     name: str = "Gi* hot and cold spots",
-    show: bool = False,
+    show: bool = True,
 ) -> list[tuple[str, str]]:
-    """Add Getis-Ord Gi* grid cells coloured by significance class (off by default).
+    """Add Getis-Ord Gi* grid cells coloured by significance class (shown: the user asked).
 
     ``cells[class_column]`` holds one of :data:`GI_COLOURS` (``"hot 99%"`` ...
     ``"cold 99%"``); ``cells[z_column]`` (optional) the z-score shown in the tooltip.
@@ -391,8 +393,9 @@ def add_gi_layer(
     ]
 
 
-#: Density classes of the KDE surface, lowest first (ColorBrewer YlOrRd).
-KDE_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Density classes of the KDE surface, lowest first (ColorBrewer PuBu): blues, so the
+#: surface is never mistaken for the hotspot ranks' reds.
+KDE_COLOURS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 
 
 def add_kde_layer(
@@ -528,7 +531,13 @@ def add_change_layer(
 
 
 class _LabelLayer(Layer):
-    """Text labels drawn with ``textContent``, so label text can never become HTML."""
+    """Text labels drawn with ``textContent``, so label text can never become HTML.
+
+    Labels never overprint: after every zoom or pan, and when a layer is switched, all
+    labels on the map are placed in priority order (``row[3]``, lowest first: hotspot
+    places before streets, busier streets first) and a label whose box would touch one
+    already placed is hidden until zooming in makes room for it.
+    """
 
     _template = Template(
         """
@@ -536,21 +545,74 @@ class _LabelLayer(Layer):
         var {{ this.get_name() }} = L.layerGroup();
         {{ this.rows|tojson }}.forEach(function (row) {
             var span = document.createElement("span");
-            span.className = "geo-label";
+            span.className = {{ this.css_class|tojson }};
             span.textContent = row[2];
-            L.marker([row[0], row[1]], {
+            var label = L.marker([row[0], row[1]], {
                 icon: L.divIcon({html: span, className: "", iconSize: null}),
                 interactive: false, keyboard: false
-            }).addTo({{ this.get_name() }});
+            });
+            label.geoPriority = row[3];
+            label.addTo({{ this.get_name() }});
+        });
+        {{ this.get_name() }}.on("add", function (e) {
+            var map = e.target._map;
+            if (map.geoDeclutter) { map.geoDeclutter(); return; }
+            map.geoDeclutter = function () {
+                setTimeout(function () {
+                    var labels = [];
+                    map.eachLayer(function (layer) {
+                        if (layer.geoPriority !== undefined && layer.getElement()) {
+                            labels.push(layer);
+                        }
+                    });
+                    labels.sort(function (a, b) { return a.geoPriority - b.geoPriority; });
+                    var placed = [];
+                    labels.forEach(function (label) {
+                        var el = label.getElement();
+                        el.style.visibility = "visible";
+                        var r = el.firstChild ? el.firstChild.getBoundingClientRect()
+                                              : el.getBoundingClientRect();
+                        var clash = placed.some(function (q) {
+                            return r.left < q.right + 3 && q.left < r.right + 3 &&
+                                   r.top < q.bottom + 2 && q.top < r.bottom + 2;
+                        });
+                        if (clash) { el.style.visibility = "hidden"; } else { placed.push(r); }
+                    });
+                }, 0);
+            };
+            map.on("zoomend moveend overlayadd overlayremove baselayerchange",
+                   map.geoDeclutter);
+            map.geoDeclutter();
         });
         {% endmacro %}
         """
     )
 
-    def __init__(self, rows: list[list[Any]], name: str, show: bool):
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(
+        self, rows: list[list[Any]], name: str, show: bool, *, control: bool, css_class: str
+    ):
+        super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "LabelLayer"
         self.rows = rows
+        self.css_class = css_class
+
+
+def _label_rows(
+    labels: pd.DataFrame, max_labels: int, max_bytes: int, first_priority: int
+) -> list[list[Any]]:
+    """``[lat, lon, text, priority]`` rows of the first labels that fit in ``max_bytes``."""
+    check_columns("labels", labels.columns, ("name", "lat", "lon"))
+    max_labels = check_min_int("max_labels", max_labels, 1)
+    lat = pd.to_numeric(labels["lat"], errors="coerce").round(POINT_DECIMALS)
+    lon = pd.to_numeric(labels["lon"], errors="coerce").round(POINT_DECIMALS)
+    ok = (lat.notna() & lon.notna()).to_numpy()
+    names = [_as_text(n) for n in labels["name"].to_numpy()[ok]]
+    rows = [
+        [float(a), float(o), n, first_priority + i]
+        for i, (a, o, n) in enumerate(zip(lat[ok], lon[ok], names, strict=True))
+    ][:max_labels]
+    sizes = np.cumsum([len(json.dumps(row)) + 1 for row in rows])
+    return rows[: int(np.searchsorted(sizes, max_bytes, side="right"))]
 
 
 def add_label_layer(
@@ -564,22 +626,98 @@ def add_label_layer(
 ) -> int:
     """Add place-name labels from a gazetteer with columns ``name``, ``lat``, ``lon``.
 
-    The first ``max_labels`` rows that fit in ``max_bytes`` are drawn (sort the
-    gazetteer by importance first). Returns the number of labels drawn.
+    The first ``max_labels`` rows that fit in ``max_bytes`` are drawn, and earlier rows
+    win where labels would overprint (sort the gazetteer by importance first). Returns
+    the number of labels drawn.
     """
-    check_columns("gazetteer", gazetteer.columns, ("name", "lat", "lon"))
-    max_labels = check_min_int("max_labels", max_labels, 1)
-    lat = pd.to_numeric(gazetteer["lat"], errors="coerce").round(POINT_DECIMALS)
-    lon = pd.to_numeric(gazetteer["lon"], errors="coerce").round(POINT_DECIMALS)
-    ok = (lat.notna() & lon.notna()).to_numpy()
-    names = [_as_text(n) for n in gazetteer["name"].to_numpy()[ok]]
-    rows = [[float(a), float(o), n] for a, o, n in zip(lat[ok], lon[ok], names, strict=True)][
-        :max_labels
-    ]
-    sizes = np.cumsum([len(json.dumps(row)) + 1 for row in rows])
-    rows = rows[: int(np.searchsorted(sizes, max_bytes, side="right"))]
-    _LabelLayer(rows, name=name, show=show).add_to(m)
+    rows = _label_rows(gazetteer, max_labels, max_bytes, 0)
+    _LabelLayer(rows, name=name, show=show, control=True, css_class="geo-label").add_to(m)
     return len(rows)
+
+
+def hotspot_labels(hotspots: gpd.GeoDataFrame, *, rank_column: str = "plan_rank") -> pd.DataFrame:
+    """Label rows (``name``, ``lat``, ``lon``) for hotspots at a point inside each
+    polygon (EPSG:4326), best ``rank_column`` first, for :func:`add_label_layer`."""
+    check_columns("hotspots", hotspots.columns, (rank_column, "name", "geometry"))
+    ordered = to_wgs84(hotspots, "hotspots").sort_values(rank_column, kind="stable")
+    inside = ordered.geometry.representative_point()
+    return pd.DataFrame(
+        {
+            "name": ordered["name"].astype(str).to_numpy(),
+            "lat": inside.y.to_numpy(),
+            "lon": inside.x.to_numpy(),
+        }
+    )
+
+
+#: Priority of street labels: after every place label.
+_STREET_PRIORITY = 100_000
+
+
+def street_labels(incidents: gpd.GeoDataFrame, *, max_labels: int = MAX_LABELS) -> pd.DataFrame:
+    """One label per specific street named in the incidents' ``location`` text, at the
+    snap point where most of its incidents are; busiest streets first.
+
+    Generic snap names ("Parking Area") and missing text are left out
+    (:func:`geo.hotspots.naming.street_names`). Returns columns ``name``, ``lat``,
+    ``lon`` (EPSG:4326) and ``incidents``; empty without location text.
+    """
+    empty = pd.DataFrame({"name": [], "lat": [], "lon": [], "incidents": []})
+    if "location" not in incidents.columns or incidents.empty:
+        return empty
+    lon, lat = _incident_lonlat(incidents)
+    frame = pd.DataFrame(
+        {
+            "name": street_names(incidents["location"]).to_numpy(),
+            "lat": np.round(lat, POINT_DECIMALS),
+            "lon": np.round(lon, POINT_DECIMALS),
+        }
+    ).dropna()
+    if frame.empty:
+        return empty
+    points = frame.value_counts(["name", "lat", "lon"]).rename("n").reset_index()
+    points = points.sort_values(["name", "n", "lat", "lon"], ascending=[True, False, True, True])
+    busiest = points.drop_duplicates("name").set_index("name")
+    total = frame["name"].value_counts()
+    busiest = busiest.assign(incidents=total.reindex(busiest.index).to_numpy())
+    busiest = busiest.reset_index().sort_values(["incidents", "name"], ascending=[False, True])
+    return busiest[["name", "lat", "lon", "incidents"]].head(max_labels).reset_index(drop=True)
+
+
+def offline_base_group(
+    streets: pd.DataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+) -> folium.FeatureGroup:
+    """The base layer for maps without internet: LSOA outlines and street names.
+
+    ``streets`` from :func:`street_labels`; ``boundaries`` LSOA polygons (any CRS),
+    drawn as grey outlines that clicks pass through. Pass it to
+    :func:`geo.maps.base.build_base_map`; its name says what it shows.
+    """
+    parts = []
+    if streets is not None and len(streets):
+        parts.append("street names")
+    if boundaries is not None and len(boundaries):
+        parts.append("LSOA outlines")
+    name = f"Offline base: {', '.join(parts)}" if parts else NO_BASEMAP
+    group = folium.FeatureGroup(name=name, overlay=False)
+    if boundaries is not None and len(boundaries):
+        areas = to_wgs84(boundaries, "boundaries")
+        data, _ = feature_collection(
+            simplify_for_web(areas, 10.0), pd.DataFrame(index=areas.index), BOUNDARY_BYTES
+        )
+        folium.GeoJson(
+            data,
+            style_function=lambda _f: {"color": "#9a9a9a", "weight": 1, "fill": False},
+            interactive=False,
+            control=False,
+        ).add_to(group)
+    if streets is not None and len(streets):
+        rows = _label_rows(streets, MAX_LABELS, LABEL_BYTES, _STREET_PRIORITY)
+        _LabelLayer(
+            rows, name="Street names", show=True, control=False, css_class="geo-label geo-street"
+        ).add_to(group)
+    return group
 
 
 class _Legend(MacroElement):

@@ -45,7 +45,7 @@ import shapely
 from geo.checks import check_columns, check_non_negative, check_not_empty, check_positive, fail
 from geo.io.pings import epoch_ms
 from geo.io.polygons import read_polygons
-from geo.schema import BNG, TIMEZONE
+from geo.schema import BNG, MAX_GAP_MIN, TIMEZONE
 
 ALL_ROLES = "all"
 
@@ -57,10 +57,8 @@ KOPER_MINUTES = (10.0, 16.0)
 #: edge tolerance, so only touching or overlapping presences join by default.
 MERGE_GAP_MIN = 0.0
 
-
-#: Longest gap between two pings (minutes) bridged when the unit is in the hotspot at both
-#: ends: shorter than a Koper dose (10 min), so a lost fix or two does not split a visit.
-MAX_GAP_MIN = 10.0
+# MAX_GAP_MIN, the longest gap between pings bridged inside a stay (10 min), is imported
+# from geo.schema: the ping reader's ``long gap`` flag shares it, and io sits below patrols.
 
 
 #: Pings this close to a hotspot's edge (metres, outside) keep a unit that entered inside.

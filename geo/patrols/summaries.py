@@ -19,6 +19,7 @@ from geo.patrols.dosage import (
     ALL_ROLES,
     DOSAGE_METRICS,
     KOPER_MINUTES,
+    MAX_GAP_MIN,
     PERIODS,
     ZoneTracks,
     _by_role,
@@ -123,7 +124,7 @@ def hotspot_share(
     zones: gpd.GeoDataFrame,
     periods: pd.DataFrame,
     *,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
     tracks: ZoneTracks | None = None,
 ) -> pd.DataFrame:
     """Share of all patrol time (officer-minutes between pings) spent in any hotspot.
@@ -323,7 +324,7 @@ def patrol_density(
     periods: pd.DataFrame,
     *,
     cell_m: float = 25.0,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
 ) -> pd.DataFrame:
     """Officer-minutes of patrol per square grid cell, period and role (for a heat map).
 

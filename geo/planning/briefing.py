@@ -1,26 +1,33 @@
-"""Printable patrol briefing: one self-contained HTML page and a PDF.
+"""Printable patrol briefing: one self-contained HTML page and a PDF (:mod:`geo.pdf`).
 
-Each planned hotspot gets a small static map drawn with matplotlib from its polygon
-(no map tiles, no CDN, works offline), its name, dosage (visits x minutes) and visit
-times per unit. Maps are drawn in metres (:func:`geo.projection.metric_crs_for`) with a
-100 m scale bar; neighbouring planned hotspots are outlined in grey for orientation.
+Each planned hotspot gets a small static map drawn with matplotlib (no map tiles, no
+CDN, works offline: :mod:`geo.staticmap`), its name, dosage (visits x minutes) and visit
+times per unit. Maps are drawn in metres (EPSG:27700) over street names and LSOA
+outlines, with a scale bar; neighbouring planned hotspots are outlined in grey.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 
 import geopandas as gpd
-import numpy as np
-from fpdf import FPDF
 from matplotlib.figure import Figure
 
+from geo.pdf import PdfDocument
 from geo.planning.exports import dosage_text, visit_times
 from geo.planning.planner import PatrolPlan
-from geo.projection import metric_crs_for
-from geo.schema import WGS84
+from geo.schema import BNG
+from geo.staticmap import (
+    StaticBase,
+    add_north_arrow,
+    add_scale_bar,
+    declutter,
+    draw_base,
+    frame_map,
+    png,
+    square_extent,
+)
 
 #: Side of each small map, inches, and its resolution.
 MAP_INCHES = 2.2
@@ -33,52 +40,34 @@ MAP_DPI = 110
 MAP_MARGIN_M = 120.0
 
 
-SCALE_BAR_M = 100
-
-
-def _metric(plan: PatrolPlan) -> gpd.GeoSeries:
-    geometry = plan.plan.to_crs(WGS84).geometry
-    centre = geometry.union_all().centroid
-    return geometry.to_crs(metric_crs_for(np.array([centre.x]), np.array([centre.y])))
-
-
-def hotspot_map_png(plan: PatrolPlan, position: int) -> bytes:
-    """PNG bytes of a small map of the plan's hotspot at row ``position`` (0-based)."""
-    shapes = _metric(plan)
+def hotspot_figure(plan: PatrolPlan, position: int, base: StaticBase | None = None) -> Figure:
+    """Small map of the plan's hotspot at row ``position`` (0-based): the hotspot in red,
+    other planned hotspots outlined in grey, over ``base`` (street names and LSOA
+    outlines, :mod:`geo.staticmap`), with a scale bar and a north arrow (EPSG:27700)."""
+    shapes = plan.plan.to_crs(BNG).geometry
     target = shapes.iloc[position]
-    minx, miny, maxx, maxy = target.bounds
-    half = max(maxx - minx, maxy - miny) / 2 + MAP_MARGIN_M
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    extent = square_extent(gpd.GeoSeries([target], crs=BNG), MAP_MARGIN_M)
     # A bare Figure (no pyplot): no global state, thread-safe under Streamlit.
     figure = Figure(figsize=(MAP_INCHES, MAP_INCHES), dpi=MAP_DPI)
     axes = figure.subplots()
+    streets = draw_base(axes, extent, base, font_size=5, max_labels=25)
     others = shapes.drop(shapes.index[position])
     if len(others):
-        others.plot(ax=axes, facecolor="none", edgecolor="#999999", linewidth=0.8)
-    gpd.GeoSeries([target]).plot(ax=axes, facecolor="#f03b20", alpha=0.55, edgecolor="#222")
-    axes.set_xlim(cx - half, cx + half)
-    axes.set_ylim(cy - half, cy + half)
-    axes.set_aspect("equal")
-    axes.set_xticks([])
-    axes.set_yticks([])
-    axes.set_xlabel("")
-    axes.set_ylabel("")
-    x0, y0 = cx - half * 0.9, cy - half * 0.88
-    axes.plot([x0, x0 + SCALE_BAR_M], [y0, y0], color="#222", linewidth=2)
-    axes.text(x0, y0 + half * 0.04, f"{SCALE_BAR_M} m", fontsize=7)
-    axes.annotate(
-        "N",
-        xy=(0.92, 0.97),
-        xytext=(0.92, 0.8),
-        xycoords="axes fraction",
-        ha="center",
-        fontsize=8,
-        arrowprops={"arrowstyle": "->", "linewidth": 1},
+        others.plot(ax=axes, facecolor="none", edgecolor="#999999", linewidth=0.8, zorder=3)
+    gpd.GeoSeries([target]).plot(
+        ax=axes, facecolor="#f03b20", alpha=0.55, edgecolor="#222", zorder=3
     )
+    frame_map(axes, extent)
+    add_scale_bar(axes, extent, font_size=6)
+    add_north_arrow(axes, font_size=7)
+    declutter(figure, streets)
     axes.set_title(f"#{plan.plan['plan_rank'].iloc[position]}", fontsize=8)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    return buffer.getvalue()
+    return figure
+
+
+def hotspot_map_png(plan: PatrolPlan, position: int, base: StaticBase | None = None) -> bytes:
+    """PNG bytes of :func:`hotspot_figure`."""
+    return png(hotspot_figure(plan, position, base), dpi=MAP_DPI)
 
 
 def _rows(plan: PatrolPlan) -> list[dict[str, str]]:
@@ -110,7 +99,12 @@ def _heading(plan: PatrolPlan, title: str) -> list[str]:
     ]
 
 
-def briefing_html(plan: PatrolPlan, title: str = "Patrol briefing", notes: list[str] = ()) -> str:
+def briefing_html(
+    plan: PatrolPlan,
+    title: str = "Patrol briefing",
+    notes: list[str] = (),
+    base: StaticBase | None = None,
+) -> str:
     """A self-contained printable HTML page (maps inline as PNG data URIs)."""
     heading = _heading(plan, title)
     parts = [
@@ -127,7 +121,7 @@ def briefing_html(plan: PatrolPlan, title: str = "Patrol briefing", notes: list[
         *(f"<p><strong>Note:</strong> {html.escape(note)}</p>" for note in [*plan.notes, *notes]),
     ]
     for position, row in enumerate(_rows(plan)):
-        image = base64.b64encode(hotspot_map_png(plan, position)).decode("ascii")
+        image = base64.b64encode(hotspot_map_png(plan, position, base)).decode("ascii")
         parts.append(
             f"<div class='hs'><img alt='map of {html.escape(row['name'])}' "
             f"src='data:image/png;base64,{image}'><div>"
@@ -149,41 +143,32 @@ def briefing_html(plan: PatrolPlan, title: str = "Patrol briefing", notes: list[
     return "".join(parts)
 
 
-def _latin1(text: str) -> str:
-    """PDF core fonts are Latin-1: map common punctuation, replace the rest with '?'."""
-    table = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
-    return text.translate(table).encode("latin-1", "replace").decode("latin-1")
+#: Width of each hotspot's map in the PDF, mm.
+PDF_MAP_MM = 45
 
 
-def briefing_pdf(plan: PatrolPlan, title: str = "Patrol briefing", notes: list[str] = ()) -> bytes:
-    """The briefing as an A4 PDF (fpdf2, core fonts, maps embedded as PNG)."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.add_page()
+def briefing_pdf(
+    plan: PatrolPlan,
+    title: str = "Patrol briefing",
+    notes: list[str] = (),
+    base: StaticBase | None = None,
+) -> bytes:
+    """The briefing as an A4 PDF (:class:`geo.pdf.PdfDocument`: Unicode font, so "–" and
+    names such as "Łódź" print as written; each hotspot's map and text kept together).
+    ``base`` puts street names and LSOA outlines in the sketch maps."""
+    doc = PdfDocument(margin_mm=12, bottom_mm=14)
     heading = _heading(plan, title)
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 8, _latin1(heading[0]), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
+    doc.heading(heading[0], 16)
     for line in [*heading[1:], *(f"Note: {n}" for n in [*plan.notes, *notes])]:
-        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-    map_mm = 45
+        doc.paragraph(line, 9)
     for position, row in enumerate(_rows(plan)):
-        if pdf.get_y() + map_mm + 4 > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        top = pdf.get_y() + 2
-        pdf.image(io.BytesIO(hotspot_map_png(plan, position)), x=pdf.l_margin, y=top, w=map_mm)
-        pdf.set_xy(pdf.l_margin + map_mm + 4, top)
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.multi_cell(0, 6, _latin1(f"{row['rank']} {row['name']}"), new_x="LEFT", new_y="NEXT")
-        pdf.set_font("Helvetica", size=9)
-        for line in (f"Dosage: {row['dosage']}", f"Visit times: {row['times']}", row["risk"]):
-            pdf.multi_cell(0, 5, _latin1(line), new_x="LEFT", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), top + map_mm) + 2)
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Schedule by unit", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
+        doc.image_beside(
+            hotspot_map_png(plan, position, base),
+            PDF_MAP_MM,
+            f"{row['rank']} {row['name']}",
+            [f"Dosage: {row['dosage']}", f"Visit times: {row['times']}", row["risk"]],
+        )
+    doc.heading("Schedule by unit", 12)
     for visit in plan.schedule.itertuples():
-        line = f"{visit.unit}  {visit.start:%H:%M}-{visit.end:%H:%M}  {visit.name}"
-        pdf.cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        doc.paragraph(f"{visit.unit}  {visit.start:%H:%M}–{visit.end:%H:%M}  {visit.name}", 9)
+    return doc.output()

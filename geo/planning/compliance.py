@@ -9,12 +9,20 @@ number of calendar days compared (Europe/London).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.checks import check_columns, check_not_empty, fail
-from geo.patrols.dosage import ALL_ROLES, coverage_table, hotspot_zones, presence_intervals
+from geo.checks import check_columns, check_min_int, check_not_empty, fail
+from geo.patrols.dosage import (
+    ALL_ROLES,
+    MAX_GAP_MIN,
+    coverage_table,
+    hotspot_zones,
+    presence_intervals,
+)
+from geo.planning.planner import PatrolPlan
 from geo.schema import TIMEZONE
 
 COMPLIANCE_COLUMNS: tuple[str, ...] = (
@@ -40,7 +48,8 @@ def compare_with_plan(
     end: dt.date | str,
     *,
     buffer_m: float = 0.0,
-    max_gap_min: float = 5.0,
+    max_gap_min: float = MAX_GAP_MIN,
+    shifts: int | None = None,
 ) -> pd.DataFrame:
     """Planned against delivered dosage per hotspot over local dates ``[start, end)``.
 
@@ -51,6 +60,8 @@ def compare_with_plan(
     pings : canonical pings (:data:`geo.patrols.PING_COLUMNS`).
     start, end : first and last-plus-one local dates compared.
     buffer_m, max_gap_min : as :func:`geo.coverage.measure_coverage`.
+    shifts : shifts the plan covers in the window (default: its calendar days; one
+        less when the window holds the morning after a shift that runs past midnight).
 
     Returns
     -------
@@ -64,7 +75,7 @@ def compare_with_plan(
     if stop <= first:
         fail(f"`end` ({stop}) must be after `start` ({first})")
     bounds = pd.to_datetime([first, stop]).tz_localize(TIMEZONE)
-    days = (stop - first).days
+    days = (stop - first).days if shifts is None else check_min_int("shifts", shifts, 1)
     zones = hotspot_zones(
         gpd.GeoDataFrame(
             {"hotspot_id": plan["hotspot_id"].to_numpy(), "name": plan["name"].to_numpy()},
@@ -110,3 +121,80 @@ def _date(name: str, value: dt.date | str) -> dt.date:
     except (TypeError, ValueError):
         fail(f"`{name}` must be a date like 2025-12-01, got {value!r}")
         raise
+
+
+#: Days of delivered patrols compared with a plan: the plan's day and the six after.
+COMPARE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class PlanComparison:
+    """Plan against delivery over the plan's own period: ``table``
+    (:data:`COMPLIANCE_COLUMNS`, None when no delivered data covers the period),
+    ``first``/``last`` local dates compared, the shift hours, and ``message``: one plain
+    sentence on what was compared, or why nothing could be."""
+
+    table: pd.DataFrame | None
+    first: dt.date
+    last: dt.date
+    shift: str
+    message: str
+
+
+def compare_plan_period(
+    plan: PatrolPlan, pings: pd.DataFrame, *, days: int = COMPARE_DAYS, buffer_m: float = 0.0
+) -> PlanComparison:
+    """Compare ``plan`` with delivered patrols in like periods only.
+
+    The plan is a daily plan for its shift; it is compared with the pings of the same
+    shift hours (Europe/London) on the plan's day and the ``days - 1`` days after, never
+    with other months or hours. When no ping falls in those shifts, ``table`` is None and
+    ``message`` says which days the delivered data does cover.
+    """
+    days = check_min_int("days", days, 1)
+    settings = plan.settings
+    first = plan.capacity.shift[0].date()
+    stop = first + dt.timedelta(days=days)
+    last = stop - dt.timedelta(days=1)
+    shift = f"{settings.shift_start}-{settings.shift_end}"
+    period = f"{first:%a %d %b %Y} to {last:%a %d %b %Y}, {shift}"
+    # From the first shift's start to the last shift's end (past midnight if it wraps).
+    opens = plan.capacity.shift[0]
+    closes = plan.capacity.shift[1] + pd.Timedelta(days=days - 1)
+    stamps = pings["timestamp"]
+    inside = (stamps >= opens) & (stamps < closes)
+    covered = pings[inside & _in_shift(stamps, settings.shift_start, settings.shift_end)]
+    if covered.empty:
+        span = (
+            "there is no delivered patrol data at all"
+            if pings.empty
+            else "the delivered patrol data covers "
+            f"{pings['timestamp'].min():%d %b %Y} to {pings['timestamp'].max():%d %b %Y}"
+        )
+        message = (
+            f"No delivered patrols cover the plan's period ({period}): {span}. "
+            "Plan for a day inside that range to compare like with like."
+        )
+        return PlanComparison(None, first, last, shift, message)
+    # A shift that runs past midnight ends on the day after the last one compared.
+    table = compare_with_plan(
+        plan.plan, covered, first, stop + dt.timedelta(days=1), buffer_m=buffer_m, shifts=days
+    )
+    message = f"Plan compared with the patrols delivered in the same shifts, {period}."
+    return PlanComparison(table, first, last, shift, message)
+
+
+def _in_shift(stamps: pd.Series, start: str, end: str) -> pd.Series:
+    """Whether each local timestamp falls in the daily shift ``start``-``end`` ("HH:MM";
+    a shift ending at or before its start runs past midnight)."""
+    local = stamps.dt.tz_convert(TIMEZONE)
+    minute = local.dt.hour * 60 + local.dt.minute
+    begin, finish = (_clock_minutes(t) for t in (start, end))
+    if finish > begin:
+        return (minute >= begin) & (minute < finish)
+    return (minute >= begin) | (minute < finish)
+
+
+def _clock_minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)

@@ -49,7 +49,7 @@ def schedule_csv(plan: PatrolPlan) -> str:
     schedule = plan.schedule.copy()
     for column in ("start", "end"):
         schedule[column] = schedule[column].map(lambda t: t.isoformat())
-    return schedule.to_csv(index=False)
+    return schedule.round({"travel_km": 3, "travel_min": 1}).to_csv(index=False)
 
 
 def plan_geojson(plan: PatrolPlan) -> str:

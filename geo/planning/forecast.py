@@ -31,6 +31,16 @@ with data whose next month also has data, forecast from months ``<= t`` and scor
 
 Pairs that cannot be scored (a missing month, no hotspots in the training window, no
 incidents next month) are listed with the reason, never counted as zero.
+
+Naive benchmarks (:data:`BENCHMARKS`) are scored on the same pairs, units and ``k``: a
+forecast earns its keep only when it beats them (Chainey, Tompson & Uhlig 2008 compare
+hotspot maps with last period's incidents the same way):
+
+* **last month's hotspots**: ``c_u(t)``, the units busiest in the month just ended;
+* **same month last year**: ``c_u(t + 1 - 12)``; no row where that month has no data.
+
+:meth:`Backtest.benchmark_comparison` sets the forecast's mean hit rate and PAI beside
+each benchmark's, over the months both were scored.
 """
 
 from __future__ import annotations
@@ -83,6 +93,20 @@ BACKTEST_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Columns of :attr:`Backtest.benchmarks`.
+BENCHMARK_COLUMNS: tuple[str, ...] = (
+    "month",
+    "target",
+    "benchmark",
+    "top_k",
+    "incidents",
+    "hits",
+    "hit_rate",
+    "area_share",
+    "pai",
+)
+
+
 #: An empty gazetteer: hotspots found only to be scored need no place names.
 NO_GAZETTEER = pd.DataFrame(columns=["name", "area", "lat", "lon", "radius_m", "source"])
 
@@ -107,6 +131,14 @@ class ForecastMethod:
             fail(f"`decay` must be at most 1, got {self.decay!r}", fix="Use e.g. 0.5")
         if check_non_negative("seasonal_weight", self.seasonal_weight) > 1:
             fail(f"`seasonal_weight` must be at most 1, got {self.seasonal_weight!r}")
+
+
+#: Naive benchmarks scored beside the forecast: key -> (label, the method that makes it).
+#: "recent" over 1 month is month ``t``'s counts (a scored pair always has data in ``t``).
+BENCHMARKS: dict[str, tuple[str, ForecastMethod]] = {
+    "last_month": ("Last month's hotspots", ForecastMethod("recent", recent_months=1)),
+    "last_year": ("Same month last year", ForecastMethod("seasonal")),
+}
 
 
 @dataclass(frozen=True)
@@ -191,6 +223,52 @@ class Backtest:
     top_k: int
     method: ForecastMethod
     units: UnitSpec = field(default_factory=UnitSpec)
+    #: The naive benchmarks per scored pair (:data:`BENCHMARK_COLUMNS`).
+    benchmarks: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(BENCHMARK_COLUMNS))
+    )
+
+    def benchmark_comparison(self) -> pd.DataFrame:
+        """The forecast beside each naive benchmark, over the months both were scored.
+
+        One row per :data:`BENCHMARKS` entry, with plain headers: ``Compared with``,
+        ``Months compared``, hit rates in percent and PAI, each for the forecast and the
+        benchmark (means over those months; NaN when no month could be compared).
+        """
+        rows = []
+        forecast = self.months.set_index("target")
+        for key, (label, _) in BENCHMARKS.items():
+            naive = self.benchmarks[self.benchmarks["benchmark"] == key].set_index("target")
+            shared = forecast.loc[forecast.index.isin(naive.index)]
+            naive = naive.loc[shared.index]
+            rows.append(
+                {
+                    "Compared with": label,
+                    "Months compared": len(shared),
+                    "Hit rate, forecast (%)": _mean(shared["hit_rate"]) * 100,
+                    "Hit rate, benchmark (%)": _mean(naive["hit_rate"]) * 100,
+                    "PAI, forecast": _mean(shared["pai"]),
+                    "PAI, benchmark": _mean(naive["pai"]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def benchmark_sentence(self) -> str:
+        """One plain sentence: does the forecast's PAI beat each benchmark's?"""
+        parts = []
+        for row in self.benchmark_comparison().itertuples(index=False):
+            label, n, _, _, ours, theirs = row
+            if n == 0:
+                parts.append(f"{label.lower()} could not be scored (no month with data)")
+                continue
+            # Compared as shown (1 decimal), so "matched" never hides a visible difference.
+            ours, theirs = round(ours, 1), round(theirs, 1)
+            word = "beat" if ours > theirs else "matched" if ours == theirs else "fell short of"
+            parts.append(
+                f"{word} {label.lower()} (PAI {ours:.1f} against {theirs:.1f}, "
+                f"{n} month{'s' if n != 1 else ''})"
+            )
+        return "The forecast " + "; it ".join(parts) + "."
 
     def summary(self) -> dict[str, float]:
         """Mean, min and max of hit rate and PAI over the scored pairs (NaN when none)."""
@@ -200,6 +278,11 @@ class Backtest:
             for name, fn in (("mean", np.mean), ("min", np.min), ("max", np.max)):
                 result[f"{column}_{name}"] = float(fn(values)) if len(values) else float("nan")
         return result
+
+
+def _mean(values: pd.Series) -> float:
+    values = values.dropna()
+    return float(values.mean()) if len(values) else float("nan")
 
 
 def month_code(months: Iterable) -> np.ndarray:
@@ -424,7 +507,7 @@ def backtest(
         if units.kind == "grid"
         else None
     )
-    rows, skipped = [], []
+    rows, skipped, naive = [], [], []
     has_data = set(months.tolist())
     for t in range(int(months.min()), int(months.max())):
         pair = (month_label(t), month_label(t + 1))
@@ -436,25 +519,43 @@ def backtest(
         except GeoInputError:
             skipped.append((*pair, "no hotspots in the training window"))
             continue
-        row = _score_pair(unit_set, points, months[months <= t], t, method=method, top_k=top_k)
+        known = months[months <= t]
+        counts = count_matrix(unit_set, points.x, points.y, points.codes, known)
+        row = _score_pair(unit_set, points, known, t, method=method, top_k=top_k, counts=counts)
         if isinstance(row, str):
             skipped.append((*pair, row))
-        else:
-            rows.append((*pair, len(unit_set.polygons), *row))
+            continue
+        rows.append((*pair, len(unit_set.polygons), *row))
+        for key, (_, naive_method) in BENCHMARKS.items():
+            scored = _score_pair(
+                unit_set, points, known, t, method=naive_method, top_k=top_k, counts=counts
+            )
+            if not isinstance(scored, str):
+                naive.append((*pair, key, *scored[:4]))
     columns = ["month", "target", "units", "top_k", "incidents", "hits", "area_m2"]
-    table = pd.DataFrame(rows, columns=[*columns, "seasonal_used"])
-    table = table.astype({"units": "int64", "top_k": "int64", "incidents": "int64"})
-    table["hits"] = table["hits"].astype("int64")
-    table["hit_rate"] = table["hits"] / table["incidents"]
-    table["area_share"] = table["area_m2"] / area_total
-    table["pai"] = table["hit_rate"] / table["area_share"]
+    table = _rates(pd.DataFrame(rows, columns=[*columns, "seasonal_used"]), area_total)
+    benchmarks = pd.DataFrame(
+        naive, columns=["month", "target", "benchmark", "top_k", "incidents", "hits", "area_m2"]
+    )
     return Backtest(
         table[list(BACKTEST_COLUMNS)],
         pd.DataFrame(skipped, columns=["month", "target", "reason"]),
         top_k,
         method,
         units,
+        _rates(benchmarks, area_total)[list(BENCHMARK_COLUMNS)],
     )
+
+
+def _rates(table: pd.DataFrame, area_total: float) -> pd.DataFrame:
+    """Hit rate, area share and PAI from ``top_k``, ``incidents``, ``hits``, ``area_m2``."""
+    table = table.astype({"top_k": "int64", "incidents": "int64", "hits": "int64"})
+    if "units" in table.columns:
+        table = table.astype({"units": "int64"})
+    table["hit_rate"] = table["hits"] / table["incidents"]
+    table["area_share"] = table["area_m2"] / area_total
+    table["pai"] = table["hit_rate"] / table["area_share"]
+    return table
 
 
 def _score_pair(
@@ -465,9 +566,13 @@ def _score_pair(
     *,
     method: ForecastMethod,
     top_k: int,
+    counts: np.ndarray | None = None,
 ) -> tuple | str:
-    """``(top_k used, N, n, area of the top-k union m², seasonal_used)`` or a skip reason."""
-    counts = count_matrix(units, points.x, points.y, points.codes, months)
+    """``(top_k used, N, n, area of the top-k union m², seasonal_used)`` or a skip reason.
+
+    ``counts`` (units x ``months``) may be passed when already counted."""
+    if counts is None:
+        counts = count_matrix(units, points.x, points.y, points.codes, months)
     scores = score_units(counts, months, t + 1, method)
     if scores is None:
         return "no data 12 months before the target month"

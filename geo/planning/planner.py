@@ -4,9 +4,14 @@ Rules (Koper 1995; Telep et al. 2014, Sacramento):
 
 * every visit lasts ``minutes_per_visit``, between 10 and 16 minutes;
 * the on-site minutes of all visits never exceed ``hours_per_day * 60``, and the visits
-  must fit the units' shifts: each unit does one visit per *slot* of
-  ``minutes_per_visit + travel_minutes``, so a unit has
-  ``floor((shift_minutes + travel_minutes) / slot)`` slots;
+  must fit the units' shifts: a unit can do at most one visit per *slot* of
+  ``minutes_per_visit + travel_minutes`` (the least time between two visits), so a unit
+  has ``floor((shift_minutes + travel_minutes) / slot)`` slots;
+* travel between two hotspots takes the straight-line distance between their centres
+  (EPSG:27700) times a road circuity factor of :data:`CIRCUITY` (Ballou, Rahardja and
+  Sakai 2002, "Selected country circuity factors for road and rail network analysis",
+  J. Transport Geography 10(2)), at walking pace (:data:`WALKING_KMH`) for a foot patrol
+  or ``vehicle_kmh`` for a vehicle, and never less than ``travel_minutes``;
 * inside the peak window (default: the whole shift) each hotspot should be visited at
   least every 2 hours; that needs ``r = ceil(peak_minutes / (120 - slot))`` visits (one
   slot of slack for fitting visits to slots);
@@ -19,11 +24,17 @@ the higher rank), no hotspot getting more visits than one unit has slots. When e
 one hotspot cannot get ``r`` visits, the top ``V`` hotspots get one visit each and the
 plan says the 2-hour rule cannot be met.
 
+Units: each unit patrols one geographically compact group of the planned hotspots
+(:func:`unit_groups`: k-means on the hotspot centres in metres, then each hotspot, most
+visits first, to the nearest group centre with room, so that the groups' visits stay
+within :data:`BALANCE` of an equal share), so no unit crosses the area between visits.
+
 Schedule: hotspot ``h`` with ``v`` visits gets target times evenly spread over the peak
 window, ``(i + phase_h) * peak_minutes / v`` for ``i = 0..v-1``, with a random phase per
 hotspot (seeded, so plans are reproducible); this randomises the order in which
-hotspots are visited. In order of target time each visit takes the free slot nearest
-to its target on any unit, never overlapping another visit to the same hotspot. The
+hotspots are visited. Each unit takes its group's visits in order of target time; a
+visit starts at its target, or when the unit arrives from the previous visit if that is
+later. Visits that would end after the shift are left out, and the plan says so. The
 plan reports each hotspot's longest gap in the peak window, measured from the schedule
 (peak start to first visit, between visit starts, last visit to peak end).
 
@@ -42,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from geo.checks import (
+    check_choice,
     check_columns,
     check_min_int,
     check_non_negative,
@@ -50,7 +62,7 @@ from geo.checks import (
     fail,
 )
 from geo.patrols.dosage import KOPER_MINUTES
-from geo.schema import TIMEZONE
+from geo.schema import BNG, TIMEZONE
 
 #: Longest wanted time between visits to a hotspot in the peak window, minutes.
 MAX_GAP_MIN = 120.0
@@ -73,7 +85,38 @@ PLAN_COLUMNS: tuple[str, ...] = (
 )
 
 
-SCHEDULE_COLUMNS: tuple[str, ...] = ("unit", "visit", "start", "end", "hotspot_id", "name")
+SCHEDULE_COLUMNS: tuple[str, ...] = (
+    "unit",
+    "visit",
+    "start",
+    "end",
+    "hotspot_id",
+    "name",
+    "travel_km",
+    "travel_min",
+)
+
+
+#: Walking pace of a foot patrol, km/h (a comfortable adult walking speed of about
+#: 1.4 m/s: Bohannon 1997, "Comfortable and maximum walking speed of adults aged 20-79
+#: years", Age and Ageing 26(1)).
+WALKING_KMH = 5.0
+
+
+#: Route length over straight-line distance on a road network (Ballou et al. 2002).
+CIRCUITY = 1.3
+
+
+#: A unit's group of hotspots may hold at most this multiple of an equal share of visits.
+BALANCE = 1.25
+
+
+#: Balance yields to distance: a hotspot never joins a group whose centre is more than
+#: this much farther than the nearest group's, metres (about 10 minutes on foot).
+MAX_DETOUR_M = 800.0
+
+
+PATROL_MODES = ("foot", "vehicle")
 
 
 @dataclass(frozen=True)
@@ -96,7 +139,9 @@ class PlanSettings:
     peak_start: str | None = None
     peak_end: str | None = None
     minutes_per_visit: float = 15.0
-    travel_minutes: float = 5.0
+    travel_minutes: float = 2.0
+    patrol_mode: str = "foot"
+    vehicle_kmh: float = 20.0
     max_hotspots: int = 10
     seed: int = 1
     plan_date: dt.date | None = None
@@ -113,6 +158,8 @@ class PlanSettings:
                 fix="Use e.g. 15",
             )
         check_non_negative("travel_minutes", self.travel_minutes)
+        check_choice("patrol_mode", self.patrol_mode, PATROL_MODES)
+        check_positive("vehicle_kmh", self.vehicle_kmh, fix="Give a speed, e.g. 20")
         check_min_int("max_hotspots", self.max_hotspots, 1)
         check_min_int("seed", self.seed, 0)
         for name in ("shift_start", "shift_end", "peak_start", "peak_end"):
@@ -120,6 +167,11 @@ class PlanSettings:
                 parse_clock(name, getattr(self, name))
         if (self.peak_start is None) != (self.peak_end is None):
             fail("give both `peak_start` and `peak_end`, or neither")
+
+    @property
+    def speed_kmh(self) -> float:
+        """Travel speed between hotspots, km/h: walking, or ``vehicle_kmh``."""
+        return WALKING_KMH if self.patrol_mode == "foot" else float(self.vehicle_kmh)
 
 
 @dataclass(frozen=True)
@@ -295,7 +347,8 @@ def plan_patrols(hotspots: gpd.GeoDataFrame, settings: PlanSettings) -> PatrolPl
         settings=settings,
         capacity=room,
         minutes_used=float(plan["minutes_per_day"].sum()),
-        notes=_notes(settings, room, len(chosen), len(order)),
+        notes=_notes(settings, room, len(chosen), len(order))
+        + _travel_notes(int(visits.sum()), len(schedule)),
     )
 
 
@@ -305,37 +358,108 @@ def schedule_visits(
     """Visit times per unit (:data:`SCHEDULE_COLUMNS`), see the module docstring."""
     rng = np.random.default_rng(settings.seed)
     peak_offset = (room.peak[0] - room.shift[0]).total_seconds() / 60
-    peak_min = room.peak_minutes
+    shift_min = (room.shift[1] - room.shift[0]).total_seconds() / 60
     phase = rng.uniform(0.0, 1.0, len(visits))
     owner = np.repeat(np.arange(len(visits)), visits)
     index = np.concatenate([np.arange(v) for v in visits]) if len(visits) else owner
-    target = peak_offset + (index + phase[owner]) * peak_min / np.maximum(visits[owner], 1)
-    slot_start = np.arange(room.slots_per_unit) * room.slot_minutes
-    free = np.ones((room.slots_per_unit, settings.units), dtype=bool)
-    # Slots are at least one visit long apart, so one visit per slot time per hotspot
-    # keeps two units from standing in the same hotspot at once.
-    used = np.zeros((len(visits), room.slots_per_unit), dtype=bool)
+    target = peak_offset + (index + phase[owner]) * room.peak_minutes / np.maximum(visits[owner], 1)
+    xy = hotspot_centres(hotspots)
+    group = unit_groups(xy, visits, settings.units, seed=settings.seed)
+    tiebreak = rng.permutation(len(target))
     rows = []
-    for v in np.lexsort((rng.permutation(len(target)), target)):
-        h = owner[v]
-        usable = free & ~used[h][:, None]
-        if not usable.any():
-            continue
-        distance = np.where(usable, np.abs(slot_start - target[v])[:, None], np.inf)
-        # Nearest slot; ties go to the earlier slot, then the lower unit.
-        j, unit = np.unravel_index(np.argmin(distance), free.shape)
-        free[j, unit] = False
-        used[h, j] = True
-        rows.append((unit, slot_start[j], h))
+    order = np.lexsort((tiebreak, target))
+    for unit in range(settings.units):
+        mine = order[group[owner[order]] == unit]
+        rows += _unit_visits(
+            unit, mine, owner=owner, target=target, xy=xy, settings=settings, shift_min=shift_min
+        )
     return _schedule_frame(rows, hotspots, settings, room.shift[0])
+
+
+def _unit_visits(
+    unit: int,
+    mine: np.ndarray,
+    *,
+    owner: np.ndarray,
+    target: np.ndarray,
+    xy: np.ndarray,
+    settings: PlanSettings,
+    shift_min: float,
+) -> list[tuple]:
+    """One unit's visits ``mine`` (in target order) as ``(unit, start, h, km, minutes)``.
+
+    Forward: each visit starts at its target, or on arrival from the previous one.
+    Backward: visits that would run past the shift end are pulled earlier, keeping each
+    one's travel; visits that would then start before the shift are left out.
+    """
+    hotspot = owner[mine]
+    step = np.hypot(*(xy[hotspot[1:]] - xy[hotspot[:-1]]).T) * CIRCUITY / 1e3
+    km = np.r_[0.0, step]
+    travel = np.r_[0.0, np.maximum(settings.travel_minutes, step / settings.speed_kmh * 60)]
+    start = np.asarray(target[mine], dtype="float64").copy()
+    for i in range(1, len(start)):
+        start[i] = max(start[i], start[i - 1] + settings.minutes_per_visit + travel[i])
+    latest = shift_min - settings.minutes_per_visit - 1e-7  # clear of float rounding
+    for i in range(len(start) - 1, -1, -1):
+        start[i] = min(start[i], latest)
+        latest = start[i] - travel[i] - settings.minutes_per_visit
+    keep = start >= -1e-9
+    if keep.any() and not keep[0]:
+        first = int(np.argmax(keep))  # the first kept visit arrives from nowhere
+        km[first], travel[first] = 0.0, 0.0
+    return [
+        (unit, float(start[i]), int(hotspot[i]), float(km[i]), float(travel[i]))
+        for i in np.flatnonzero(keep)
+    ]
+
+
+def hotspot_centres(hotspots: gpd.GeoDataFrame) -> np.ndarray:
+    """Centres (n, 2) of the hotspot polygons, metres, British National Grid."""
+    centres = hotspots.to_crs(BNG).geometry.representative_point()
+    return np.column_stack([centres.x.to_numpy(), centres.y.to_numpy()])
+
+
+def unit_groups(xy: np.ndarray, visits: np.ndarray, units: int, *, seed: int = 0) -> np.ndarray:
+    """Unit index (0-based) per hotspot: compact groups with balanced visits.
+
+    ``xy`` hotspot centres in metres; ``visits`` per hotspot (the workload, which follows
+    risk). Group centres come from k-means on the centres weighted by visits; then each
+    hotspot, most visits first, joins the nearest centre whose group stays within
+    :data:`BALANCE` of an equal share of visits, unless that centre is more than
+    :data:`MAX_DETOUR_M` farther than the nearest one: then it joins the nearest, and a
+    busy group may leave visits out rather than send a unit across the area.
+    """
+    xy = np.asarray(xy, dtype="float64")
+    weight = np.maximum(np.asarray(visits, dtype="float64"), 1e-9)
+    k = min(check_min_int("units", units, 1), len(xy))
+    if k <= 1:
+        return np.zeros(len(xy), dtype="int64")
+    from sklearn.cluster import KMeans
+
+    centres = (
+        KMeans(n_clusters=k, n_init=10, random_state=seed)
+        .fit(xy, sample_weight=weight)
+        .cluster_centers_
+    )
+    share = BALANCE * weight.sum() / k
+    load = np.zeros(k)
+    group = np.zeros(len(xy), dtype="int64")
+    for i in np.lexsort((np.arange(len(xy)), -weight)):
+        distance = np.hypot(*(centres - xy[i]).T)
+        nearest = np.argsort(distance, kind="stable")
+        room = nearest[load[nearest] + weight[i] <= share + 1e-9]
+        near_enough = len(room) and distance[room[0]] - distance[nearest[0]] <= MAX_DETOUR_M
+        group[i] = room[0] if near_enough else nearest[0]
+        load[group[i]] += weight[i]
+    return group
 
 
 def _schedule_frame(
     rows: list[tuple], hotspots: gpd.GeoDataFrame, settings: PlanSettings, start: pd.Timestamp
 ) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["unit_index", "offset", "h"]).sort_values(
-        ["unit_index", "offset"], kind="stable"
-    )
+    frame = pd.DataFrame(
+        rows, columns=["unit_index", "offset", "h", "travel_km", "travel_min"]
+    ).sort_values(["unit_index", "offset"], kind="stable")
     begin = start + pd.to_timedelta(frame["offset"].to_numpy(), unit="min")
     schedule = pd.DataFrame(
         {
@@ -345,6 +469,8 @@ def _schedule_frame(
             "end": begin + pd.Timedelta(minutes=settings.minutes_per_visit),
             "hotspot_id": hotspots["hotspot_id"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
             "name": hotspots["name"].to_numpy()[frame["h"].to_numpy(dtype="int64")],
+            "travel_km": frame["travel_km"].to_numpy(dtype="float64"),
+            "travel_min": frame["travel_min"].to_numpy(dtype="float64"),
         }
     )
     return schedule.reset_index(drop=True)
@@ -396,6 +522,16 @@ def _plan_table(
         }
     )
     return gpd.GeoDataFrame(table, geometry=chosen.geometry.to_numpy(), crs=chosen.crs)
+
+
+def _travel_notes(wanted: int, placed: int) -> list[str]:
+    """Say when travel between hotspots left visits out of the shift."""
+    if placed >= wanted:
+        return []
+    return [
+        f"Travel between hotspots leaves room for {placed} of the {wanted} visits the hours "
+        "allow; the rest are left out. Add a unit, or plan fewer hotspots."
+    ]
 
 
 def _notes(settings: PlanSettings, room: Capacity, planned: int, candidates: int) -> list[str]:

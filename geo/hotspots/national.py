@@ -1,0 +1,353 @@
+"""Hotspots of every force in a national store, in parallel, with a halo at force edges.
+
+Each force is an independent task (:func:`force_hotspots`), run here or on Dask
+(:func:`geo.distributed.ordered_map`). A task clusters per-snap-point weights
+(:func:`geo.io.query.snap_weights`), never rows, with the exact weighted DBSCAN of
+:func:`geo.hotspots.dbscan.weighted_dbscan`. Its input is the force's own points plus a
+*halo*: the other forces' points inside the force's bounding box widened by
+``halo_m`` metres. So a hotspot on a force boundary is found whole:
+
+- a point's core status needs only the points within ``eps_m`` of it, so it is exact
+  for every point at least ``eps_m`` inside the halo's outer edge;
+- a cluster is accepted only when none of its points is within ``eps_m`` of that edge
+  (there a core point may look like a border point, and the cluster could continue
+  beyond); otherwise the halo is doubled and the force is clustered again, up to the
+  whole country;
+- a cluster that spans several forces is found by each of them; it is reported once,
+  by the force holding most of its incidents (ties: the force's name in sort order).
+
+Areas may also be the polygons of a boundary file (e.g. partnerships or local
+authorities): an area's points are those inside or on its polygon, and a cluster is
+reported by the area holding its heaviest point.
+
+All distances are metres on the British National Grid (EPSG:27700).
+
+Summary measures per force: incidents; hotspots; the share of the force's incidents in
+any hotspot; and the Gini coefficient of incidents over the force's snap points that
+have any (police.uk publishes no list of empty snap points, so zeros cannot be counted,
+and this Gini understates concentration: see Bernasco & Steenbeek 2017,
+https://doi.org/10.1007/s10940-016-9309-1, for the generalised Gini with zeros).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.checks import check_columns, check_positive
+from geo.hotspots.concentration import gini
+from geo.hotspots.dbscan import (
+    DEFAULT_EPS_M,
+    DEFAULT_MIN_SAMPLES,
+    Clustering,
+    rank_clusters,
+    weighted_dbscan,
+)
+from geo.hotspots.naming import load_gazetteer, name_clusters, street_codes
+from geo.io.query import Selection, SnapWeights, forces, snap_weights
+from geo.projection import bng_to_lonlat
+from geo.schema import BNG, GB_EXTENT_BNG, WGS84
+
+#: Default halo around a force's bounding box, metres: ten default eps. Halos grow on
+#: their own when a hotspot reaches their edge, so this only sets the first try.
+DEFAULT_HALO_M = 1_000.0
+
+NATIONAL_HOTSPOT_COLUMNS = (
+    "area",
+    "rank",
+    "name",
+    "incidents",
+    "share",
+    "area_m2",
+    "density_per_ha",
+    "geometry",
+)
+
+SUMMARY_COLUMNS = ("area", "incidents", "hotspots", "share_in_hotspots", "gini", "top_hotspot")
+
+
+@dataclass(frozen=True)
+class ForceTask:
+    """One area's hotspot task: plain values, so it can be sent to a Dask worker.
+
+    The area is the force named ``force``, or, when ``area_wkb`` is given, the points
+    inside (or on the edge of) that polygon (WKB, EPSG:27700 metres), named ``force``.
+    """
+
+    store: str
+    force: str
+    months: tuple[dt.date | None, dt.date | None] | None
+    categories: tuple[str, ...] | None
+    eps_m: float
+    min_samples: float
+    halo_m: float
+    area_wkb: bytes | None = None
+
+    def owns(self, points: SnapWeights) -> np.ndarray:
+        """Mask of the points that belong to this task's area."""
+        if self.area_wkb is None:
+            return points.force == self.force
+        polygon = shapely.from_wkb(self.area_wkb)
+        return shapely.intersects_xy(polygon, points.xy[:, 0], points.xy[:, 1])
+
+
+@dataclass(frozen=True)
+class ForceHotspots:
+    """A task's answer: the hotspots it reports and its summary row."""
+
+    hotspots: gpd.GeoDataFrame
+    summary: dict
+
+
+def _lonlat_box(box_m: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A lon/lat box (EPSG:4326) holding a BNG box: its edges sampled, then widened."""
+    west, south, east, north = box_m
+    t = np.linspace(0, 1, 9)
+    x = np.r_[west + (east - west) * t, west + (east - west) * t, [west] * 9, [east] * 9]
+    y = np.r_[[south] * 9, [north] * 9, south + (north - south) * t, south + (north - south) * t]
+    lon, lat = bng_to_lonlat(x, y)
+    margin = 0.01  # degrees; ~1 km, covers the curvature between samples
+    return (lon.min() - margin, lat.min() - margin, lon.max() + margin, lat.max() + margin)
+
+
+def _with_halo(task: ForceTask, own: SnapWeights, halo_m: float) -> tuple[SnapWeights, tuple]:
+    """The force's points followed by other forces' points inside its widened bbox."""
+    box = (
+        own.xy[:, 0].min() - halo_m,
+        own.xy[:, 1].min() - halo_m,
+        own.xy[:, 0].max() + halo_m,
+        own.xy[:, 1].max() + halo_m,
+    )
+    around = snap_weights(
+        task.store,
+        Selection(None, task.months, task.categories, _lonlat_box(box)),
+        with_location=True,
+    )
+    inside = (
+        ~task.owns(around)
+        & (around.xy[:, 0] >= box[0])
+        & (around.xy[:, 0] <= box[2])
+        & (around.xy[:, 1] >= box[1])
+        & (around.xy[:, 1] <= box[3])
+    )
+    both = SnapWeights(
+        np.concatenate([own.xy, around.xy[inside]]),
+        np.concatenate([own.weights, around.weights[inside]]),
+        np.concatenate([own.force, around.force[inside]]),
+        np.concatenate([own.location, around.location[inside]]),
+    )
+    return both, box
+
+
+def _reaches_edge(
+    points: SnapWeights, labels: np.ndarray, n_own: int, box: tuple, eps_m: float
+) -> bool:
+    """Whether a cluster holding some of the force's points reaches within ``eps_m`` of
+    the box edge, where a point may look non-core only because its neighbours beyond the
+    edge are missing, so that the cluster could continue outside."""
+    x, y = points.xy[:, 0], points.xy[:, 1]
+    near_edge = (
+        (x < box[0] + eps_m) | (x > box[2] - eps_m) | (y < box[1] + eps_m) | (y > box[3] - eps_m)
+    )
+    ours = np.unique(labels[:n_own][labels[:n_own] >= 0])
+    return bool((near_edge & np.isin(labels, ours)).any())
+
+
+def _whole_country(box: tuple) -> bool:
+    west, south, east, north = GB_EXTENT_BNG
+    return box[0] <= west and box[1] <= south and box[2] >= east and box[3] >= north
+
+
+def _own_points(task: ForceTask) -> SnapWeights:
+    """The area's points; an area's own points carry its name in ``force``."""
+    if task.area_wkb is None:
+        selection = Selection((task.force,), task.months, task.categories)
+        return snap_weights(task.store, selection, with_location=True)
+    box = shapely.from_wkb(task.area_wkb).bounds
+    selection = Selection(None, task.months, task.categories, _lonlat_box(box))
+    around = snap_weights(task.store, selection, with_location=True)
+    mine = task.owns(around)
+    return SnapWeights(
+        around.xy[mine],
+        around.weights[mine],
+        np.full(int(mine.sum()), task.force, dtype=object),
+        around.location[mine],
+    )
+
+
+def force_hotspots(task: ForceTask) -> ForceHotspots:
+    """Hotspots reported by one area, and its summary row (see the module docstring)."""
+    own = _own_points(task)
+    if len(own) == 0:
+        return ForceHotspots(_empty_hotspots(), _summary_row(task.force, own, [], None, ""))
+    halo_m = task.halo_m
+    while True:
+        points, box = _with_halo(task, own, halo_m)
+        clustering = weighted_dbscan(points.xy, points.weights, task.eps_m, task.min_samples)
+        reaches = _reaches_edge(points, clustering.labels, len(own), box, task.eps_m)
+        if not reaches or _whole_country(box):
+            break
+        halo_m *= 2
+    if task.area_wkb is None:
+        mine = _clusters_owned_by(points, clustering.labels, task.force)
+    else:
+        mine = _clusters_whose_heaviest_point_is_own(points, clustering.labels, len(own))
+    hotspots = _describe(points, clustering.labels, mine, task, own.incidents)
+    top = hotspots["name"].iloc[0] if len(hotspots) else ""
+    return ForceHotspots(hotspots, _summary_row(task.force, own, hotspots, clustering, top))
+
+
+def _clusters_owned_by(points: SnapWeights, labels: np.ndarray, force: str) -> np.ndarray:
+    """Labels of the clusters whose largest share of incidents is ``force``'s."""
+    member = labels >= 0
+    if not member.any():
+        return np.empty(0, dtype=np.int64)
+    frame = pd.DataFrame(
+        {"label": labels[member], "force": points.force[member], "w": points.weights[member]}
+    )
+    totals = frame.groupby(["label", "force"], as_index=False)["w"].sum()
+    totals = totals.sort_values(["label", "w", "force"], ascending=[True, False, True])
+    owner = totals.drop_duplicates("label")
+    return np.sort(owner.loc[owner["force"] == force, "label"].to_numpy())
+
+
+def _clusters_whose_heaviest_point_is_own(
+    points: SnapWeights, labels: np.ndarray, n_own: int
+) -> np.ndarray:
+    """Labels of the clusters whose heaviest point (ties: west-most, then south-most) is
+    one of the area's own points, the first ``n_own``. Every area running this on the
+    same cluster picks the same point, so each cluster is reported by exactly one area
+    (by each area whose polygon holds that point, when polygons overlap)."""
+    member = np.flatnonzero(labels >= 0)
+    if len(member) == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.lexsort(
+        (points.xy[member, 1], points.xy[member, 0], -points.weights[member], labels[member])
+    )
+    ranked = member[order]
+    first = np.r_[True, labels[ranked][1:] != labels[ranked][:-1]]
+    heaviest = ranked[first]
+    return np.sort(labels[heaviest[heaviest < n_own]])
+
+
+def _describe(
+    points: SnapWeights, labels: np.ndarray, mine: np.ndarray, task: ForceTask, own_total: int
+) -> gpd.GeoDataFrame:
+    if len(mine) == 0:
+        return _empty_hotspots()
+    keep = np.isin(labels, mine)
+    relabel = np.full(labels.max() + 1, -1)
+    relabel[mine] = np.arange(len(mine))
+    local = np.where(keep, relabel[np.maximum(labels, 0)], -1)
+    polygons, rank_of_label = rank_clusters(points.xy, points.weights, local, task.eps_m)
+    ids = np.where(local >= 0, rank_of_label[np.maximum(local, 0)], -1)
+    # Naming counts incidents, so each point stands for its weight in incidents.
+    per_incident = np.repeat(np.arange(len(points)), points.weights)
+    streets = street_codes(pd.Series(points.location, dtype="string"), keep_generic=True)
+    names = name_clusters(
+        ids[per_incident],
+        per_incident,
+        points.xy,
+        BNG,
+        gazetteer=load_gazetteer(),
+        streets=(streets[0][per_incident], streets[1]),
+    )
+    k = len(polygons)
+    incidents = np.bincount(ids[ids >= 0], weights=points.weights[ids >= 0], minlength=k + 1)[1:]
+    area_m2 = shapely.area(polygons)
+    table = pd.DataFrame(
+        {
+            "area": task.force,
+            "rank": np.arange(1, k + 1),
+            "name": names.reindex(np.arange(1, k + 1)).to_numpy(dtype=object),
+            "incidents": incidents.astype(np.int64),
+            "share": incidents / own_total,
+            "area_m2": area_m2,
+            "density_per_ha": incidents / (area_m2 / 10_000),
+        }
+    )
+    geometry = gpd.GeoSeries(polygons, crs=BNG).to_crs(WGS84)
+    return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=WGS84)
+
+
+def _empty_hotspots() -> gpd.GeoDataFrame:
+    frame = pd.DataFrame({c: [] for c in NATIONAL_HOTSPOT_COLUMNS if c != "geometry"})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84).to_numpy(), crs=WGS84)
+
+
+def _summary_row(
+    force: str, own: SnapWeights, hotspots, clustering: Clustering | None, top: str
+) -> dict:
+    n_own = len(own)
+    if clustering is None or n_own == 0:
+        in_any = 0
+    else:
+        # The force's own points come first in the clustered input (see _with_halo).
+        in_any = int(own.weights[clustering.labels[:n_own] >= 0].sum())
+    return {
+        "area": force,
+        "incidents": own.incidents,
+        "hotspots": len(hotspots),
+        "share_in_hotspots": in_any / own.incidents if own.incidents else np.nan,
+        "gini": gini(_per_point(own)) if own.incidents else np.nan,
+        "top_hotspot": top,
+    }
+
+
+def _per_point(points: SnapWeights) -> np.ndarray:
+    """Incidents per distinct point (rows of one point with several location texts summed)."""
+    _, inverse = np.unique(points.xy, axis=0, return_inverse=True)
+    return np.bincount(inverse.ravel(), weights=points.weights)
+
+
+def national_hotspots(
+    store: str | Path,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    area_name: str = "name",
+    months: tuple[str | dt.date | None, str | dt.date | None] | None = None,
+    categories: tuple[str, ...] | None = None,
+    eps_m: float = DEFAULT_EPS_M,
+    min_samples: float = DEFAULT_MIN_SAMPLES,
+    halo_m: float = DEFAULT_HALO_M,
+    scheduler: str = "none",
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every force's (or area's) hotspots and the national summary table.
+
+    ``areas`` (polygons, any CRS, names in column ``area_name``) replaces the forces as
+    the areas. The ``area`` column of both outputs names the force or area.
+
+    Returns ``(hotspots, summary)``: hotspots (EPSG:4326, :data:`NATIONAL_HOTSPOT_COLUMNS`,
+    ``share`` = the hotspot's incidents over its area's) sorted by area and rank, and
+    one summary row per area (:data:`SUMMARY_COLUMNS`; shares 0-1). ``scheduler`` as
+    :func:`geo.distributed.ordered_map`.
+    """
+    from geo.distributed import ordered_map
+
+    eps_m = check_positive("eps_m", eps_m, fix="Use a radius in metres, e.g. 100")
+    min_samples = check_positive("min_samples", min_samples, fix="Use incidents, e.g. 30")
+    halo_m = check_positive("halo_m", halo_m, fix="Use metres, e.g. 1000")
+    selection = Selection.of(None, months, categories)
+    common = (selection.months, selection.categories, eps_m, min_samples, halo_m)
+    if areas is None:
+        tasks = [ForceTask(str(store), force, *common) for force in forces(store)]
+    else:
+        check_columns("areas", areas.columns, [area_name])
+        metric = areas.to_crs(BNG)
+        tasks = [
+            ForceTask(str(store), str(name), *common, area_wkb=shapely.to_wkb(polygon))
+            for name, polygon in zip(metric[area_name], metric.geometry, strict=True)
+        ]
+    results = list(ordered_map(scheduler)(force_hotspots, tasks))
+    parts = [r.hotspots for r in results if len(r.hotspots)]
+    hotspots = (pd.concat(parts, ignore_index=True) if parts else _empty_hotspots()).reset_index(
+        drop=True
+    )
+    summary = pd.DataFrame([r.summary for r in results], columns=list(SUMMARY_COLUMNS))
+    return gpd.GeoDataFrame(hotspots, geometry="geometry", crs=WGS84), summary

@@ -1,0 +1,229 @@
+"""Small answers from a big store: counts and snap-point weights, never all rows.
+
+Every function takes a store (one GeoParquet file, or a partitioned folder,
+:mod:`geo.io.partitioned`) and the user's selection: forces, an inclusive month range,
+categories and a bounding box. Partitions are chosen from the manifest, and the rest of
+the selection is pushed down to Parquet row-group statistics, so a query reads only
+the columns and row groups it needs. Arguments are plain values (strings, tuples of
+strings and dates), so callers can cache results on them.
+
+The pages' figures and ``geo hotspots --by`` both use these functions: monthly and
+category counts from the manifest when no bounding box is given (no file is opened),
+and per-snap-point weights for :func:`geo.hotspots.dbscan.weighted_dbscan`. police.uk
+moves every incident to one of about 750,000 snap points, so the weights of any
+selection, however many rows it covers, fit in a few megabytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from geo.checks import fail
+from geo.io.partitioned import PartitionedStore, is_partitioned
+from geo.timeseries import parse_month
+
+Months = tuple[str | dt.date | None, str | dt.date | None] | None
+BBox = tuple[float, float, float, float] | None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user is looking at. ``bbox`` in EPSG:4326 degrees
+    ``(min_lon, min_lat, max_lon, max_lat)``; ``months`` inclusive, either end open."""
+
+    forces: tuple[str, ...] | None = None
+    months: tuple[dt.date | None, dt.date | None] | None = None
+    categories: tuple[str, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        forces: Sequence[str] | None = None,
+        months: Months = None,
+        categories: Sequence[str] | None = None,
+        bbox: BBox = None,
+    ) -> Selection:
+        """A selection from loose arguments, months parsed (``"YYYY-MM"`` or dates)."""
+        if months is not None:
+            months = tuple(None if m is None else parse_month(m, "months") for m in months)
+        return cls(
+            None if forces is None else tuple(forces),
+            months,
+            None if categories is None else tuple(categories),
+            None if bbox is None else tuple(float(v) for v in bbox),
+        )
+
+    def expression(self) -> ds.Expression | None:
+        """Row filter for Parquet pushdown (months, categories, bbox covering column)."""
+        parts = []
+        if self.forces is not None:
+            parts.append(ds.field("force").isin(list(self.forces)))
+        if self.months is not None:
+            first, last = self.months
+            if first is not None:
+                parts.append(ds.field("month") >= pa.scalar(first, pa.date32()))
+            if last is not None:
+                parts.append(ds.field("month") <= pa.scalar(last, pa.date32()))
+        if self.categories is not None:
+            parts.append(ds.field("category").isin(pa.array(self.categories, pa.string())))
+        if self.bbox is not None:
+            west, south, east, north = self.bbox
+            parts += [
+                ds.field("bbox", "xmax") >= west,
+                ds.field("bbox", "xmin") <= east,
+                ds.field("bbox", "ymax") >= south,
+                ds.field("bbox", "ymin") <= north,
+            ]
+        if not parts:
+            return None
+        expression = parts[0]
+        for part in parts[1:]:
+            expression = expression & part
+        return expression
+
+
+def _check_store(store: str | Path) -> Path:
+    path = Path(store)
+    if not path.exists():
+        fail("no such incident store", fix="Create one with `python -m geo ingest`", file=path)
+    return path
+
+
+def files_for(store: str | Path, selection: Selection) -> list[str]:
+    """The Parquet files a selection needs: partitions pruned by the manifest."""
+    path = _check_store(store)
+    if not is_partitioned(path):
+        return [str(path)]
+    partitioned = PartitionedStore(path)
+    months = selection.months
+    chosen = partitioned.select(selection.forces, months, selection.categories, selection.bbox)
+    return partitioned.files(chosen)
+
+
+def read_table(
+    store: str | Path, selection: Selection, columns: Sequence[str] | None = None
+) -> pa.Table | None:
+    """Rows of the selection as Arrow (only ``columns`` when given), or None when no
+    file can match. Only the pruned files and their matching row groups are read."""
+    files = files_for(store, selection)
+    if not files:
+        return None
+    dataset = ds.dataset(files, format="parquet")
+    return dataset.to_table(
+        columns=list(columns) if columns else None, filter=selection.expression()
+    )
+
+
+def forces(store: str | Path) -> list[str]:
+    """Forces with data in the store, sorted; read from the manifest of a folder."""
+    path = _check_store(store)
+    if is_partitioned(path):
+        return PartitionedStore(path).forces()
+    table = ds.dataset(str(path)).to_table(columns=["force"])
+    return sorted(v for v in pc.unique(table.column("force")).to_pylist() if v is not None)
+
+
+def monthly_counts(store: str | Path, selection: Selection) -> pd.DataFrame:
+    """Incidents per month of the selection: columns ``month`` (date) and ``incidents``.
+
+    Months without rows are absent (no data, not zero). Without a bounding box a
+    partitioned store answers from its manifest alone.
+    """
+    counts = _counts(store, selection, "month")
+    return counts.rename(columns={"key": "month"}).sort_values("month", ignore_index=True)
+
+
+def category_counts(store: str | Path, selection: Selection) -> pd.DataFrame:
+    """Incidents per category of the selection, most first: ``category``, ``incidents``."""
+    counts = _counts(store, selection, "category").rename(columns={"key": "category"})
+    return counts.sort_values(["incidents", "category"], ascending=[False, True], ignore_index=True)
+
+
+def _counts(store: str | Path, selection: Selection, by: str) -> pd.DataFrame:
+    path = _check_store(store)
+    if is_partitioned(path) and selection.bbox is None:
+        return _manifest_counts(PartitionedStore(path), selection, by)
+    table = read_table(store, selection, columns=[by])
+    if table is None or table.num_rows == 0:
+        return pd.DataFrame({"key": pd.Series(dtype=object), "incidents": pd.Series(dtype="int64")})
+    grouped = table.group_by(by).aggregate([([], "count_all")])
+    return pd.DataFrame(
+        {"key": grouped.column(by).to_pylist(), "incidents": grouped.column("count_all").to_numpy()}
+    )
+
+
+def _manifest_counts(store: PartitionedStore, selection: Selection, by: str) -> pd.DataFrame:
+    totals: dict = {}
+    wanted = None if selection.categories is None else set(selection.categories)
+    for partition in store.select(selection.forces, selection.months, selection.categories):
+        for category, n in partition.categories.items():
+            if wanted is not None and category not in wanted:
+                continue
+            key = dt.date.fromisoformat(partition.month + "-01") if by == "month" else category
+            totals[key] = totals.get(key, 0) + n
+    return pd.DataFrame(
+        {"key": list(totals), "incidents": np.fromiter(totals.values(), "int64", len(totals))}
+    )
+
+
+@dataclass(frozen=True)
+class SnapWeights:
+    """Incidents per distinct point (snap point) of a selection, metres EPSG:27700.
+
+    ``xy`` is (m, 2) easting/northing, ``weights`` incidents per point, ``force`` the
+    force of each point (a snap point shared by two forces appears once per force).
+    Points are sorted by (force, easting, northing), so equal selections give equal
+    arrays whatever order the files were read in. ``location`` (police.uk's "On or near
+    ..." text of the snap point) is given when asked for; then a point whose rows carry
+    two texts appears once per text.
+    """
+
+    xy: np.ndarray
+    weights: np.ndarray
+    force: np.ndarray
+    location: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    @property
+    def incidents(self) -> int:
+        """Incidents in the selection."""
+        return int(self.weights.sum())
+
+
+def snap_weights(
+    store: str | Path, selection: Selection, *, with_location: bool = False
+) -> SnapWeights:
+    """Per-snap-point incident counts of the selection (three or four columns read)."""
+    keys = ["force", "easting", "northing"] + (["location"] if with_location else [])
+    table = read_table(store, selection, columns=keys)
+    if table is None or table.num_rows == 0:
+        nothing = np.empty(0, dtype=object)
+        return SnapWeights(
+            np.empty((0, 2)),
+            np.empty(0, dtype=np.int64),
+            nothing,
+            nothing if with_location else None,
+        )
+    grouped = table.group_by(keys).aggregate([([], "count_all")])
+    grouped = grouped.take(pc.sort_indices(grouped, [(k, "ascending") for k in keys]))
+    xy = np.column_stack(
+        [grouped.column("easting").to_numpy(), grouped.column("northing").to_numpy()]
+    )
+    return SnapWeights(
+        xy,
+        grouped.column("count_all").to_numpy().astype(np.int64),
+        np.asarray(grouped.column("force").to_pylist(), dtype=object),
+        np.asarray(grouped.column("location").to_pylist(), dtype=object) if with_location else None,
+    )

@@ -1,0 +1,387 @@
+"""Streaming ingest: one file at a time into Parquet, in memory bounded by the largest file.
+
+:func:`geo.io.incidents.ingest` holds a whole archive in memory, which stops at about
+23 million rows on a 24 GB machine; police.uk's 2010-2026 archive is about 100 million.
+:func:`ingest_to_store` reads, checks and writes one file at a time with the same row
+checks and rejected-row table, and checks duplicate ids across the whole archive with
+64-bit hashes of the ids (:class:`IdHashes`). Two different ids share a 64-bit hash
+with probability about n² / 2⁶⁵: for the 65 million non-blank ids of the whole archive,
+about one in ten thousand.
+
+Output is either one GeoParquet file (:class:`geo.io.geoparquet.GeoParquetWriter`) or a
+partitioned store folder (:class:`geo.io.partitioned.PartitionedStore`), which a re-run
+extends with only the files it has not ingested before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from geo import schema
+from geo.checks import fail
+from geo.io.csv import read_csv_table
+from geo.io.geoparquet import GeoParquetWriter
+from geo.io.incidents import (
+    POLICE_UK_STREET,
+    ColumnMapping,
+    IngestSummary,
+    SourceFile,
+    _decoded,
+    discover_sources,
+    summarise,
+    validate_rows,
+)
+from geo.safety import csv_text
+
+#: Where-code of an id that was already in the store before this run.
+IN_STORE = -1
+
+
+class RowSink(Protocol):
+    """Where accepted rows go: one file or a partitioned store."""
+
+    def skip(self, names: list[str]) -> list[str]:
+        """The source names already ingested, which this run leaves out."""
+
+    def existing_ids(self, force: str | None) -> list[str]:
+        """Ids already stored for one force."""
+
+    def write(self, rows: pa.Table, source: str) -> None:
+        """Store accepted rows read from ``source``."""
+
+    def close(self, names: list[str]) -> None:
+        """Finish, recording that ``names`` were ingested."""
+
+    def abort(self) -> None:
+        """Drop what was written."""
+
+
+@dataclass
+class FileRead:
+    """One source file read and checked: canonical rows, accepted mask, rejected rows."""
+
+    name: str
+    canonical: pa.Table
+    keep: np.ndarray
+    rejected: pd.DataFrame
+    rows_read: int
+
+
+def read_source(source: SourceFile, mapping: ColumnMapping) -> FileRead:
+    """Parse and check one file (the part of ingest that can run anywhere, e.g. on Dask)."""
+    coordinates = (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing)
+    parsed = read_csv_table(
+        source.path or source.read_bytes(),
+        source.name,
+        numeric=[c for c in coordinates if c],
+        unique=[c for c in (mapping.incident_id, mapping.date, *coordinates) if c],
+    )
+    canonical, keep, rejected = validate_rows(
+        parsed.table, mapping, source.name, parsed.row_numbers
+    )
+    return FileRead(
+        source.name,
+        canonical,
+        keep,
+        pd.concat([parsed.malformed, rejected], ignore_index=True),
+        parsed.table.num_rows + len(parsed.malformed),
+    )
+
+
+def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows with an id, 64-bit hash of each such id)``; spaces around an id are ignored."""
+    trimmed = pc.utf8_trim_whitespace(ids.cast(pa.string()))
+    present = pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(present)
+    values = np.asarray(trimmed.take(rows).to_numpy(zero_copy_only=False), dtype=object)
+    return rows, pd.util.hash_array(values, categorize=False)
+
+
+class IdHashes:
+    """Hashes of the ids seen so far, with where each was first seen, in sorted runs.
+
+    ``where`` codes are ``file_index << 32 | row`` (1-based data row), or
+    :data:`IN_STORE` for ids already in the store. New ids are added as a sorted run and
+    runs of similar length are merged (a log-structured merge), so adding n ids costs
+    O(n log n) in all and a lookup searches O(log n) runs. Memory: 16 bytes per
+    distinct id (about 1 GB for the 65 million ids of police.uk 2010-2026).
+
+    Ids already in a store are loaded per force, when rows of that force first arrive
+    (``existing(force)``): a police.uk Crime ID belongs to one force, and an archive
+    downloaded again repeats it in that force, though perhaps in a later month.
+    """
+
+    def __init__(self, existing: Callable[[str | None], list[str]] | None = None) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._existing = existing
+        self._loaded: set[str | None] = set()
+
+    def load_store(self, force: str | None) -> None:
+        """Add the ids the store already holds for ``force``, once."""
+        if force in self._loaded or self._existing is None:
+            return
+        self._loaded.add(force)
+        _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
+        if len(hashes):
+            self.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
+
+    def check(self, hashes: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """Where-code of the first row with each row's id, or -2 when the row is the first.
+
+        Rows are in file order; the first of several equal ids in one call is kept.
+        """
+        order = np.argsort(hashes, kind="stable")
+        sorted_hashes, sorted_where = hashes[order], where[order]
+        first = np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]
+        run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        earlier = np.where(first, -2, sorted_where[run_start])
+        seen = np.zeros(len(order), dtype=bool)
+        for run_hashes, run_where in self._runs:
+            position = np.minimum(np.searchsorted(run_hashes, sorted_hashes), len(run_hashes) - 1)
+            hit = run_hashes[position] == sorted_hashes
+            earlier = np.where(hit, run_where[position], earlier)
+            seen |= hit
+        new = first & ~seen
+        self._runs.append((sorted_hashes[new], sorted_where[new]))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            (a, a_where), (b, b_where) = self._runs.pop(), self._runs.pop()
+            merged, merged_where = np.concatenate([b, a]), np.concatenate([b_where, a_where])
+            merge = np.argsort(merged, kind="stable")
+            self._runs.append((merged[merge], merged_where[merge]))
+        self._runs = [run for run in self._runs if len(run[0])]
+        result = np.empty(len(order), dtype=np.int64)
+        result[order] = earlier
+        return result
+
+
+@dataclass
+class StreamSummary:
+    """What one streamed ingest did: the usual summary plus the files skipped."""
+
+    summary: IngestSummary
+    files_skipped: list[str] = field(default_factory=list)
+    rows_written: int = 0
+
+
+def drop_duplicate_ids(
+    read: FileRead, file_index: int, names: list[str], ids: IdHashes
+) -> tuple[pa.Table, pd.DataFrame]:
+    """Accepted rows of ``read`` without repeated ids, and the repeats as rejected rows."""
+    accepted = read.canonical.filter(pa.array(read.keep))
+    rows, hashes = hash_ids(accepted.column("incident_id"))
+    row_numbers = accepted.column("_row").to_numpy()
+    where = (np.int64(file_index) << 32) | row_numbers[rows]
+    if len(rows):
+        for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
+            ids.load_store(force)
+    earlier = ids.check(hashes, where)
+    repeated = rows[earlier != -2]
+    if len(repeated) == 0:
+        return accepted, pd.DataFrame(columns=list(schema.REJECTED_COLUMNS))
+    first = earlier[earlier != -2]
+    mask = np.zeros(accepted.num_rows, dtype=bool)
+    mask[repeated] = True
+    raw = _decoded(accepted.filter(pa.array(mask)).drop_columns(["_row"])).to_pylist()
+    rejected = pd.DataFrame(
+        {
+            "source": read.name,
+            "row": row_numbers[repeated],
+            "reason": schema.REASON_DUPLICATE_ID,
+            "detail": [_first_seen(code, names) for code in first],
+            "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
+        },
+        columns=list(schema.REJECTED_COLUMNS),
+    )
+    return accepted.filter(pa.array(~mask)), rejected
+
+
+def _first_seen(code: int, names: list[str]) -> str:
+    if code == IN_STORE:
+        return "same id as a row already in the store"
+    return f"same id as {names[code >> 32]} row {code & 0xFFFFFFFF}"
+
+
+def output_rows(accepted: pa.Table, source: str) -> pa.Table:
+    """Accepted canonical rows with decoded text and their ``source`` file name."""
+    rows = _decoded(accepted.drop_columns(["_row"]))
+    return rows.append_column("source", pa.array([source] * rows.num_rows, pa.large_string()))
+
+
+class SingleFileSink:
+    """Rows into one GeoParquet file (``--out x.parquet``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.writer = GeoParquetWriter(path)
+
+    # A single file is always written whole: nothing to skip, no earlier ids.
+
+    def write(self, rows: pa.Table, source: str) -> None:  # noqa: ARG002
+        self.writer.write(rows)
+
+    def existing_ids(self, force: str | None) -> list[str]:  # noqa: ARG002
+        return []
+
+    def skip(self, names: list[str]) -> list[str]:  # noqa: ARG002
+        return []
+
+    def close(self, names: list[str]) -> None:  # noqa: ARG002
+        self.writer.close()
+
+    def abort(self) -> None:
+        self.writer.abort()
+
+
+def list_jobs(
+    groups: Sequence[tuple[Sequence[str | Path | SourceFile], ColumnMapping | None]],
+) -> list[tuple[SourceFile, ColumnMapping]]:
+    """Every ``(file, mapping)`` to read, in order; fails when there is none."""
+    jobs = []
+    for sources, mapping in groups:
+        mapping = mapping or POLICE_UK_STREET
+        files = [s for s in sources if isinstance(s, SourceFile)]
+        paths = [s for s in sources if not isinstance(s, SourceFile)]
+        files += discover_sources(paths, generic=mapping is not POLICE_UK_STREET) if paths else []
+        jobs += [(file, mapping) for file in files]
+    if not jobs:
+        fail("no input files were given", fix="Name at least one CSV file, folder or zip")
+    return jobs
+
+
+def ingest_to_store(
+    sources: Sequence[str | Path | SourceFile],
+    out: str | Path,
+    mapping: ColumnMapping | None = None,
+    *,
+    rejected_path: str | Path | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    reader: Callable[[Callable, list], Iterator] | None = None,
+) -> StreamSummary:
+    """Read, check and write incident files one at a time.
+
+    Parameters
+    ----------
+    sources
+        Files, folders or zips (:func:`geo.io.incidents.discover_sources`) or
+        :class:`SourceFile` objects.
+    out
+        A ``.parquet`` path (one GeoParquet file) or a folder (a store partitioned by
+        force and month, :class:`geo.io.partitioned.PartitionedStore`; files already
+        ingested into it are skipped).
+    rejected_path
+        CSV of rejected rows, with reasons (formula-safe), written as files are read.
+    progress
+        Called after each file with its name and the rows read so far.
+    reader
+        ``reader(read_source, jobs)`` yields :class:`FileRead` in job order; default
+        reads in this process. :func:`geo.distributed.ordered_map` reads on Dask.
+
+    Returns
+    -------
+    StreamSummary
+        The ingest summary (rows read == accepted + rejected) and the files skipped.
+    """
+    from geo.io.partitioned import PartitionedStore
+
+    jobs = list_jobs([(sources, mapping)])
+    out = Path(out)
+    sink: RowSink = (
+        SingleFileSink(out) if out.suffix.lower() == ".parquet" else PartitionedStore(out)
+    )
+    skipped = sink.skip([source.name for source, _ in jobs])
+    jobs = [(source, m) for source, m in jobs if source.name not in skipped]
+    names = [source.name for source, _ in jobs]
+    ids = IdHashes(sink.existing_ids)
+    coverage: dict[tuple, int] = {}
+    reasons: dict[str, int] = {}
+    rows_read = written = 0
+    rejected_out = _RejectedCsv(rejected_path)
+    reads = (reader or _in_process)(_read_job, jobs)
+    try:
+        for index, read in enumerate(reads):
+            accepted, duplicates = drop_duplicate_ids(read, index, names, ids)
+            rows = output_rows(accepted, read.name)
+            sink.write(rows, read.name)
+            written += rows.num_rows
+            rows_read += read.rows_read
+            for frame in (read.rejected, duplicates):
+                rejected_out.write(frame)
+                for reason, n in frame["reason"].value_counts().items():
+                    reasons[reason] = reasons.get(reason, 0) + int(n)
+            _count(coverage, rows)
+            if progress:
+                progress(read.name, rows_read)
+    except BaseException:
+        sink.abort()
+        rejected_out.close()
+        raise
+    sink.close(names)
+    rejected_out.close()
+    frame = pd.DataFrame(
+        [(f, pd.Timestamp(m), n) for (f, m), n in sorted(coverage.items(), key=str)],
+        columns=["force", "month", "rows"],
+    )
+    rejected_reasons = pd.DataFrame({"reason": [r for r, n in reasons.items() for _ in range(n)]})
+    summary = summarise(frame, rejected_reasons, rows_read, names)
+    return StreamSummary(summary, sorted(skipped), written)
+
+
+def _read_job(job: tuple[SourceFile, ColumnMapping]) -> FileRead:
+    return read_source(*job)
+
+
+def _in_process(function: Callable, jobs: list, ahead: int = 2) -> Iterator:
+    """``map(function, jobs)`` with up to ``ahead`` jobs read on a second thread.
+
+    pyarrow parses CSV and writes Parquet without holding the GIL, so reading the next
+    files overlaps with checking ids and writing this one; memory holds at most
+    ``ahead + 1`` files.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(pool.submit(function, job))
+            if len(pending) > ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _count(coverage: dict[tuple, int], rows: pa.Table) -> None:
+    if rows.num_rows == 0:
+        return
+    counts = rows.group_by(["force", "month"]).aggregate([([], "count_all")]).to_pylist()
+    for row in counts:
+        key = (row["force"], row["month"].isoformat())
+        coverage[key] = coverage.get(key, 0) + row["count_all"]
+
+
+class _RejectedCsv:
+    """Rejected rows appended to a formula-safe CSV as files are read."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path else None
+        self._handle = self.path.open("w", encoding="utf-8", newline="") if self.path else None
+        self._header = True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self._handle is None or (len(frame) == 0 and not self._header):
+            return
+        self._handle.write(csv_text(frame, header=self._header))
+        self._header = False
+
+    def close(self) -> None:
+        if self._handle is not None:
+            if self._header:
+                self.write(pd.DataFrame(columns=list(schema.REJECTED_COLUMNS)))
+            self._handle.close()

@@ -1,0 +1,289 @@
+"""National scale: streamed ingest, the partitioned store, pruning, append, halo, Dask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo import schema
+from geo.cli import main
+from geo.io.incidents import ingest
+from geo.io.partitioned import MANIFEST, PartitionedStore
+from geo.io.query import Selection, category_counts, monthly_counts, snap_weights
+from geo.io.store import read_incidents
+from geo.io.stream import IdHashes, ingest_to_store
+from geo.projection import bng_to_lonlat
+
+ROOT = Path(__file__).resolve().parents[1]
+TORBAY_ZIP = ROOT / "data" / "police-uk" / "torbay-street.zip"
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context\n"
+)
+KEY = ["source", "incident_id", "easting", "northing", "category", "month", "location"]
+
+
+def write_month(folder: Path, force: str, month: str, xy_m, *, ids=None, category=schema.ASB):
+    """One police.uk street CSV of ``force`` for ``month``, rows at BNG ``xy_m`` (metres)."""
+    xy = np.asarray(xy_m, dtype=float).reshape(-1, 2)
+    lon, lat = bng_to_lonlat(xy[:, 0], xy[:, 1])
+    slug = force.lower().replace(" ", "-")
+    lines = [
+        f"{'' if ids is None else ids[i]},{month},{force},{force},{lon[i]:.6f},{lat[i]:.6f},"
+        f"On or near Street {i % 3},E0100000{i % 2},Area {i % 2},{category},,\n"
+        for i in range(len(xy))
+    ]
+    path = folder / f"{month}-{slug}-street.csv"
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """Two forces x three months around Torquay, with ids (one repeated across months)."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for force, x0 in (("Force A", 290_000), ("Force B", 300_000)):
+        for k, month in enumerate(("2025-01", "2025-02", "2025-03")):
+            xy = np.column_stack(
+                [x0 + rng.integers(0, 20, 40) * 50, 63_000 + rng.integers(0, 5, 40) * 50]
+            )
+            ids = [f"{force[-1]}{month}{i}" for i in range(40)]
+            if k == 2:
+                ids[0] = f"{force[-1]}2025-01{0}"  # the same crime published again
+            write_month(folder, force, month, xy, ids=ids, category=["Burglary", schema.ASB][k % 2])
+    return folder
+
+
+def _sorted(frame):
+    return frame.sort_values(KEY).reset_index(drop=True)
+
+
+def test_partitioned_store_round_trip(archive, tmp_path):
+    summary = ingest_to_store([archive], tmp_path / "store").summary
+    one = ingest_to_store([archive], tmp_path / "one.parquet").summary
+    memory = ingest([archive])
+    assert summary.to_dict() == one.to_dict() == memory.summary.to_dict()
+    assert summary.rows_read == 240 and summary.rejected_by_reason == {"duplicate id": 2}
+    store = read_incidents(tmp_path / "store")
+    pd.testing.assert_frame_equal(_sorted(store), _sorted(read_incidents(tmp_path / "one.parquet")))
+    pd.testing.assert_frame_equal(_sorted(store), _sorted(memory.incidents), check_dtype=False)
+    manifest = json.loads((tmp_path / "store" / MANIFEST).read_text())
+    assert [(p["force"], p["month"], p["rows"]) for p in manifest["partitions"]] == [
+        (force, month, 40 - (month == "2025-03"))
+        for force in ("Force A", "Force B")
+        for month in ("2025-01", "2025-02", "2025-03")
+    ]
+    assert (tmp_path / "store" / "force=Force%20A" / "month=2025-02").is_dir()
+    counts = monthly_counts(tmp_path / "store", Selection.of(categories=[schema.ASB]))
+    assert counts["incidents"].tolist() == [80]
+    assert counts["month"].tolist() == [pd.Timestamp("2025-02-01").date()]
+    by_category = category_counts(tmp_path / "store", Selection.of(forces=["Force B"]))
+    assert dict(zip(by_category["category"], by_category["incidents"], strict=True)) == {
+        "Burglary": 79,
+        schema.ASB: 40,
+    }
+
+
+def test_reading_one_force_never_opens_the_other_forces_files(archive, tmp_path):
+    ingest_to_store([archive], tmp_path / "store")
+    for part in (tmp_path / "store").glob("force=Force%20B/*/*.parquet"):
+        part.write_bytes(b"not parquet at all")  # any read of these files would fail
+    only_a = read_incidents(tmp_path / "store", forces=["Force A"], months=("2025-02", None))
+    assert set(only_a["force"]) == {"Force A"} and len(only_a) == 79
+    weights = snap_weights(tmp_path / "store", Selection.of(forces=["Force A"]))
+    assert weights.incidents == 119
+    with pytest.raises(Exception, match="(?i)parquet"):
+        read_incidents(tmp_path / "store")
+
+
+def test_append_adds_only_new_months(archive, tmp_path):
+    early = tmp_path / "early"
+    early.mkdir()
+    for path in archive.glob("2025-0[12]-*.csv"):
+        (early / path.name).write_bytes(path.read_bytes())
+    store = tmp_path / "store"
+    ingest_to_store([early], store)
+    before = {p: p.read_bytes() for p in store.rglob("*.parquet")}
+    again = ingest_to_store([archive], store)
+    assert len(again.files_skipped) == 4 and again.summary.rows_read == 80
+    assert {p: p.read_bytes() for p in before} == before  # old partitions untouched
+    assert len(list(store.rglob("*.parquet"))) == 6
+    full = tmp_path / "full"
+    ingest_to_store([archive], full)
+    # The month-3 copy of a month-1 id is found across runs as well.
+    assert again.summary.rejected_by_reason == {"duplicate id": 2}
+    appended, whole = (
+        read_incidents(s).drop(columns="source").sort_values(KEY[1:]).reset_index(drop=True)
+        for s in (store, full)
+    )
+    pd.testing.assert_frame_equal(appended, whole)
+    assert PartitionedStore(store).partitions.keys() == PartitionedStore(full).partitions.keys()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=20), min_size=1, max_size=6))
+def test_id_hashes_find_the_first_row_of_every_id(batches):
+    hashes, first, expected = IdHashes(), {}, []
+    got = []
+    for file_index, batch in enumerate(batches):
+        values = np.array(batch, dtype=np.uint64)
+        where = (np.int64(file_index) << 32) | np.arange(1, len(batch) + 1)
+        got += hashes.check(values, where.astype(np.int64)).tolist()
+        for value, code in zip(batch, where.tolist(), strict=True):
+            expected.append(first.get(value, -2))
+            first.setdefault(value, code)
+    assert got == expected
+
+
+def _chain(force_a: str, force_b: str, folder: Path) -> None:
+    """A 1 km street of ASB 50 m apart: the west half in force A, the east half in B."""
+    xs = np.arange(0, 1000, 50) + 295_000.0
+    for force, half in ((force_a, xs[xs < 295_500]), (force_b, xs[xs >= 295_500])):
+        xy = np.repeat(np.column_stack([half, np.full(len(half), 63_000.0)]), 5, axis=0)
+        write_month(folder, force, "2025-01", xy)
+
+
+def test_hotspot_across_a_force_boundary_is_found_whole_once(tmp_path):
+    from geo.hotspots.dbscan import weighted_dbscan
+    from geo.hotspots.national import national_hotspots
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _chain("Force A", "Force B", folder)
+    write_month(folder, "Force A", "2025-02", [[280_000, 60_000]] * 40)  # one more, far west
+    store = tmp_path / "store"
+    ingest_to_store([folder], store)
+    # A halo of 1 m must grow until the street is whole.
+    hotspots, summary = national_hotspots(store, eps_m=60, min_samples=12, halo_m=1)
+    assert sorted(hotspots["incidents"].tolist()) == [40, 100]
+    street = hotspots[hotspots["incidents"] == 100]
+    assert len(street) == 1 and street["area"].iloc[0] == "Force A"  # tie: A sorts first
+    whole = snap_weights(store, Selection.of())
+    labels = weighted_dbscan(whole.xy, whole.weights, 60, 12).labels
+    assert sorted(np.bincount(labels[labels >= 0], weights=whole.weights[labels >= 0])) == [40, 100]
+    by_force = summary.set_index("area")
+    assert by_force.loc["Force B", "share_in_hotspots"] == 1.0
+    assert by_force.loc["Force B", "hotspots"] == 0
+    assert by_force.loc["Force B", "gini"] == 0.0  # ten snap points of 5 incidents each
+    # Force A: ten points of 5 and one of 40; Gini = 2 sum(i x_(i)) / (n sum x) - (n + 1) / n
+    assert by_force.loc["Force A", "gini"] == pytest.approx(2 * 715 / (11 * 90) - 12 / 11)
+    assert by_force.loc["Force A", "share_in_hotspots"] == 1.0
+
+
+def test_areas_from_a_boundary_file_split_a_street_and_find_it_whole(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geo.hotspots.national import national_hotspots
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _chain("Force A", "Force B", folder)  # the areas cut the street elsewhere
+    ingest_to_store([folder], tmp_path / "store")
+    areas = gpd.GeoDataFrame(
+        {"name": ["West", "East"]},
+        geometry=[
+            shapely.box(290_000, 60_000, 295_275, 66_000),
+            shapely.box(295_275, 60_000, 300_000, 66_000),
+        ],
+        crs=schema.BNG,
+    )
+    hotspots, summary = national_hotspots(
+        tmp_path / "store", areas=areas, eps_m=60, min_samples=12, halo_m=1
+    )
+    assert hotspots[["area", "incidents"]].values.tolist() == [["West", 100]]
+    assert summary[["area", "incidents", "hotspots"]].values.tolist() == [
+        ["West", 30, 1],
+        ["East", 70, 0],
+    ]
+
+
+def test_one_force_store_matches_find_hotspots_on_torbay(tmp_path):
+    from geo.hotspots.dbscan import find_hotspots
+    from geo.hotspots.national import national_hotspots
+
+    ingest_to_store([TORBAY_ZIP], tmp_path / "store")
+    incidents = read_incidents(tmp_path / "store", categories=[schema.ASB])
+    expected = find_hotspots(incidents).hotspots
+    hotspots, summary = national_hotspots(tmp_path / "store", categories=(schema.ASB,))
+    assert hotspots["incidents"].tolist() == expected["incidents"].tolist()
+    assert hotspots["name"].tolist() == expected["name"].tolist()
+    assert summary["incidents"].tolist() == [len(incidents)]
+    assert summary["top_hotspot"].tolist() == [expected["name"].iloc[0]]
+
+
+def test_local_and_local_cluster_give_identical_bytes(archive, tmp_path):
+    from dask.distributed import LocalCluster
+
+    from geo.distributed import ordered_map
+
+    _chain("Force C", "Force D", archive)
+    outputs = {}
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        for where in ("none", cluster.scheduler_address):
+            out = tmp_path / where.replace("/", "_").replace(":", "_")
+            out.mkdir()
+            ingest_to_store(
+                [archive], out / "store", reader=None if where == "none" else ordered_map(where)
+            )
+            code = main(
+                [
+                    "hotspots",
+                    str(out / "store"),
+                    "--by",
+                    "force",
+                    "--scheduler",
+                    where,
+                    "--eps",
+                    "60",
+                    "--min-samples",
+                    "12",
+                    "--out",
+                    str(out / "h.parquet"),
+                    "--summary",
+                    str(out / "s.csv"),
+                ]
+            )
+            assert code == 0
+            outputs[where] = {
+                p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+            }
+    local, dask = outputs.values()
+    assert local.keys() == dask.keys() and len(local) == 11  # 8 parts, manifest, 2 outputs
+    assert local == dask
+
+
+def test_cli_ingest_into_a_folder_twice_skips_what_it_has(archive, tmp_path, capsys):
+    store = tmp_path / "store"
+    assert main(["ingest", str(archive), "--out", str(store)]) == 0
+    assert "wrote 238 incidents" in capsys.readouterr().out
+    assert main(["ingest", str(archive), "--out", str(store)]) == 0
+    printed = capsys.readouterr().out
+    assert "files already in the store (skipped): 6" in printed
+    assert "wrote 0 incidents" in printed
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "notes.txt").write_text("not a store")
+    assert main(["ingest", str(archive), "--out", str(stray)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no store manifest" in err and len(err.splitlines()) == 1
+
+
+def test_cli_defaults_agree_with_the_library():
+    from geo import cli
+    from geo.hotspots import dbscan
+
+    assert (cli.DEFAULT_EPS_M, cli.DEFAULT_MIN_SAMPLES) == (
+        dbscan.DEFAULT_EPS_M,
+        dbscan.DEFAULT_MIN_SAMPLES,
+    )
