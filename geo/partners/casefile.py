@@ -27,7 +27,7 @@ from geo.partners import audit, exclusions, incidents, subjects
 from geo.partners.accounts import Account, current_account, load_actor
 from geo.partners.db import Database
 from geo.partners.models import LONDON, Subject
-from geo.partners.pdf import HubPdf
+from geo.pdf import PdfDocument
 from geo.safety import escape_html
 
 #: DBSCAN settings for partner reports: a radius of a shop front and its neighbours, and a
@@ -294,13 +294,14 @@ def gallery_pdf(db: Database, account: Account, today: dt.date | None = None) ->
     with db.write() as session:
         actor = load_actor(session, account, subjects.GALLERY_ROLES)
         audit.record(session, actor.id, "download", "gallery", None, subjects=len(entries))
-    pdf = HubPdf("Subject gallery", watermark=watermark(current, today))
+    pdf = PdfDocument(watermark=watermark(current, today))
+    pdf.heading("Subject gallery", 16)
     for entry in entries.itertuples():
         pdf.heading(entry.reference, 12)
         pdf.paragraph(f"Exclusion: {entry.exclusion_status}")
         for photo_id in entry.photo_ids[:1]:
-            pdf.picture(subjects.photo_bytes(db, account, photo_id), width=50)
-    return pdf.bytes()
+            pdf.image(subjects.photo_bytes(db, account, photo_id), 50)
+    return pdf.output()
 
 
 # ---------------------------------------------------------------- persistent offenders

@@ -19,7 +19,7 @@ from geo.partners import audit, config, subjects
 from geo.partners.accounts import Account, load_actor
 from geo.partners.db import Database
 from geo.partners.models import LONDON, Exclusion, Partnership, Premises, Subject
-from geo.partners.pdf import HubPdf
+from geo.pdf import PdfDocument
 
 DEFAULT_MONTHS = 12
 APPEAL_DAYS = 21
@@ -189,7 +189,8 @@ def _notice_document(notice: Exclusion, subject: Subject, scheme: str) -> bytes:
         subjects.EXCLUSION: "Exclusion notice",
         subjects.EXTENSION: "Notice extending an exclusion",
     }[notice.stage]
-    pdf = HubPdf(f"{scheme}: {title}")
+    pdf = PdfDocument()
+    pdf.heading(f"{scheme}: {title}", 16)
     pdf.paragraph(f"Reference {subject.reference} · notice {notice.id}")
     pdf.paragraph(f"To: {who}")
     if notice.stage == subjects.WARNING:
@@ -214,4 +215,4 @@ def _notice_document(notice: Exclusion, subject: Subject, scheme: str) -> bytes:
         "it, and you will be told the result in writing. You may also ask for a copy of the "
         "information the partnership holds about you (a subject access request)."
     )
-    return pdf.bytes()
+    return pdf.output()

@@ -33,7 +33,7 @@ from geo.partners import audit, casefile, config, exclusions, incidents, subject
 from geo.partners.accounts import Account, load_actor  # noqa: E402
 from geo.partners.db import Database  # noqa: E402
 from geo.partners.models import LONDON, Outcome, Partnership, Subject  # noqa: E402
-from geo.partners.pdf import HubPdf  # noqa: E402
+from geo.pdf import PdfDocument  # noqa: E402
 from geo.safety import escape_html  # noqa: E402
 
 COORDINATOR_EDITION, FUNDER_EDITION = "coordinator", "funder"
@@ -395,13 +395,23 @@ def _cell(value: object) -> str:
 
 def pack_pdf(pack: Pack) -> bytes:
     """The pack as an A4 PDF."""
-    pdf = HubPdf(_title(pack), watermark=_synthetic_note(pack).strip())
+    pdf = PdfDocument(watermark=_synthetic_note(pack).strip())
+    pdf.heading(_title(pack), 16)
     for section in pack.sections:
         pdf.heading(section.title, 13)
         pdf.paragraph(section.text)
         if section.title.startswith("Hotspots") and pack.map_png:
-            pdf.picture(pack.map_png)
+            pdf.image(pack.map_png)
         for name, table in section.tables.items():
-            pdf.paragraph(name, 10)
-            pdf.table(table.map(_cell))
-    return pdf.bytes()
+            pdf.paragraph(name, 10, bold=True)
+            _pdf_table(pdf, table)
+    return pdf.output()
+
+
+def _pdf_table(pdf: PdfDocument, frame: pd.DataFrame) -> None:
+    """``frame`` as a table with equal columns ("None." when it is empty)."""
+    if frame.empty:
+        pdf.paragraph("None.")
+        return
+    rows = [list(frame.columns), *(map(_cell, row) for row in frame.itertuples(index=False))]
+    pdf.table(rows, [pdf.width / len(frame.columns)] * len(frame.columns))

@@ -20,7 +20,7 @@ from geo.partners import audit, subjects
 from geo.partners.db import Database
 from geo.partners.exclusions import notices_frame
 from geo.partners.models import LONDON, AuditLog, Subject
-from geo.partners.pdf import HubPdf
+from geo.pdf import PdfDocument
 from geo.safety import write_bytes_atomic
 
 SUBJECT_FIELDS = (
@@ -129,7 +129,8 @@ def export_subject(db: Database, reference: str, out_dir: str | Path) -> list[Pa
 def record_pdf(record: dict) -> bytes:
     """The same record, readable on paper."""
     subject = record["subject"]
-    pdf = HubPdf(f"Information held about {subject['reference']}")
+    pdf = PdfDocument()
+    pdf.heading(f"Information held about {subject['reference']}", 16)
     pdf.paragraph(f"Exported {dt.datetime.now(LONDON):%d %B %Y %H:%M} (UK time).")
     pdf.heading("Record", 12)
     for key, value in subject.items():
@@ -153,4 +154,4 @@ def record_pdf(record: dict) -> bytes:
     pdf.heading(f"Audit trail ({len(record['audit'])} entries)", 12)
     for entry in record["audit"]:
         pdf.paragraph(f"{entry['at']} · user {entry['actor_id']} · {entry['action']}", 8)
-    return pdf.bytes()
+    return pdf.output()
