@@ -91,7 +91,7 @@ with case_tab:
     for photo_id in details["photo_ids"]:
         st.image(auth.run_or_stop(subjects.photo_bytes, db, account, photo_id), width=160)
 
-    breaches = int(case.timeline["breach_of_notice"].notna().sum())
+    breaches = case.breaches
     columns = st.columns(4)
     columns[0].metric("Linked reports", len(case.timeline))
     columns[1].metric("Premises affected", len(case.premises))

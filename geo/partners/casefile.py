@@ -127,6 +127,11 @@ class CaseFile:
     notices: pd.DataFrame
     hotspots: gpd.GeoDataFrame
 
+    @property
+    def breaches(self) -> int:
+        """Linked reports that breach a live exclusion."""
+        return int(self.timeline["breach_of_notice"].notna().sum())
+
 
 def case_file(
     db: Database, account: Account, reference: str, today: dt.date | None = None
