@@ -11,10 +11,11 @@ from geo import caveats, timeseries
 from geo.hotspots import change
 from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import build_change_map
+from geo.safety import escape_markdown
 from pages import common
 
 selection = common.require_selection()
-st.title(f"Hotspot change: {selection.label}")
+st.title(f"Hotspot change: {escape_markdown(selection.label)}")
 summary, _ = common.coverage(selection)
 months = timeseries.month_range(summary["first_month"], summary["last_month"])
 available = [m for m in months if m not in set(common.missing_months(selection))]

@@ -37,6 +37,7 @@ from geo.patrols.summaries import (
     visit_length_shares,
     weekly_coverage,
 )
+from geo.safety import csv_bytes, escape_markdown
 from geo.schema import TIMEZONE
 from pages import common
 
@@ -63,7 +64,7 @@ def patrols(files: Files, max_gap_min: float) -> PatrolRead:
         paths = []
         for index, (name, data) in enumerate(files):
             # One folder per file keeps the uploaded name (the rows' `source`) unique.
-            path = Path(folder) / str(index) / Path(name).name
+            path = Path(folder) / str(index) / common.safe_file_name(name, "pings.csv")
             path.parent.mkdir()
             path.write_bytes(data)
             paths.append(path)
@@ -176,7 +177,7 @@ elif not files:
 try:
     read = patrols(files, max_gap_min)
 except GeoInputError as error:
-    st.error(f"These patrol files cannot be used. {error}")
+    st.error(f"These patrol files cannot be used. {escape_markdown(error)}")
     st.stop()
 file_tag = "-synthetic" if is_synthetic else ""
 checks_title = "Patrol file checks (SYNTHETIC demo pings)" if is_synthetic else "Patrol file checks"
@@ -188,7 +189,7 @@ with st.expander(checks_title, expanded=not read.rejected.empty):
     if not read.rejected.empty:
         st.download_button(
             "Download rejected rows with reasons (CSV)",
-            read.rejected.to_csv(index=False),
+            csv_bytes(read.rejected),
             f"patrol-pings{file_tag}-rejected.csv",
             mime="text/csv",
             on_click="ignore",
@@ -199,7 +200,7 @@ with st.expander(checks_title, expanded=not read.rejected.empty):
         st.dataframe(flag_counts.reset_index(name="pings"), hide_index=True)
         st.download_button(
             "Download flagged pings (CSV)",
-            read.flags.to_csv(index=False),
+            csv_bytes(read.flags),
             f"patrol-pings{file_tag}-flagged.csv",
             mime="text/csv",
             on_click="ignore",
@@ -289,7 +290,7 @@ try:
         buffer_m=float(buffer_m),
     )
 except GeoInputError as error:
-    st.error(f"Coverage cannot be measured. {error}")
+    st.error(f"Coverage cannot be measured. {escape_markdown(error)}")
     st.stop()
 
 change = dosage_change(result.table, role)
@@ -413,14 +414,14 @@ st.caption(
 downloads = st.columns(2)
 downloads[0].download_button(
     "Download per-hotspot dosage (CSV)",
-    change.assign(role=role, funding_date=str(funding)).to_csv(index=False),
+    csv_bytes(change.assign(role=role, funding_date=str(funding))),
     f"patrol-dosage{file_tag}-{role}-{funding}.csv",
     mime="text/csv",
     on_click="ignore",
 )
 downloads[1].download_button(
     "Download full coverage table, every role (CSV)",
-    result.table.to_csv(index=False),
+    csv_bytes(result.table),
     f"patrol-coverage{file_tag}-{funding}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.maps.hotspot import build_hotspot_map
+from geo.safety import csv_bytes, escape_markdown
 from pages import common
 
 selection = common.require_selection()
@@ -16,7 +17,7 @@ frame = common.incidents(selection)
 counts = common.monthly(selection)
 in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
 
-st.title(f"Overview: {selection.label}")
+st.title(f"Overview: {escape_markdown(selection.label)}")
 st.caption(
     f"{selection.first_month} to {selection.last_month} · "
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
@@ -122,7 +123,7 @@ if summary["rejected_by_reason"]:
     common.show_table(reasons)
     st.download_button(
         "Download rejected rows with reasons (CSV)",
-        rejected.to_csv(index=False),
+        csv_bytes(rejected),
         f"{selection.dataset}-rejected.csv",
         mime="text/csv",
         on_click="ignore",

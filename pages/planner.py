@@ -21,6 +21,7 @@ from geo.io.pings import read_patrols
 from geo.maps.plan import build_plan_map
 from geo.patrols.synthetic import PINGS_FILE
 from geo.planning import briefing, compliance, exports, forecast, planner
+from geo.safety import escape_markdown
 from pages import common
 
 METHODS = {
@@ -114,7 +115,7 @@ def run_compliance(
 # ---------------------------------------------------------------- page
 
 selection = common.require_selection()
-st.title(f"Patrol planner: {selection.label}")
+st.title(f"Patrol planner: {escape_markdown(selection.label)}")
 st.caption(
     f"Forecast from every month up to {selection.last_month} · "
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
@@ -223,7 +224,7 @@ kpi[2].metric(
 )
 kpi[3].metric("Forecast month", predicted.target)
 for note in plan.notes:
-    st.warning(note)
+    st.warning(escape_markdown(note))
 table = exports.plan_frame(plan)
 common.show_table(table, width="stretch")
 st_folium(
