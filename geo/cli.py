@@ -465,10 +465,12 @@ def _add_plan(parser: argparse.ArgumentParser) -> None:
 def _run_plan(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from geo.io.datasets import dataset_of_store, load_summary, resolve_study_area
     from geo.io.store import read_incidents
     from geo.planning import exports
     from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
     from geo.planning.planner import PlanSettings, plan_patrols
+    from geo.timeseries import months_without_data
 
     def hours(name: str, text: str | None) -> tuple[str | None, str | None]:
         if text is None:
@@ -480,11 +482,18 @@ def _run_plan(args: argparse.Namespace) -> int:
 
     with staged_outputs([args.incidents], args.out, args.schedule, args.gpx) as staged:
         incidents = read_incidents(args.incidents, categories=args.category)
+        # An embedded store brings its own gaps and outline, as on the planner page.
+        dataset = dataset_of_store(args.incidents)
+        missing = args.missing
+        if missing is None and dataset is not None:
+            missing = months_without_data(load_summary(dataset))
+        study_area, _ = resolve_study_area(None, args.incidents)
         predicted = forecast_next(
             incidents,
             method=ForecastMethod(args.method),
             units=UnitSpec("hotspots", args.eps, args.min_samples),
-            missing=args.missing,
+            missing=missing,
+            study_area=study_area,
         )
         shift_start, shift_end = hours("shift", args.shift)
         peak_start, peak_end = hours("peak", args.peak)

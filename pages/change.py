@@ -16,7 +16,7 @@ from pages import common
 
 selection = common.require_selection()
 st.title(f"Hotspot change: {escape_markdown(selection.label)}")
-summary, _ = common.coverage(selection)
+summary, _ = common.data_quality(selection)
 months = timeseries.month_range(summary["first_month"], summary["last_month"])
 available = [m for m in months if m not in set(common.missing_months(selection))]
 if len(available) < 2:

@@ -136,7 +136,7 @@ def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataF
     return frame if months is None else store.filter_incidents(frame, months)
 
 
-def coverage(selection: Selection) -> tuple[dict, pd.DataFrame]:
+def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
     """Ingest summary (dict) and rejected rows for the selected dataset."""
     if selection.dataset == UPLOAD:
         result = ingest_upload(selection.upload_name, selection.upload_bytes)
@@ -155,13 +155,13 @@ def missing_months(selection: Selection) -> list[str]:
     Each force's gaps from the ingest summary, and the months no force has (e.g. between
     two forces' extracts), so that neither is ever counted as zero.
     """
-    summary, _ = coverage(selection)
-    return sorted({m for months in summary["months_missing"].values() for m in months})
+    summary, _ = data_quality(selection)
+    return timeseries.months_without_data(summary)
 
 
 def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
     """Monthly counts over the dataset's whole span, NaN in months without data."""
-    summary, _ = coverage(selection)
+    summary, _ = data_quality(selection)
     frame = incidents(selection, all_months=True)
     return timeseries.monthly_counts(
         frame, summary["first_month"], summary["last_month"], missing_months(selection), by=by
@@ -323,7 +323,9 @@ def sidebar() -> Selection | None:
         summary = datasets.load_summary(dataset)
         categories = category_list(dataset)
     if not summary["first_month"]:
-        st.sidebar.error("No rows were accepted from this file; see the data coverage panel.")
+        st.sidebar.error(
+            "No rows were accepted from this file; see the data quality panel on the Overview."
+        )
         return None
     months = timeseries.month_range(summary["first_month"], summary["last_month"])
     first, last = st.sidebar.select_slider(

@@ -1,4 +1,4 @@
-"""Overview: headline figures, monthly trend, categories and data coverage."""
+"""Overview: headline figures, monthly trend, categories and data quality."""
 
 from __future__ import annotations
 
@@ -116,8 +116,8 @@ right.download_button(
     on_click="ignore",
 )
 
-st.subheader("Data coverage")
-summary, rejected = common.coverage(selection)
+st.subheader("Data quality")
+summary, rejected = common.data_quality(selection)
 cols = st.columns(3)
 cols[0].metric("Rows read", f"{summary['rows_read']:,}")
 cols[1].metric("Accepted", f"{summary['rows_accepted']:,}")
