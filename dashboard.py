@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import auth, common
+from pages import auth, common, errors
 
 st.set_page_config(page_title="ASB Hotspot Dashboard", page_icon="🗺️", layout="wide")
 
@@ -47,5 +47,11 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES + auth.account_pages())  # partner pages: by role
-st.session_state["_selection"] = common.sidebar()
-navigation.run()
+
+
+def _draw() -> None:
+    st.session_state["_selection"] = common.sidebar()
+    navigation.run()
+
+
+errors.run_guarded(_draw)

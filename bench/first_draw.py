@@ -79,8 +79,9 @@ def record(text: str) -> None:
     readme = ROOT / "bench" / "README.md"
     content = readme.read_text(encoding="utf-8")
     body = (
-        f"{SECTION}\n\n`python bench/first_draw.py`: a fresh `streamlit run dashboard.py` "
-        "per repeat, `/` opened in headless Chromium with no network; seconds from the "
+        f"{SECTION}\n\n`python bench/first_draw.py`: a fresh server per repeat, started as "
+        "the dashboard command starts it (`scripts/serve.py`; `--plain` for `streamlit run "
+        "dashboard.py`), `/` opened in headless Chromium with no network; seconds from the "
         "request to the Overview's title, its headline figures, and the end of the run.\n\n"
         f"```\n{text}\n```\n"
     )

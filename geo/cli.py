@@ -1,18 +1,27 @@
 """Command line: ``python -m geo COMMAND ...``.
 
 Each command is a pair of small functions, ``_add_<command>`` (arguments) and
-``_run_<command>`` (work), registered in :data:`COMMANDS`. Unusable input ends with one
-line on stderr naming the file or argument and the problem, and exit code 2, never a
-traceback.
+``_run_<command>`` (work), registered in :data:`COMMANDS`. Every error ends with one
+line on stderr naming the file or argument, the problem and what to change, and exit
+code 2; ``--debug`` shows the traceback instead.
+
+Inputs are never overwritten: an output that resolves to an input (or to another
+output) is refused before any work, and a command's outputs are first written to
+temporary files beside their targets and renamed into place only once all of them
+were written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
-from geo.checks import GeoInputError
+from geo.checks import GeoInputError, fail
 from geo.partners.cli import add_parser as add_partners_parser
 from geo.schema import MAX_GAP_MIN
 
@@ -44,12 +53,17 @@ def _run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from geo.distributed import ordered_map, resolve_scheduler
-    from geo.io.incidents import ColumnMapping
+    from geo.io.incidents import ColumnMapping, ZipLimits, discover_sources
     from geo.io.stream import ingest_to_store, list_jobs
 
     mapping = ColumnMapping.from_json(args.mapping) if args.mapping else None
-    _check_output_folders(args.out, args.rejected)
-    files = len(list_jobs([(args.sources, mapping)]))
+    check_outputs([*args.sources, args.mapping], [args.out, args.rejected], folders=True)
+    # Files are read and written one at a time, so an archive's total size does not
+    # bound memory here; the per-file, ratio and count limits still hold.
+    limits = ZipLimits(total_bytes=STREAMED_ZIP_TOTAL_BYTES)
+    generic = mapping is not None
+    sources = discover_sources(args.sources, generic=generic, zip_limits=limits)
+    files = len(list_jobs([(sources, mapping)]))
     started = time.perf_counter()
     bar = None
 
@@ -63,15 +77,20 @@ def _run_ingest(args: argparse.Namespace) -> int:
         bar.update()
 
     scheduler = resolve_scheduler(args.scheduler, default="none")
+    # A .parquet output and the rejected rows appear only if the whole ingest succeeds;
+    # a folder store keeps its own per-file commits.
+    single_file = Path(args.out).suffix.lower() == ".parquet"
+    staged = staged_outputs([], args.out if single_file else None, args.rejected)
     try:
-        result = ingest_to_store(
-            args.sources,
-            args.out,
-            mapping,
-            rejected_path=args.rejected,
-            progress=progress,
-            reader=None if scheduler == "none" else ordered_map(scheduler),
-        )
+        with staged as (out, rejected):
+            result = ingest_to_store(
+                sources,
+                out or args.out,
+                mapping,
+                rejected_path=rejected,
+                progress=progress,
+                reader=None if scheduler == "none" else ordered_map(scheduler),
+            )
     finally:
         if bar is not None:
             bar.close()
@@ -84,15 +103,78 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output_folders(*paths: str | None) -> None:
-    """Fail before any work when an output's folder does not exist."""
-    from pathlib import Path
+@contextlib.contextmanager
+def staged_outputs(
+    inputs: Sequence[str | Path | None], *outputs: str | Path | None
+) -> Iterator[list[Path | None]]:
+    """Temporary paths for ``outputs``, renamed onto them only if the block succeeds.
 
-    from geo.checks import fail
+    Fails before any work when an output resolves to one of ``inputs`` (or a file inside
+    an input folder) or to another output, or when its folder does not exist. Each
+    temporary file sits in its target's folder, so the final rename is atomic; if the
+    block raises, every temporary file is removed and no target is touched. ``None``
+    outputs (optional ones not asked for) stay ``None``.
+    """
+    check_outputs(inputs, outputs)
+    staged: list[Path | None] = []
+    try:
+        for output in outputs:
+            staged.append(None if output is None else _temporary_beside(Path(output)))
+        yield staged
+        for output, temporary in zip(outputs, staged, strict=True):
+            if temporary is not None:
+                os.replace(temporary, output)
+    finally:
+        for temporary in staged:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
 
-    for path in filter(None, paths):
-        if not Path(path).resolve().parent.is_dir():
-            fail("the folder for this output does not exist", fix="Create it first", file=path)
+
+def check_outputs(
+    inputs: Sequence[str | Path | None],
+    outputs: Sequence[str | Path | None],
+    *,
+    folders: bool = False,
+) -> None:
+    """Fail naming the output that would overwrite an input or another output.
+
+    ``folders`` allows an output to be an existing folder (a partitioned store).
+    """
+    sources = [Path(p).resolve() for p in inputs if p is not None]
+    seen: dict[Path, str] = {}
+    for output in filter(None, outputs):
+        target = Path(output).resolve()
+        if not target.parent.is_dir():
+            fail("the folder for this output does not exist", fix="Create it first", file=output)
+        if target.is_dir() and not folders:
+            fail("this output is a folder", fix="Name a file to write", file=output)
+        for source in sources:
+            if target == source or (
+                source.is_dir() and target.exists() and target.is_relative_to(source)
+            ):
+                fail(
+                    f"this output would overwrite the input {source.name}",
+                    fix="Write the output to a new file",
+                    file=output,
+                )
+        if target in seen:
+            fail(
+                f"this output is also given as {seen[target]}",
+                fix="Give each output its own file",
+                file=output,
+            )
+        seen[target] = str(output)
+
+
+#: Most bytes read from one zip by the streaming ``ingest``: it holds one file at a time,
+#: so this only stops an archive that would take hours, not one that would fill memory.
+STREAMED_ZIP_TOTAL_BYTES = 64 * 2**30
+
+
+def _temporary_beside(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    return Path(name)
 
 
 def _add_build_data(parser: argparse.ArgumentParser) -> None:
@@ -136,18 +218,24 @@ def _run_coverage(args: argparse.Namespace) -> int:
     from geo.io.pings import read_patrols
     from geo.patrols.dosage import ALL_ROLES, read_hotspots
     from geo.patrols.measure import measure_coverage
+    from geo.safety import write_csv
 
-    read = read_patrols(args.patrols, max_gap_min=args.max_gap_min)
-    result = measure_coverage(
-        read.rows,
-        read_hotspots(args.hotspots),
-        args.funding_date,
-        buffer_m=args.buffer_m,
-        max_gap_min=args.max_gap_min,
-    )
-    result.table[result.table["role"] == ALL_ROLES].to_csv(args.out, index=False)
-    if args.rejected:
-        read.rejected.to_csv(args.rejected, index=False)
+    inputs = [*args.patrols, args.hotspots]
+    with staged_outputs(inputs, args.out, args.rejected) as (out, rejected):
+        read = read_patrols(args.patrols, max_gap_min=args.max_gap_min)
+        zones = read_hotspots(args.hotspots)
+        result = measure_coverage(
+            read.rows,
+            zones,
+            args.funding_date,
+            buffer_m=args.buffer_m,
+            max_gap_min=args.max_gap_min,
+        )
+        write_csv(result.table[result.table["role"] == ALL_ROLES], out)
+        if rejected:
+            write_csv(read.rejected, rejected)
+    for name in zones.attrs.get("repaired", []):
+        print(f"repaired: {name} crossed itself; measured on its make_valid repair")
     print(f"read {read.read:,} pings: {len(read.rows):,} accepted, {len(read.rejected):,} rejected")
     for flag, count in read.flags["flag"].value_counts().items():
         print(f"flagged {count:,} pings: {flag}")
@@ -212,8 +300,9 @@ def _run_national_hotspots(args: argparse.Namespace) -> int:
 
     if args.auto or args.labels:
         fail("`--by` works with --eps and --min-samples, not --auto or --labels")
-    _check_output_folders(args.out, args.summary)
-    areas = None if args.by == "force" else read_polygons(args.by, "area")
+    by_file = None if args.by == "force" else args.by
+    check_outputs([args.incidents, by_file], [args.out, args.summary])
+    areas = None if by_file is None else read_polygons(by_file, "area")
     hotspots, summary = national_hotspots(
         args.incidents,
         areas=areas,
@@ -224,9 +313,10 @@ def _run_national_hotspots(args: argparse.Namespace) -> int:
         halo_m=args.halo_m,
         scheduler=resolve_scheduler(args.scheduler, default="local"),
     )
-    hotspots.to_parquet(args.out, compression="zstd", schema_version="1.1.0")
-    if args.summary:
-        write_csv(summary, args.summary)
+    with staged_outputs([args.incidents, by_file], args.out, args.summary) as (out, table):
+        hotspots.to_parquet(out, compression="zstd", schema_version="1.1.0")
+        if table:
+            write_csv(summary, table)
     print(summary.to_string(index=False))
     print(f"wrote {len(hotspots):,} hotspots to {args.out}")
     return 0
@@ -241,18 +331,21 @@ def _run_hotspots(args: argparse.Namespace) -> int:
     from geo.io.datasets import resolve_study_area
     from geo.io.store import read_incidents
     from geo.projection import metric_xy
+    from geo.safety import write_csv
     from geo.timeseries import parse_month_range
 
     months = parse_month_range(args.months) if args.months else None
-    incidents = read_incidents(args.incidents, months=months, categories=args.category)
-    study_area, study_area_text = resolve_study_area(args.study_area, args.incidents)
-    result = find_hotspots(
-        incidents, args.eps, args.min_samples, auto=args.auto, study_area=study_area
-    )
-    write_hotspots(result.hotspots, args.out)
-    if args.labels:
-        x, y, _ = metric_xy(incidents)
-        pd.DataFrame({"x": x, "y": y, "cluster": result.labels}).to_csv(args.labels, index=False)
+    inputs = [args.incidents, args.study_area]
+    with staged_outputs(inputs, args.out, args.labels) as (out, labels):
+        incidents = read_incidents(args.incidents, months=months, categories=args.category)
+        study_area, study_area_text = resolve_study_area(args.study_area, args.incidents)
+        result = find_hotspots(
+            incidents, args.eps, args.min_samples, auto=args.auto, study_area=study_area
+        )
+        write_hotspots(result.hotspots, out)
+        if labels:
+            x, y, _ = metric_xy(incidents)
+            write_csv(pd.DataFrame({"x": x, "y": y, "cluster": result.labels}), labels)
     how = "auto (sfhotspot rule)" if result.auto else "given"
     print(
         f"eps = {result.eps_m:.1f} m, min_samples = {result.min_samples} ({how}); "
@@ -314,7 +407,10 @@ def _run_impact(args: argparse.Namespace) -> int:
     import json
 
     from geo.impact.evaluate import evaluate_store, impact_json
+    from geo.safety import write_bytes_atomic
 
+    inputs = [args.incidents, args.treated, args.comparison, args.lsoa_counts, args.boundaries]
+    check_outputs(inputs, [args.out])
     result = evaluate_store(
         args.incidents,
         args.treated,
@@ -327,8 +423,8 @@ def _run_impact(args: argparse.Namespace) -> int:
         boundaries=args.boundaries,
         design_months=_design_months(args.design_months),
     )
-    with open(args.out, "w", encoding="utf-8") as out:
-        json.dump(impact_json(result), out, indent=2, ensure_ascii=False)
+    text = json.dumps(impact_json(result), indent=2, ensure_ascii=False)
+    write_bytes_atomic(args.out, text.encode("utf-8"))
     print(result.headline)
     print(
         f"before {result.windows.before[0]}..{result.windows.before[-1]}, "
@@ -369,13 +465,13 @@ def _add_plan(parser: argparse.ArgumentParser) -> None:
 
 def _run_plan(args: argparse.Namespace) -> int:
     import datetime as dt
-    from pathlib import Path
 
-    from geo.checks import fail
+    from geo.io.datasets import dataset_of_store, load_summary, resolve_study_area
     from geo.io.store import read_incidents
     from geo.planning import exports
     from geo.planning.forecast import ForecastMethod, UnitSpec, forecast_next
     from geo.planning.planner import PlanSettings, plan_patrols
+    from geo.timeseries import months_without_data
 
     def hours(name: str, text: str | None) -> tuple[str | None, str | None]:
         if text is None:
@@ -385,36 +481,45 @@ def _run_plan(args: argparse.Namespace) -> int:
             fail(f"`--{name}` must look like 18:00-02:00, got {text!r}")
         return start, end
 
-    incidents = read_incidents(args.incidents, categories=args.category)
-    predicted = forecast_next(
-        incidents,
-        method=ForecastMethod(args.method),
-        units=UnitSpec("hotspots", args.eps, args.min_samples),
-        missing=args.missing,
-    )
-    shift_start, shift_end = hours("shift", args.shift)
-    peak_start, peak_end = hours("peak", args.peak)
-    given = {
-        "hours_per_day": args.hours_per_day,
-        "units": args.units,
-        "shift_start": shift_start,
-        "shift_end": shift_end,
-        "peak_start": peak_start,
-        "peak_end": peak_end,
-        "minutes_per_visit": args.minutes_per_visit,
-        "patrol_mode": args.patrol_mode,
-        "vehicle_kmh": args.vehicle_kmh,
-        "max_hotspots": args.max_hotspots,
-        "seed": args.seed,
-        "plan_date": dt.date.fromisoformat(args.date) if args.date else None,
-    }
-    settings = PlanSettings(**{name: value for name, value in given.items() if value is not None})
-    plan = plan_patrols(predicted.table, settings)
-    Path(args.out).write_text(exports.plan_csv(plan), encoding="utf-8")
-    if args.schedule:
-        Path(args.schedule).write_text(exports.schedule_csv(plan), encoding="utf-8")
-    if args.gpx:
-        Path(args.gpx).write_text(exports.plan_gpx(plan), encoding="utf-8")
+    with staged_outputs([args.incidents], args.out, args.schedule, args.gpx) as staged:
+        incidents = read_incidents(args.incidents, categories=args.category)
+        # An embedded store brings its own gaps and outline, as on the planner page.
+        dataset = dataset_of_store(args.incidents)
+        missing = args.missing
+        if missing is None and dataset is not None:
+            missing = months_without_data(load_summary(dataset))
+        study_area, _ = resolve_study_area(None, args.incidents)
+        predicted = forecast_next(
+            incidents,
+            method=ForecastMethod(args.method),
+            units=UnitSpec("hotspots", args.eps, args.min_samples),
+            missing=missing,
+            study_area=study_area,
+        )
+        shift_start, shift_end = hours("shift", args.shift)
+        peak_start, peak_end = hours("peak", args.peak)
+        given = {
+            "hours_per_day": args.hours_per_day,
+            "units": args.units,
+            "shift_start": shift_start,
+            "shift_end": shift_end,
+            "peak_start": peak_start,
+            "peak_end": peak_end,
+            "minutes_per_visit": args.minutes_per_visit,
+            "patrol_mode": args.patrol_mode,
+            "vehicle_kmh": args.vehicle_kmh,
+            "max_hotspots": args.max_hotspots,
+            "seed": args.seed,
+            "plan_date": dt.date.fromisoformat(args.date) if args.date else None,
+        }
+        chosen = {name: value for name, value in given.items() if value is not None}
+        settings = PlanSettings(**chosen)
+        plan = plan_patrols(predicted.table, settings)
+        for path, text in zip(
+            staged, (exports.plan_csv, exports.schedule_csv, exports.plan_gpx), strict=True
+        ):
+            if path is not None:
+                path.write_text(text(plan), encoding="utf-8")
     print(f"forecast for {predicted.target} from data up to {predicted.based_on}")
     print(
         f"{len(plan.plan)} hotspots, {int(plan.plan['visits_per_day'].sum())} visits of "
@@ -445,6 +550,9 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with one sub-command per entry of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(prog="python -m geo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (summary, add_arguments, run) in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
@@ -455,14 +563,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the process exit code (0 ok, 2 unusable input or file)."""
+    """Run the CLI; return the process exit code (0 ok, 2 any error, told in one line)."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except GeoInputError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - the one place every error becomes one line
+        if args.debug:
+            raise
+        print(f"error: {error_line(error)}", file=sys.stderr)
         return 2
-    except OSError as error:  # a file that cannot be read or written: one line, no traceback
-        where = f"{error.filename}: {error.strerror}" if error.filename else str(error)
-        print(f"error: {where}", file=sys.stderr)
-        return 2
+
+
+def error_line(error: BaseException) -> str:
+    """One line for ``error``: file, problem and what to change, without a traceback."""
+    if isinstance(error, GeoInputError):
+        return str(error)
+    if isinstance(error, MemoryError):
+        return (
+            "ran out of memory reading the input. Split it into smaller files, "
+            "or run with --debug to see where"
+        )
+    if isinstance(error, OSError):  # a file that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}. Check the path and its permissions"
+    text = " ".join(str(error).split())[:200] or "no message"
+    return (
+        f"unexpected {type(error).__name__}: {text}. "
+        "Check the input files; run with --debug for the traceback"
+    )

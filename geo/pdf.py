@@ -51,13 +51,24 @@ MIN_IMAGE_SCALE = 0.6
 
 
 class _Fpdf(FPDF):
-    """FPDF with a centred "page N" footer in the document font."""
+    """FPDF with a centred "page N" footer in the document font, and an optional
+    watermark line at the top and foot of every page."""
+
+    watermark = ""
+
+    def header(self) -> None:
+        if self.watermark:
+            self.set_font(FONT, "B", 9)
+            self.set_text_color(170, 0, 0)
+            self.cell(0, 5, self.watermark, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0)
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, size=8)
         self.set_text_color(90)
-        self.cell(0, 8, f"page {self.page_no()}", align="C")
+        page = f"page {self.page_no()}"
+        self.cell(0, 8, f"{self.watermark} · {page}" if self.watermark else page, align="C")
         self.set_text_color(0)
 
 
@@ -66,8 +77,12 @@ class PdfDocument:
     images that shrink to fit and a page-number footer; :meth:`output` gives the bytes.
     """
 
-    def __init__(self, *, margin_mm: float = 15.0, bottom_mm: float = 15.0) -> None:
+    def __init__(
+        self, *, margin_mm: float = 15.0, bottom_mm: float = 15.0, watermark: str = ""
+    ) -> None:
         pdf = _Fpdf(format="A4")
+        # A watermark (e.g. who printed it, and when) heads and foots every page.
+        pdf.watermark = watermark
         for style, name in FONT_FILES.items():
             pdf.add_font(FONT, style, str(FONT_DIR / name))
         pdf.set_margins(margin_mm, margin_mm, margin_mm)

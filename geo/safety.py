@@ -79,6 +79,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_text(frame: pd.DataFrame, **to_csv: Any) -> str:
     """``frame`` as CSV text with formulas neutralised (the one CSV writer for downloads)."""
     buffer = io.StringIO()
+    # CRLF row ends (RFC 4180) make the writer quote any cell holding a CR or LF; with
+    # "\n" alone a bare CR stays unquoted and a spreadsheet starts a new row there, where
+    # "x\r=HYPERLINK(...)" would become a live formula.
+    to_csv.setdefault("lineterminator", "\r\n")
     neutralise_formulas(frame).to_csv(buffer, index=False, **to_csv)
     return buffer.getvalue()
 

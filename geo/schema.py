@@ -85,6 +85,8 @@ REASON_BAD_EASTING_NORTHING = "bad easting/northing"
 REASON_DUPLICATE_ID = "duplicate id"
 REASON_NO_CATEGORY = "no category"
 REASON_MALFORMED_ROW = "wrong number of fields"
+REASON_NUL_BYTES = "contains NUL (binary) bytes"
+REASON_MONTH_OUT_OF_RANGE = "month outside the plausible range"
 
 REJECTION_REASONS: tuple[str, ...] = (
     REASON_NO_COORDINATES,
@@ -96,6 +98,8 @@ REJECTION_REASONS: tuple[str, ...] = (
     REASON_DUPLICATE_ID,
     REASON_NO_CATEGORY,
     REASON_MALFORMED_ROW,
+    REASON_NUL_BYTES,
+    REASON_MONTH_OUT_OF_RANGE,
 )
 
 #: Great Britain on the British National Grid, metres (EPSG:27700). Generous on purpose:

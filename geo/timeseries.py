@@ -46,6 +46,22 @@ def month_ranges(months: list[str]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
 
 
+def months_without_data(summary: dict) -> list[str]:
+    """Months without data in an ingest summary (``YYYY-MM``, sorted).
+
+    Each force's gaps and the months no force has (``months_missing`` of
+    :meth:`geo.io.incidents.IngestSummary.to_dict`), so that neither is ever counted as
+    zero by a chart, a forecast or an evaluation.
+    """
+    return sorted({month for months in summary["months_missing"].values() for month in months})
+
+
+def category_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents per category, most first: columns ``category`` and ``incidents``."""
+    counts = incidents["category"].value_counts()
+    return counts.rename_axis("category").reset_index(name="incidents")
+
+
 def monthly_counts(
     incidents: pd.DataFrame,
     first: str | dt.date,

@@ -7,6 +7,7 @@ registers the pages the role may open, and stops a page whose role check fails.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -14,9 +15,10 @@ from typing import Any
 import streamlit as st
 
 from geo.checks import GeoInputError
-from geo.partners import accounts, config, roles
+from geo.partners import accounts, config, retention, roles
 from geo.partners.accounts import Account
 from geo.partners.db import Database
+from geo.partners.errors import DatabaseUnavailableError
 from geo.safety import escape_markdown
 from pages import common
 
@@ -30,6 +32,10 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
     "good_news": ("pages/good_news.py", "Good news", ":material/celebration:"),
     "outcomes": ("pages/outcomes.py", "Record an outcome", ":material/gavel:"),
     "partner_reports": ("pages/partner_reports.py", "Partner reports", ":material/table:"),
+    "subjects": ("pages/subjects.py", "Subjects (case files)", ":material/person_search:"),
+    "gallery": ("pages/gallery.py", "Subject gallery", ":material/photo_library:"),
+    "meeting_pack": ("pages/meeting_pack.py", "Meeting pack", ":material/summarize:"),
+    "patterns": ("pages/patterns.py", "Times and repeats", ":material/schedule:"),
 }
 
 
@@ -75,6 +81,7 @@ def account_pages() -> list:
 
     A page left out is not registered, so its URL does not open it either.
     """
+    _run_retention_if_due()
     account = signed_in()
     title = "Partner sign-in" if account is None else "My account"
     pages = [st.Page("pages/login.py", title=title, icon=":material/login:", url_path="login")]
@@ -82,6 +89,13 @@ def account_pages() -> list:
         path, page_title, icon = PAGE_FILES[name]
         pages.append(st.Page(path, title=page_title, icon=icon, url_path=name))
     return pages
+
+
+def _run_retention_if_due() -> None:
+    """Apply the retention rule at most once a day while the dashboard is up (geo decides)."""
+    # No hub database yet (or not migrated): nothing is held, so nothing to delete.
+    with contextlib.suppress(DatabaseUnavailableError):
+        retention.run_if_due(database())
 
 
 def require_role(page: str) -> Account:

@@ -10,11 +10,12 @@ from streamlit_folium import st_folium
 from geo import caveats, timeseries
 from geo.hotspots import change
 from geo.maps.hotspot import build_change_map
+from geo.safety import escape_markdown
 from pages import common
 
 selection = common.require_selection()
-st.title(f"Hotspot change: {selection.label}")
-summary, _ = common.coverage(selection)
+st.title(f"Hotspot change: {escape_markdown(selection.label)}")
+summary, _ = common.data_quality(selection)
 months = timeseries.month_range(summary["first_month"], summary["last_month"])
 available = [m for m in months if m not in set(common.missing_months(selection))]
 if len(available) < 2:
@@ -57,16 +58,23 @@ result = common.stop_on_input_error(compare, selection, before, after, eps_m, mi
 table = result.hotspots
 
 sides = st.columns(2)
-for column, label, n, n_months, span in (
-    (sides[0], "Earlier", result.incidents_before, result.months_before, before),
-    (sides[1], "Later", result.incidents_after, result.months_after, after),
+for column, label, n, n_months, per_month, span in (
+    (
+        sides[0],
+        "Earlier",
+        result.incidents_before,
+        result.months_before,
+        result.per_month_before,
+        before,
+    ),
+    (sides[1], "Later", result.incidents_after, result.months_after, result.per_month_after, after),
 ):
     column.markdown(f"**{label} period: {span[0]} to {span[1]}**")
     metrics = column.columns(2)
     metrics[0].metric(f"Incidents ({label.lower()})", f"{n:,}")
     metrics[1].metric(
         f"Per month ({label.lower()})",
-        f"{n / n_months:,.1f}" if n_months else "n/a",
+        "n/a" if per_month is None else f"{per_month:,.1f}",
         help=f"{n_months} month(s) with data; months without data are left out.",
     )
     key = "n_before" if label == "Earlier" else "n_after"
@@ -94,7 +102,7 @@ st_folium(
 )
 
 st.subheader("Hotspots: persistent, emerging, former or intermittent")
-classes = table["classification"].value_counts().rename_axis("class").reset_index(name="hotspots")
+classes = result.class_counts()
 st.altair_chart(
     alt.Chart(classes).mark_bar().encode(x="hotspots:Q", y=alt.Y("class:N", sort="-x")),
     width="stretch",

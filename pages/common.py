@@ -7,20 +7,25 @@ GeoDataFrames, which Streamlit cannot hash.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from geo import formatting, safety, timeseries
-from geo.checks import GeoInputError
+from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import naming
 from geo.io import datasets, query, store
-from geo.io.incidents import IngestResult, SourceFile, ingest_groups
+from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.maps import layers as map_layers
 from geo.projection import metric_xy
+from geo.safety import escape_markdown
 from geo.staticmap import StaticBase
 
 UPLOAD = "upload"
@@ -50,18 +55,67 @@ class Selection:
 # ---------------------------------------------------------------- cached data access
 
 
+#: Largest upload accepted, MB. Keep equal to ``server.maxUploadSize`` in
+#: .streamlit/config.toml; sized so one session's ingest stays well inside the server's
+#: memory (see bench/README.md, "Hostile inputs").
+UPLOAD_MAX_MB = 50
+
+#: Bounds on an uploaded zip: a police.uk area download of a few years unpacks to well
+#: under this; more would not fit in one session's memory next to others' sessions.
+UPLOAD_ZIP_LIMITS = ZipLimits(member_bytes=200 * 2**20, total_bytes=200 * 2**20)
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def check_upload(name: str, size: int) -> str:
+    """The upload's kind ("csv" or "zip"), or fail before its bytes are read.
+
+    ``name`` is only inspected for its extension and never used as a path; ``size`` is
+    in bytes.
+    """
+    kind = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if kind not in {"csv", "zip"}:
+        fail("only .csv and .zip files can be uploaded", file=display_name(name))
+    if size > UPLOAD_MAX_MB * 2**20:
+        fail(
+            f"the file is {size / 2**20:,.0f} MB, more than the {UPLOAD_MAX_MB} MB allowed",
+            fix="Upload one force's months at a time",
+            file=display_name(name),
+        )
+    return kind
+
+
+def display_name(name: str) -> str:
+    """The last part of a client-sent file name, for messages and titles (never a path)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+
+
+def safe_file_name(name: str, default: str) -> str:
+    """A plain file name made from a client-sent name: letters, digits, ``._ -`` only.
+
+    For the rare reader that needs a file on disk (GPX): the result has no folder part
+    and cannot start with a dot, so it names a new file inside the caller's own
+    temporary folder. ``default`` is used when nothing usable is left.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", display_name(name)).lstrip(". ")
+    return cleaned[:120] or default
+
+
 @st.cache_data(show_spinner="Reading the uploaded file…", max_entries=4)
 def ingest_upload(name: str, data: bytes) -> IngestResult:
-    """Ingest an uploaded police.uk CSV or zip with the same validation as the CLI."""
-    if name.lower().endswith(".zip"):
-        import tempfile
-        from pathlib import Path
+    """Ingest an uploaded police.uk CSV or zip with the same validation as the CLI.
 
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            return ingest_groups([([path], None)])
-    return ingest_groups([([SourceFile(name, lambda: data)], None)])
+    The bytes are read in memory: nothing is written to disk, so the client's file name
+    can never choose a path.
+    """
+    shown = display_name(name)
+    if check_upload(name, len(data)) == "zip":
+        if not data.startswith(_ZIP_MAGIC):
+            fail("is not a zip archive", fix="Upload the .zip police.uk sent", file=shown)
+        sources = zip_sources(data, name=shown, limits=UPLOAD_ZIP_LIMITS)
+    else:
+        sources = [SourceFile(shown, lambda: data)]
+    return ingest_groups([(sources, None)])
 
 
 # cache_resource, not cache_data: one shared frame instead of an unpickled copy on every
@@ -83,7 +137,7 @@ def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataF
     return frame if months is None else store.filter_incidents(frame, months)
 
 
-def coverage(selection: Selection) -> tuple[dict, pd.DataFrame]:
+def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
     """Ingest summary (dict) and rejected rows for the selected dataset."""
     if selection.dataset == UPLOAD:
         result = ingest_upload(selection.upload_name, selection.upload_bytes)
@@ -102,13 +156,13 @@ def missing_months(selection: Selection) -> list[str]:
     Each force's gaps from the ingest summary, and the months no force has (e.g. between
     two forces' extracts), so that neither is ever counted as zero.
     """
-    summary, _ = coverage(selection)
-    return sorted({m for months in summary["months_missing"].values() for m in months})
+    summary, _ = data_quality(selection)
+    return timeseries.months_without_data(summary)
 
 
 def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
     """Monthly counts over the dataset's whole span, NaN in months without data."""
-    summary, _ = coverage(selection)
+    summary, _ = data_quality(selection)
     frame = incidents(selection, all_months=True)
     return timeseries.monthly_counts(
         frame, summary["first_month"], summary["last_month"], missing_months(selection), by=by
@@ -120,7 +174,7 @@ def stop_on_input_error(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
     except GeoInputError as error:
-        st.error(str(error))
+        st.error(escape_markdown(error))
         st.stop()
 
 
@@ -143,6 +197,21 @@ def find_hotspots(
 ) -> hotspots.HotspotResult:
     """Cached :func:`geo.hotspots.find_hotspots`; on unusable input, the message and a stop."""
     return stop_on_input_error(_hotspots, selection, float(eps_m), int(min_samples), bool(auto))
+
+
+def covered_area_ha(result: hotspots.HotspotResult) -> float:
+    """Hectares the hotspots cover together, computed once for all sessions."""
+    return _covered_area_ha(result.hotspots)
+
+
+def _polygons_key(frame: gpd.GeoDataFrame) -> bytes:
+    # GeoDataFrames are not hashable by Streamlit; the polygons' WKB identifies them.
+    return b"".join(frame.geometry.to_wkb().to_numpy())
+
+
+@st.cache_data(max_entries=64, hash_funcs={gpd.GeoDataFrame: _polygons_key})
+def _covered_area_ha(polygons: gpd.GeoDataFrame) -> float:
+    return hotspots.covered_area_ha(polygons)
 
 
 def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | None, str]:
@@ -251,6 +320,18 @@ def k_distance(selection: Selection, k: int) -> pd.DataFrame:
     return hotspots.k_distance_curve(x, y, k)
 
 
+# Streamlit runs every script run on a new thread, and pyproj keeps its CRS
+# transformers per thread, so each run would rebuild them (about 0.13 s per CRS pair).
+# Map building runs on these long-lived threads instead, whose transformers stay built
+# for every session; two threads match the two cores the server is sized for.
+_PROJ_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="geo-proj")
+
+
+def on_proj_thread(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` on a long-lived thread (no Streamlit commands inside)."""
+    return _PROJ_THREADS.submit(call, *args, **kwargs).result()
+
+
 # ---------------------------------------------------------------- the shared sidebar
 
 
@@ -269,11 +350,12 @@ def sidebar() -> Selection | None:
         if uploaded is None:
             st.sidebar.info("Upload a police.uk street-level CSV or zip to begin.")
             return None
-        upload_name, upload_bytes = uploaded.name, uploaded.getvalue()
         try:
+            check_upload(uploaded.name, uploaded.size)
+            upload_name, upload_bytes = uploaded.name, uploaded.getvalue()
             result = ingest_upload(upload_name, upload_bytes)
         except GeoInputError as error:
-            st.sidebar.error(f"This file cannot be used. {error}")
+            st.sidebar.error(f"This file cannot be used. {escape_markdown(error)}")
             return None
         summary = result.summary.to_dict()
         categories = sorted(result.incidents["category"].unique())
@@ -283,7 +365,9 @@ def sidebar() -> Selection | None:
         categories = category_list(dataset)
         default = datasets.get_dataset(dataset).defaults.category
     if not summary["first_month"]:
-        st.sidebar.error("No rows were accepted from this file; see the data coverage panel.")
+        st.sidebar.error(
+            "No rows were accepted from this file; see the data quality panel on the Overview."
+        )
         return None
     months = timeseries.month_range(summary["first_month"], summary["last_month"])
     first, last = st.sidebar.select_slider(
@@ -305,7 +389,7 @@ def sidebar() -> Selection | None:
     )
     return Selection(
         dataset=dataset,
-        label=DATASET_LABELS[dataset] if dataset != UPLOAD else upload_name,
+        label=DATASET_LABELS[dataset] if dataset != UPLOAD else display_name(upload_name),
         first_month=first,
         last_month=last,
         categories=tuple(chosen),

@@ -24,18 +24,18 @@ from geo.io.pings import PatrolRead, read_patrols
 from geo.maps.coverage import build_coverage_map
 from geo.patrols import dosage as coverage
 from geo.patrols import synthetic
-from geo.patrols.measure import Coverage, measure_coverage
+from geo.patrols.measure import Coverage, dosage_headline, measure_coverage
 from geo.patrols.summaries import (
     KOPER_LABEL,
     VISIT_LENGTH_LABELS,
     demand_by_hour,
     dosage_change,
     hour_of_day_profile,
-    long_visit_share,
     patrol_density,
     visit_length_shares,
     weekly_coverage,
 )
+from geo.safety import csv_bytes, escape_markdown
 from geo.schema import TIMEZONE
 from pages import common
 
@@ -62,7 +62,7 @@ def patrols(files: Files, max_gap_min: float) -> PatrolRead:
         paths = []
         for index, (name, data) in enumerate(files):
             # One folder per file keeps the uploaded name (the rows' `source`) unique.
-            path = Path(folder) / str(index) / Path(name).name
+            path = Path(folder) / str(index) / common.safe_file_name(name, "pings.csv")
             path.parent.mkdir()
             path.write_bytes(data)
             paths.append(path)
@@ -175,7 +175,7 @@ elif not files:
 try:
     read = patrols(files, max_gap_min)
 except GeoInputError as error:
-    st.error(f"These patrol files cannot be used. {error}")
+    st.error(f"These patrol files cannot be used. {escape_markdown(error)}")
     st.stop()
 file_tag = "-synthetic" if is_synthetic else ""
 checks_title = "Patrol file checks (SYNTHETIC demo pings)" if is_synthetic else "Patrol file checks"
@@ -187,7 +187,7 @@ with st.expander(checks_title, expanded=not read.rejected.empty):
     if not read.rejected.empty:
         st.download_button(
             "Download rejected rows with reasons (CSV)",
-            read.rejected.to_csv(index=False),
+            csv_bytes(read.rejected),
             f"patrol-pings{file_tag}-rejected.csv",
             mime="text/csv",
             on_click="ignore",
@@ -198,7 +198,7 @@ with st.expander(checks_title, expanded=not read.rejected.empty):
         st.dataframe(flag_counts.reset_index(name="pings"), hide_index=True)
         st.download_button(
             "Download flagged pings (CSV)",
-            read.flags.to_csv(index=False),
+            csv_bytes(read.flags),
             f"patrol-pings{file_tag}-flagged.csv",
             mime="text/csv",
             on_click="ignore",
@@ -293,7 +293,7 @@ try:
         buffer_m=float(buffer_m),
     )
 except GeoInputError as error:
-    st.error(f"Coverage cannot be measured. {error}")
+    st.error(f"Coverage cannot be measured. {escape_markdown(error)}")
     st.stop()
 
 change = dosage_change(result.table, role)
@@ -303,7 +303,8 @@ if change.empty:
 
 synthetic_tag = " (SYNTHETIC patrols)" if is_synthetic else ""
 role_text = "all roles" if role == coverage.ALL_ROLES else role
-before_weeks, after_weeks = result.periods["weeks"]
+headline = dosage_headline(result, role)
+before_weeks, after_weeks = headline.weeks_before, headline.weeks_after
 st.caption(
     f"{len(result.zones)} hotspots · {role_text} · before {window_start} to "
     f"{funding - dt.timedelta(days=1)} ({before_weeks:.1f} weeks) · after {funding} to "
@@ -311,30 +312,28 @@ st.caption(
     f"{max_gap_min:g} min"
 )
 
-share = result.share.set_index(["period", "role"])["hotspot_share_pct"]
 kpi = st.columns(4)
-before_total = change["patrol_minutes_per_week_before"].sum()
-after_total = change["patrol_minutes_per_week_after"].sum()
 kpi[0].metric(
     "Patrol min/week in hotspots",
-    f"{after_total:,.0f}",
-    delta=f"{after_total - before_total:+,.0f} on {before_total:,.0f} before",
+    f"{headline.patrol_min_per_week_after:,.0f}",
+    delta=f"{headline.patrol_min_per_week_after - headline.patrol_min_per_week_before:+,.0f} "
+    f"on {headline.patrol_min_per_week_before:,.0f} before",
     help="Minutes with at least one unit present, summed over hotspots, after the funding "
     "date; the change is against the before window.",
 )
-koper_before = change["koper_visits_before"].sum() / before_weeks
-koper_after = change["koper_visits_after"].sum() / after_weeks
 kpi[1].metric(
     "Koper visits/week (10–16 min)",
-    f"{koper_after:,.1f}",
-    delta=f"{koper_after - koper_before:+,.1f} on {koper_before:,.1f} before",
+    f"{headline.koper_per_week_after:,.1f}",
+    delta=f"{headline.koper_per_week_after - headline.koper_per_week_before:+,.1f} "
+    f"on {headline.koper_per_week_before:,.1f} before",
 )
 kpi[2].metric(
-    "Hotspots with more patrol",
-    f"{(change['change'] > 0).sum()} of {len(change)}",
+    "Hotspots with more patrol", f"{headline.hotspots_with_more_patrol} of {headline.hotspots}"
 )
-share_after = share.get(("after", role))
-share_before = share.get(("before", role))
+share_before, share_after = (
+    headline.share_in_hotspots_before_pct,
+    headline.share_in_hotspots_after_pct,
+)
 kpi[3].metric(
     "Share of patrol time in hotspots",
     "n/a" if share_after is None else f"{share_after:.0f}%",
@@ -343,9 +342,7 @@ kpi[3].metric(
     else (f"{share_after - share_before:+.1f} pts on {share_before:.0f}% before"),
 )
 
-long_share = long_visit_share(result.visit_lengths, role)
 if hotspot_source == DBSCAN:
-    hectares = result.zones.area / 10_000  # EPSG:27700, square metres
     zones_hint = (
         " The SYNTHETIC patrols were planned as 10–16 minute stops in five 60 m target "
         "zones: choose “SYNTHETIC demo target zones” under Hotspots to measure the dose "
@@ -355,15 +352,18 @@ if hotspot_source == DBSCAN:
     )
     st.info(
         f"**Reading the Koper figures.** DBSCAN hotspots are polygons around whole incident "
-        f"clusters, here median {hectares.median():.1f} ha, largest {hectares.max():.1f} ha. "
+        f"clusters, here median {headline.hotspot_ha_median:.1f} ha, largest "
+        f"{headline.hotspot_ha_max:.1f} ha. "
         "A unit that stops at several places inside one large polygon makes one long visit, "
         "and visits longer than the 10–16 minute dose are not Koper visits: "
-        f"{percent(long_share['before'])} of visits before and {percent(long_share['after'])} "
-        "after lasted 16 minutes or more. Koper "
-        f"visits per week went from {koper_before:,.1f} to {koper_after:,.1f} while patrol "
-        f"time in the hotspots went from {before_total:,.0f} to {after_total:,.0f} min/week: "
-        "in polygons this size they measure how long units stay, not whether 10–16 minute "
-        f"stops happened inside.{zones_hint}",
+        f"{percent(headline.long_visits_before_pct)} of visits before and "
+        f"{percent(headline.long_visits_after_pct)} after lasted 16 minutes or more. Koper "
+        f"visits per week went from {headline.koper_per_week_before:,.1f} to "
+        f"{headline.koper_per_week_after:,.1f} while patrol time in the hotspots went from "
+        f"{headline.patrol_min_per_week_before:,.0f} to "
+        f"{headline.patrol_min_per_week_after:,.0f} min/week: in polygons this size they "
+        "measure how long units stay, not whether 10–16 minute stops happened inside."
+        f"{zones_hint}",
         icon=":material/info:",
     )
 
@@ -417,14 +417,14 @@ st.caption(
 downloads = st.columns(2)
 downloads[0].download_button(
     "Download per-hotspot dosage (CSV)",
-    change.assign(role=role, funding_date=str(funding)).to_csv(index=False),
+    csv_bytes(change.assign(role=role, funding_date=str(funding))),
     f"patrol-dosage{file_tag}-{role}-{funding}.csv",
     mime="text/csv",
     on_click="ignore",
 )
 downloads[1].download_button(
     "Download full coverage table, every role (CSV)",
-    result.table.to_csv(index=False),
+    csv_bytes(result.table),
     f"patrol-coverage{file_tag}-{funding}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -508,8 +508,9 @@ visit_chart = (
 st.altair_chart(visit_chart, width="stretch")
 st.caption(
     "Koper (1995): visits of about 10–16 minutes deter most; much shorter visits do little, "
-    "longer ones add little. Re-entries within 2 minutes count as one visit. Visit length "
-    "depends on the hotspot's size: in a large polygon, stops at several places join into "
-    f"one visit ({percent(long_share['after'])} of visits after the funding date lasted 16 "
-    "minutes or more)."
+    "longer ones add little. A gap in pings no longer than the max gap is bridged when the "
+    "unit is inside at both ends; entry and exit times are interpolated on the hotspot "
+    "edge. Visit length depends on the hotspot's size: in a large polygon, stops at "
+    f"several places join into one visit ({percent(headline.long_visits_after_pct)} of "
+    "visits after the funding date lasted 16 minutes or more)."
 )

@@ -16,10 +16,11 @@ from geo.maps.hotspot import (
     rank_from_tooltip,
 )
 from geo.maps.hotspot import chosen_rank as chosen_rank_of
+from geo.safety import csv_bytes, escape_markdown
 from pages import common
 
 selection = common.require_selection()
-st.title(f"Hotspot explorer: {selection.label}")
+st.title(f"Hotspot explorer: {escape_markdown(selection.label)}")
 st.caption(
     f"{selection.first_month} to {selection.last_month} · "
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
@@ -61,8 +62,12 @@ if auto:
 
 kpi = st.columns(4)
 kpi[0].metric("Hotspots", f"{len(table):,}")
-kpi[1].metric("Incidents in hotspots", f"{1 - result.noise_share:.0%}")
-kpi[2].metric("Area covered", f"{hotspots.covered_area_m2(table) / 1e4:,.1f} ha")
+kpi[1].metric("Incidents in hotspots", f"{result.share_in_hotspots:.0%}")
+kpi[2].metric(
+    "Area covered",
+    f"{common.covered_area_ha(result):,.1f} ha",
+    help="Area of the hotspots together (overlaps counted once)",
+)
 kpi[3].metric("Incidents", f"{len(frame):,}")
 
 with st.expander("Choosing eps: k-distance chart"):
@@ -106,7 +111,8 @@ tiles = options[4].toggle(
     "the incidents' own location text and LSOA outlines. The map's bottom-left corner "
     "says which base is shown.",
 )
-hotspot_map = build_hotspot_map(
+hotspot_map = common.on_proj_thread(
+    build_hotspot_map,
     table,
     frame if incident_style != "none" else None,
     boundaries=common.boundaries(selection.dataset) if show_lsoa else None,
@@ -160,14 +166,14 @@ with map_slot:
 downloads = st.columns(3)
 downloads[0].download_button(
     "Hotspots (GeoJSON)",
-    hotspots.hotspots_geojson(table),
+    lambda: hotspots.hotspots_geojson(table),  # built only when clicked
     "hotspots.geojson",
     mime="application/geo+json",
     on_click="ignore",
 )
 downloads[1].download_button(
     "Hotspots (CSV)",
-    common.table_csv(table.drop(columns="geometry")),
+    lambda: common.table_csv(table.drop(columns="geometry")),  # built only when clicked
     "hotspots.csv",
     mime="text/csv",
     on_click="ignore",
@@ -178,13 +184,13 @@ if focus is not None:
     members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
     downloads[2].download_button(
         f"Incidents of #{chosen['rank']} (CSV)",
-        members.drop(columns="geometry").to_csv(index=False),
+        lambda: csv_bytes(members.drop(columns="geometry")),
         f"hotspot-{chosen['rank']}-incidents.csv",
         mime="text/csv",
         on_click="ignore",
     )
 
-    st.subheader(f"#{chosen['rank']} {chosen['name']}")
+    st.subheader(f"#{chosen['rank']} {escape_markdown(chosen['name'])}")
     detail = st.columns(4)
     detail[0].metric("Incidents", f"{chosen['incidents']:,}")
     detail[1].metric("Share", f"{chosen['share']:.1%}")
@@ -205,8 +211,7 @@ if focus is not None:
         .encode(x=alt.X("month:O", title="Month"), y=alt.Y("count:Q", title="Incidents")),
         width="stretch",
     )
-    by_category = members["category"].value_counts().rename_axis("category")
-    right.dataframe(by_category.reset_index(name="incidents"), hide_index=True)
-    st.markdown(f"**Top streets:** {chosen['top_streets'] or 'none named'}")
+    right.dataframe(timeseries.category_counts(members), hide_index=True)
+    st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 
 st.caption(caveats.LOCATION_ANONYMISATION)

@@ -32,6 +32,7 @@ from geo.io import datasets
 from geo.io.store import filter_incidents, read_incidents
 from geo.patrols.measure import measure_coverage
 from geo.patrols.synthetic import read_synthetic_pings
+from geo.safety import escape_markdown
 from geo.schema import ASB
 from pages import common
 
@@ -181,7 +182,7 @@ def _line_chart(frame: pd.DataFrame, funding: str, y_title: str) -> alt.LayerCha
 
 selection = common.require_selection()
 outcome = _outcome(selection)
-st.title(f"Impact: {selection.label}")
+st.title(f"Impact: {escape_markdown(selection.label)}")
 left, right = st.columns(2)
 defaults = common.area_defaults(selection)
 funding = left.date_input(
@@ -195,7 +196,7 @@ st.caption(
 try:
     hotspots = hotspot_table(selection.dataset, outcome, funding.isoformat())
 except GeoInputError as error:
-    st.error(f"No hotspots to evaluate. {error}")
+    st.error(f"No hotspots to evaluate. {escape_markdown(error)}")
     st.stop()
 labels = {
     str(row.hotspot_id): f"#{row.rank} {row.name} ({row.incidents})"
@@ -275,7 +276,7 @@ choices = Choices(
 try:
     result = run_evaluation(selection, choices)
 except GeoInputError as error:
-    st.error(f"This design cannot be evaluated. {error}")
+    st.error(f"This design cannot be evaluated. {escape_markdown(error)}")
     st.stop()
 
 windows = result.windows

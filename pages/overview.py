@@ -1,4 +1,4 @@
-"""Overview: headline figures, monthly trend, categories and data coverage."""
+"""Overview: headline figures, monthly trend, categories and data quality."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.maps.hotspot import build_hotspot_map
+from geo.safety import csv_bytes, escape_markdown
 from pages import common
 
 selection = common.require_selection()
@@ -16,7 +17,7 @@ frame = common.incidents(selection)
 counts = common.monthly(selection)
 in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
 
-st.title(f"Overview: {selection.label}")
+st.title(f"Overview: {escape_markdown(selection.label)}")
 st.caption(
     f"{selection.first_month} to {selection.last_month} · "
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
@@ -47,8 +48,12 @@ if found is not None:
         f"{len(found.hotspots):,}",
         help=f"DBSCAN, eps {found.eps_m:.0f} m, at least {found.min_samples} incidents",
     )
-    kpi[3].metric("Incidents in hotspots", f"{1 - found.noise_share:.0%}")
-    kpi[4].metric("Area of hotspots", f"{found.hotspots['area_m2'].sum() / 1e4:,.1f} ha")
+    kpi[3].metric("Incidents in hotspots", f"{found.share_in_hotspots:.0%}")
+    kpi[4].metric(
+        "Area covered",
+        f"{common.covered_area_ha(found):,.1f} ha",
+        help="Area of the hotspots together (overlaps counted once)",
+    )
 else:
     kpi[2].metric("Hotspots", "0", help=no_hotspots)
 
@@ -90,7 +95,7 @@ if found is not None and len(found.hotspots):
     st.caption("Open the Hotspot explorer to change the DBSCAN settings.")
 
 st.subheader("Incidents by category")
-by_category = frame["category"].value_counts().rename_axis("category").reset_index(name="incidents")
+by_category = timeseries.category_counts(frame)
 left, right = st.columns([3, 2])
 left.altair_chart(
     alt.Chart(by_category)
@@ -111,8 +116,8 @@ right.download_button(
     on_click="ignore",
 )
 
-st.subheader("Data coverage")
-summary, rejected = common.coverage(selection)
+st.subheader("Data quality")
+summary, rejected = common.data_quality(selection)
 cols = st.columns(3)
 cols[0].metric("Rows read", f"{summary['rows_read']:,}")
 cols[1].metric("Accepted", f"{summary['rows_accepted']:,}")
@@ -122,7 +127,7 @@ if summary["rejected_by_reason"]:
     common.show_table(reasons)
     st.download_button(
         "Download rejected rows with reasons (CSV)",
-        rejected.to_csv(index=False),
+        csv_bytes(rejected),
         f"{selection.dataset}-rejected.csv",
         mime="text/csv",
         on_click="ignore",

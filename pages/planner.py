@@ -21,6 +21,7 @@ from geo.io.pings import read_patrols
 from geo.maps.plan import build_plan_map
 from geo.patrols.synthetic import PINGS_FILE
 from geo.planning import briefing, compliance, exports, forecast, planner
+from geo.safety import escape_markdown
 from pages import common
 
 METHODS = {
@@ -114,7 +115,7 @@ def run_compliance(
 # ---------------------------------------------------------------- page
 
 selection = common.require_selection()
-st.title(f"Patrol planner: {selection.label}")
+st.title(f"Patrol planner: {escape_markdown(selection.label)}")
 st.caption(
     f"Forecast from every month up to {selection.last_month} · "
     f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
@@ -223,15 +224,15 @@ plan = common.stop_on_input_error(run_plan, selection, method, unit_spec, settin
 st.subheader(f"Plan for {plan.capacity.shift[0]:%a %d %b %Y}")
 kpi = st.columns(4)
 kpi[0].metric("Hotspots in plan", f"{len(plan.plan)}")
-kpi[1].metric("Visits per day", f"{int(plan.plan['visits_per_day'].sum())}")
+kpi[1].metric("Visits per day", f"{plan.visits_per_day}")
 kpi[2].metric(
     "Hours on site per day",
-    f"{plan.minutes_used / 60:.2f}",
+    f"{plan.hours_on_site:.2f}",
     help=f"of {hours_per_day:.2f} h available",
 )
 kpi[3].metric("Forecast month", predicted.target)
 for note in plan.notes:
-    st.warning(note)
+    st.warning(escape_markdown(note))
 table = exports.plan_frame(plan)
 common.show_table(table, width="stretch")
 st_folium(

@@ -16,7 +16,7 @@ from shapely.geometry import box
 from geo.maps import coverage as coverage_map
 from geo.maps.base import MAX_MAP_BYTES, VENDOR_URL, build_base_map, map_html, map_html_bytes
 from geo.patrols import dosage as coverage
-from geo.patrols.measure import Coverage, measure_coverage
+from geo.patrols.measure import Coverage, dosage_headline, measure_coverage
 from geo.patrols.summaries import (
     VISIT_LENGTH_LABELS,
     classify_dosage,
@@ -328,3 +328,19 @@ def test_koper_bin_holds_exactly_the_koper_visits():
     minutes = pd.Series([9.99, 10.0, 15.5, 16.0, 16.01])
     bins = pd.cut(minutes, VISIT_LENGTH_BINS, labels=VISIT_LENGTH_LABELS, right=False)
     assert (bins == KOPER_LABEL).tolist() == [False, True, True, True, False]
+
+
+def test_dosage_headline_sums_the_hotspot_table_per_week(mixed_visits):
+    headline = dosage_headline(mixed_visits)
+    change = dosage_change(mixed_visits.table)
+    assert (headline.weeks_before, headline.weeks_after) == (4.0, 4.0)
+    # One Koper visit in each 4-week window: 0.25 a week on both sides.
+    assert headline.koper_per_week_before == pytest.approx(0.25)
+    assert headline.koper_per_week_after == pytest.approx(0.25)
+    assert headline.patrol_min_per_week_before == pytest.approx(
+        change["patrol_minutes_per_week_before"].sum()
+    )
+    assert headline.patrol_min_per_week_after > headline.patrol_min_per_week_before
+    assert (headline.hotspots_with_more_patrol, headline.hotspots) == (1, 1)
+    assert headline.long_visits_after_pct == pytest.approx(100 / 3)
+    assert headline.long_visits_before_pct == 0

@@ -214,3 +214,14 @@ def test_cli_design_months_reach_the_evaluation(tmp_path, torbay_impact, torbay_
     )
     assert ranged["comparison"] == expected["comparison"]
     assert ranged["permutation_p"] == expected["permutation_p"]
+
+
+def test_rate_ratio_and_intervals_agree(cli_json, page):
+    # The model estimate is the page's secondary figure, in a caption to 2 decimals.
+    caption = " ".join(c.value for c in page.caption)
+    expected = (
+        f"rate ratio {cli_json['rate_ratio']:.2f} "
+        f"(model 95% CI {cli_json['ci_low']:.2f}–{cli_json['ci_high']:.2f}; area-bootstrap "
+        f"{cli_json['bootstrap_ci_low']:.2f}–{cli_json['bootstrap_ci_high']:.2f})"
+    )
+    assert expected in caption

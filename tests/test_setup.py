@@ -178,4 +178,7 @@ def test_run_dashboard_starts_offline_after_one_set_up(project):
         for line in (project.parent / "calls.log").read_text().splitlines()
         if "serve.py" in line
     ]
-    assert started == [f"python scripts/serve.py --server.port {port} --server.address 127.0.0.1"]
+    assert started == [
+        "python scripts/serve.py --server.address 127.0.0.1 "
+        f"--server.port {port} --server.address 127.0.0.1"
+    ]

@@ -289,6 +289,21 @@ class PeriodChange:
     months_before: int
     months_after: int
 
+    @property
+    def per_month_before(self) -> float | None:
+        """Incidents per month with data in the earlier period (None without such months)."""
+        return self.incidents_before / self.months_before if self.months_before else None
+
+    @property
+    def per_month_after(self) -> float | None:
+        """Incidents per month with data in the later period (None without such months)."""
+        return self.incidents_after / self.months_after if self.months_after else None
+
+    def class_counts(self) -> pd.DataFrame:
+        """Hotspots per class (``class``, ``hotspots``), most common first."""
+        counts = self.hotspots["classification"].value_counts()
+        return counts.rename_axis("class").reset_index(name="hotspots")
+
 
 def period_change(
     incidents: gpd.GeoDataFrame,

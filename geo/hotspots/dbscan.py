@@ -151,6 +151,11 @@ class HotspotResult:
         """Share of incidents (0-1) that belong to no hotspot."""
         return float(np.mean(self.labels == -1)) if len(self.labels) else 0.0
 
+    @property
+    def share_in_hotspots(self) -> float:
+        """Share of incidents (0-1) inside a hotspot: ``1 - noise_share``."""
+        return 1.0 - self.noise_share if len(self.labels) else 0.0
+
 
 def collapse_duplicates(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Collapse repeated coordinates.
@@ -654,6 +659,11 @@ def write_hotspots(hotspots: gpd.GeoDataFrame, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(hotspots_geojson(hotspots), encoding="utf-8")
     return path
+
+
+def covered_area_ha(hotspots: gpd.GeoDataFrame) -> float:
+    """Area covered by the hotspot polygons together, in hectares (overlaps counted once)."""
+    return covered_area_m2(hotspots) / 10_000
 
 
 def covered_area_m2(hotspots: gpd.GeoDataFrame) -> float:

@@ -27,6 +27,7 @@ from geo.impact.design import LSOA_SERIES_LABEL
 from geo.impact.evaluate import ImpactResult, contamination_warning, figures_table
 from geo.impact.synth import overfit_caveat
 from geo.pdf import PdfDocument
+from geo.safety import csv_text
 from geo.staticmap import (
     StaticBase,
     add_north_arrow,
@@ -363,7 +364,7 @@ def _display_table(result: ImpactResult) -> pd.DataFrame:
 
 def report_csv(result: ImpactResult) -> str:
     """The table of figures as CSV text."""
-    return figures_table(result).to_csv(index=False)
+    return csv_text(figures_table(result))
 
 
 def report_html(

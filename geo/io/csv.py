@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo import schema
@@ -22,6 +23,18 @@ from geo.checks import fail
 
 #: Bytes per CSV block: blocks are parsed in parallel and become the Arrow chunks.
 BLOCK_BYTES = 1 << 24
+
+#: Longest header line read, bytes. police.uk street files have 12 columns (about 150
+#: bytes of header) and mapped exports a few dozen; a wider header is refused before
+#: parsing, because Arrow's memory grows with the number of columns times the rows.
+MAX_HEADER_BYTES = 64 * 1024
+
+#: Most columns read (police.uk has 12; a mapped export a few dozen).
+MAX_COLUMNS = 200
+
+#: Most lines one quoted field may span. A real multi-line field (an address) spans a
+#: few; a quote that runs on for more was opened and never closed.
+MAX_FIELD_LINES = 100
 
 
 @dataclass
@@ -53,19 +66,10 @@ def read_csv_table(
     fields". Handles a UTF-8 byte-order mark, CRLF line ends and quoted commas. Fails
     naming ``name`` when the bytes are empty or not a CSV.
     """
-    head = data[:65536] if isinstance(data, bytes) else _first_bytes(data, 65536)
+    head = data[: MAX_HEADER_BYTES + 1] if isinstance(data, bytes) else _first_bytes(data)
     if not head[:4096].strip() and not _whole(data).strip():
         fail("the file is empty", file=name)
-    if b"\x00" in head[:4096]:
-        fail("is not a CSV file (it contains binary data)", file=name)
-    try:
-        end = head.find(b"\n")
-        header_text = head[: end if end >= 0 else None].decode("utf-8-sig").rstrip("\r")
-    except UnicodeDecodeError:
-        fail("is not a CSV file (its header is not UTF-8 text)", file=name)
-    header = next(csv.reader([header_text]))
-    if len(header) < 2 or len(set(header)) != len(header):
-        fail(f"is not a CSV file with a header row (first line: {header_text[:80]!r})", file=name)
+    header = _header(head, name)
     text_types: dict[str, pa.DataType] = {
         column: pa.string()
         if unique is None or column in unique
@@ -105,16 +109,137 @@ def read_csv_table(
                 f"{row.actual_columns} fields where the header has {row.expected_columns}"
                 for row in bad
             ],
-            "raw": [json.dumps({"text": row.text}, ensure_ascii=False) for row in bad],
+            "raw": [json.dumps({"text": _printable(row.text)}, ensure_ascii=False) for row in bad],
         },
         columns=list(schema.REJECTED_COLUMNS),
     )
-    return CsvRows(table, np.flatnonzero(good) + 1, malformed)
+    row_numbers = np.flatnonzero(good) + 1
+    _check_unclosed_quote(data, table.num_rows + len(bad), name)
+    table, row_numbers, with_nul = _set_aside_nul_rows(table, row_numbers, name)
+    return CsvRows(table, row_numbers, pd.concat([malformed, with_nul], ignore_index=True))
 
 
-def _first_bytes(path: Path, size: int) -> bytes:
+def _header(head: bytes, name: str) -> list[str]:
+    """The header row's column names, refusing binary data and over-wide headers."""
+    # CR alone ends a line in old Mac exports; Arrow reads those line ends too.
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=len(head))
+    if end > MAX_HEADER_BYTES:
+        fail(
+            f"the header line is longer than {MAX_HEADER_BYTES // 1024} KB",
+            fix=f"Export at most {MAX_COLUMNS} columns",
+            file=name,
+        )
+    line = head[:end]
+    # NUL further down only rejects its rows; in or right after the header it is a
+    # binary file (an image, a spreadsheet) given a .csv name.
+    binary = b"\x00" in head[:4096]
+    if b"\x00" in line:
+        fail("is not a CSV file (it contains binary data)", file=name)
+    try:
+        header_text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        what = "it contains binary data" if binary else "its header is not UTF-8 text"
+        fail(f"is not a CSV file ({what})", file=name)
+    header = next(csv.reader([header_text]), [])
+    if len(header) > MAX_COLUMNS:
+        fail(
+            f"the header has {len(header):,} columns, more than the {MAX_COLUMNS} allowed",
+            fix="Export only the columns the dashboard reads",
+            file=name,
+        )
+    if len(header) < 2 or len(set(header)) != len(header):
+        fail(f"is not a CSV file with a header row (first line: {header_text[:80]!r})", file=name)
+    return header
+
+
+def _check_unclosed_quote(data: bytes | Path, rows_seen: int, name: str) -> None:
+    """Fail when a quote opens and never closes, swallowing the lines after it.
+
+    Arrow's parser then either keeps the swallowed text as one huge field or, when it
+    parses blocks in parallel, silently drops the rest of the block; either way fewer
+    rows come out than the file has lines. Only then are the lines scanned for the
+    quote that opened and ran on for more than :data:`MAX_FIELD_LINES` lines (a real
+    field with line breaks, such as an address, spans a few).
+    """
+    if rows_seen + 1 >= _line_count(data):
+        return
+    lines = _whole(data).splitlines()
+    opened = None
+    for number, line in enumerate(lines, start=1):
+        if line.count(b'"') % 2:
+            opened = number if opened is None else None
+        if opened is not None and number - opened > MAX_FIELD_LINES:
+            break
+    if opened is not None:
+        fail(
+            f"the file is damaged from line {opened:,} on: a quoted field opens there and "
+            f"never closes, so the {len(lines) - opened:,} lines after it were not read",
+            fix="Close the quote (or remove it) and load the file again",
+            file=name,
+        )
+
+
+def _line_count(data: bytes | Path) -> int:
+    """Lines in the file (LF, CRLF or CR-only ends; a last line without an end counts)."""
+    chunks = [data] if isinstance(data, bytes) else _chunks(data)
+    newlines = carriage_returns = 0
+    last = b""
+    for chunk in chunks:
+        newlines += chunk.count(b"\n")
+        carriage_returns += chunk.count(b"\r")
+        last = chunk[-1:] or last
+    ends = newlines or carriage_returns
+    return ends + (last not in (b"\n", b"\r", b""))
+
+
+def _chunks(path: Path):
     with path.open("rb") as handle:
-        return handle.read(size)
+        while chunk := handle.read(BLOCK_BYTES):
+            yield chunk
+
+
+def _set_aside_nul_rows(
+    table: pa.Table, row_numbers: np.ndarray, name: str
+) -> tuple[pa.Table, np.ndarray, pd.DataFrame]:
+    """Move rows with a NUL byte in any cell out of ``table`` into rejected rows.
+
+    NUL never belongs in text: it comes from binary junk or a damaged copy, and would be
+    stored and shown as invisible characters.
+    """
+    has_nul = np.zeros(table.num_rows, dtype=bool)
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_dictionary(column.type):
+            hit = pc.match_substring(column.cast(pa.string()), "\x00")
+            has_nul |= pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(has_nul)
+    raw = table.take(pa.array(rows)).to_pylist() if len(rows) else []
+    rejected = pd.DataFrame(
+        {
+            "source": name,
+            "row": row_numbers[rows],
+            "reason": schema.REASON_NUL_BYTES,
+            "detail": "a NUL byte inside a cell",
+            "raw": [
+                json.dumps({k: _printable(v) for k, v in r.items()}, ensure_ascii=False)
+                for r in raw
+            ],
+        },
+        columns=list(schema.REJECTED_COLUMNS),
+    )
+    if not len(rows):
+        return table, row_numbers, rejected
+    keep = ~has_nul
+    return table.filter(pa.array(keep)), row_numbers[keep], rejected
+
+
+def _printable(value):
+    """Text with NUL bytes shown as U+FFFD, so a rejected row never stores them."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def _first_bytes(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(MAX_HEADER_BYTES + 1)
 
 
 def _whole(data: bytes | Path) -> bytes:

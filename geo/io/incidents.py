@@ -9,6 +9,8 @@ cannot be used at all raises :class:`~geo.checks.GeoInputError` naming the file.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -181,10 +183,45 @@ class IngestResult:
     summary: IngestSummary
 
 
-def discover_sources(paths: Iterable[str | Path], *, generic: bool = False) -> list[SourceFile]:
+@dataclass(frozen=True)
+class ZipLimits:
+    """Bounds on reading a ``.zip``, so that a hostile archive cannot exhaust memory.
+
+    Sizes are uncompressed bytes, counted while each member is streamed (a zip's own
+    size fields can lie). The Metropolitan Police's monthly street file, the largest
+    police.uk force file, is about 30 MB, and police.uk CSVs compress about 5-10 times;
+    the per-file default leaves eight times that room. The total default keeps an ingest
+    under 1.5 GB of memory (about 5 bytes held per CSV byte: bench/README.md, "Hostile
+    inputs"); raise it for bigger archives on a machine with more memory.
+    """
+
+    #: Largest single member, bytes.
+    member_bytes: int = 256 * 1024 * 1024
+    #: All members read from one archive together, bytes.
+    total_bytes: int = 300 * 1024 * 1024
+    #: Highest uncompressed/compressed ratio of a member (text rarely exceeds 20).
+    ratio: float = 100.0
+    #: Most members in one archive (a 3-year national download holds about 5,000).
+    members: int = 10_000
+
+
+DEFAULT_ZIP_LIMITS = ZipLimits()
+
+#: Bytes read from a zip member at a time.
+_ZIP_CHUNK = 1 << 20
+
+
+def discover_sources(
+    paths: Iterable[str | Path],
+    *,
+    generic: bool = False,
+    zip_limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+) -> list[SourceFile]:
     """List the CSVs inside ``paths`` (files, folders or ``.zip`` archives), sorted by name.
 
-    Folders are searched recursively, including the zips inside them.
+    Folders are searched recursively, including the zips inside them; links that lead
+    outside the folder are skipped, so that a folder can never make the reader open (or
+    quote) a file elsewhere. Zips are read within ``zip_limits``.
 
     In a folder or zip only police.uk ``*-street.csv`` files are taken (the download also
     holds outcomes and stop-and-search files), unless ``generic`` is true, when every
@@ -195,17 +232,29 @@ def discover_sources(paths: Iterable[str | Path], *, generic: bool = False) -> l
         if not path.exists():
             fail("no such file or folder", file=str(path))
         if path.is_dir():
-            found = _pick_csvs(sorted(path.rglob("*.csv")), generic, key=lambda p: p.name)
-            archives = sorted(path.rglob("*.zip"))
+            found = _pick_csvs(_inside(path, "*.csv"), generic, key=lambda p: p.name)
+            archives = _inside(path, "*.zip")
             if not found and not archives:
                 fail(_no_csv_message(generic), file=str(path))
             sources += [SourceFile(str(p.relative_to(path.parent)), p.read_bytes, p) for p in found]
-            sources += [s for archive in archives for s in _zip_sources(archive, generic)]
+            sources += [s for a in archives for s in zip_sources(a, generic, zip_limits)]
         elif path.suffix.lower() == ".zip":
-            sources += _zip_sources(path, generic)
+            sources += zip_sources(path, generic, zip_limits)
         else:
             sources.append(SourceFile(path.name, path.read_bytes, path))
     return sources
+
+
+def _inside(folder: Path, pattern: str) -> list[Path]:
+    """Files under ``folder`` matching ``pattern`` that really are inside it, sorted.
+
+    ``rglob`` does not descend into linked folders, but it does list linked files; a link
+    whose target resolves outside ``folder`` is left out.
+    """
+    root = folder.resolve()
+    return sorted(
+        p for p in folder.rglob(pattern) if p.is_file() and p.resolve().is_relative_to(root)
+    )
 
 
 def _pick_csvs(candidates: list, generic: bool, key: Callable) -> list:
@@ -219,24 +268,103 @@ def _no_csv_message(generic: bool) -> str:
     return "contains no police.uk street CSVs (files named YYYY-MM-<force>-street.csv)"
 
 
-def _zip_sources(path: Path, generic: bool) -> list[SourceFile]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = sorted(m for m in archive.namelist() if not m.endswith("/"))
-    except zipfile.BadZipFile:
-        fail("is not a valid zip archive", file=path.name)
-    found = _pick_csvs(members, generic, key=lambda m: m.rsplit("/", 1)[-1])
-    if not found:
-        fail(_no_csv_message(generic), file=path.name)
+def zip_sources(
+    archive: str | Path | bytes,
+    generic: bool = False,
+    limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+    *,
+    name: str | None = None,
+) -> list[SourceFile]:
+    """The CSVs of a zip (a file, or the bytes of an upload) as sources read within ``limits``.
 
-    def reader(member: str) -> Callable[[], bytes]:
+    ``name`` is what messages call the archive (default: the file's name). Fails naming
+    the archive when it is not a zip, holds too many members or no usable CSV; each
+    source fails naming its member when reading it would pass a size limit.
+    """
+    if isinstance(archive, bytes):
+        name = name or "upload.zip"
+
+        def opener() -> zipfile.ZipFile:
+            return zipfile.ZipFile(io.BytesIO(archive))
+    else:
+        path = Path(archive)
+        name = name or path.name
+
+        def opener() -> zipfile.ZipFile:
+            return zipfile.ZipFile(path)
+
+    try:
+        with opener() as opened:
+            infos = [i for i in opened.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        fail("is not a valid zip archive", file=name)
+    if len(infos) > limits.members:
+        fail(
+            f"the zip holds {len(infos):,} files, more than the {limits.members:,} allowed",
+            fix="Split it into smaller archives",
+            file=name,
+        )
+    found = _pick_csvs(sorted(infos, key=lambda i: i.filename), generic, key=_member_name)
+    if not found:
+        fail(_no_csv_message(generic), file=name)
+    declared = sum(info.file_size for info in found)
+    if declared > limits.total_bytes:
+        fail(
+            f"its CSVs would unpack to {declared / 2**20:,.0f} MB, more than the "
+            f"{limits.total_bytes / 2**20:,.0f} MB allowed",
+            fix="Split it into smaller archives",
+            file=name,
+        )
+    budget = [limits.total_bytes]  # shared by this archive's members, as they are read
+
+    def reader(info: zipfile.ZipInfo) -> Callable[[], bytes]:
         def read() -> bytes:
-            with zipfile.ZipFile(path) as archive:
-                return archive.read(member)
+            with opener() as opened:
+                data = _read_member(opened, info, limits, budget[0], f"{name}!{info.filename}")
+            budget[0] -= len(data)
+            return data
 
         return read
 
-    return [SourceFile(f"{path.name}!{member}", reader(member)) for member in found]
+    return [SourceFile(f"{name}!{info.filename}", reader(info)) for info in found]
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    return info.filename.rsplit("/", 1)[-1]
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits, budget: int, name: str
+) -> bytes:
+    """One member's bytes, streamed, stopping as soon as a limit would be passed."""
+    cap = min(limits.member_bytes, budget)
+    if info.file_size > cap:
+        fail(_too_big(info.file_size, cap, limits), fix="Unzip and check it", file=name)
+    parts, size = [], 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(_ZIP_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    fail(_too_big(size, cap, limits), fix="Unzip and check it", file=name)
+                if size > _ZIP_CHUNK and size > limits.ratio * max(info.compress_size, 1):
+                    fail(
+                        f"unpacks more than {limits.ratio:g} times its compressed size "
+                        "(a zip bomb, not a CSV)",
+                        fix="Unzip and check it",
+                        file=name,
+                    )
+                parts.append(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as error:
+        fail(f"cannot be unpacked ({error})", fix="Download the zip again", file=name)
+    return b"".join(parts)
+
+
+def _too_big(size: int, cap: int, limits: ZipLimits) -> str:
+    which = "per file" if cap == limits.member_bytes else "for the whole zip"
+    return (
+        f"unpacks to more than {cap / 2**20:,.0f} MB ({which} limit; {size / 2**20:,.0f} MB read)"
+    )
 
 
 #: pandas dtype of text columns: Arrow-backed, missing values are pd.NA.
@@ -330,17 +458,48 @@ def _parse_time(table: pa.Table, mapping: ColumnMapping, verdicts: _Verdicts) ->
         )
         bad = parsed.is_null().to_numpy(zero_copy_only=False)
         verdicts.reject(bad, schema.REASON_BAD_MONTH, lambda rows: _quoted(raw, rows))
+        month = _plausible(parsed.cast(pa.date32()), verdicts, raw)
         occurred = pa.nulls(table.num_rows, pa.timestamp("us", tz=schema.TIMEZONE))
-        return parsed.cast(pa.date32()), occurred
+        return month, occurred
     raw = _text(table, mapping.date).cast(pa.string())
     occurred = _to_local_time(pd.Series(raw.to_pandas(), dtype="string"), mapping)
     bad = occurred.isna().to_numpy()
     verdicts.reject(bad, schema.REASON_BAD_DATE, lambda rows: _quoted(raw, rows))
     months = occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time
+    month = pa.array(months.to_numpy(dtype="datetime64[D]"), pa.date32())
     return (
-        pa.array(months.to_numpy(dtype="datetime64[D]"), pa.date32()),
+        _plausible(month, verdicts, raw),
         pa.array(occurred, pa.timestamp("us", tz=schema.TIMEZONE)),
     )
+
+
+#: police.uk street-level data starts in December 2010 (https://data.police.uk/about/).
+FIRST_PLAUSIBLE_MONTH = dt.date(2010, 12, 1)
+
+
+def plausible_month_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """``(first, last)`` first days of the months an incident can plausibly fall in.
+
+    From :data:`FIRST_PLAUSIBLE_MONTH` to the month after ``today`` (default: today in
+    Europe/London), one month of slack for clocks and time zones. A month outside is a
+    typing or export error (``0000-01``, ``9999-12``) that would stretch every chart.
+    """
+    today = today or pd.Timestamp.now(tz=schema.TIMEZONE).date()
+    following = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return FIRST_PLAUSIBLE_MONTH, following
+
+
+def _plausible(month: pa.ChunkedArray | pa.Array, verdicts: _Verdicts, raw) -> pa.Array:
+    """``month`` with implausible months rejected (and nulled, so nothing downstream sees them)."""
+    first, last = plausible_month_range()
+    inside = pc.and_(pc.greater_equal(month, first), pc.less_equal(month, last))
+    outside = pc.invert(pc.fill_null(inside, True)).to_numpy(zero_copy_only=False)
+    verdicts.reject(
+        outside,
+        schema.REASON_MONTH_OUT_OF_RANGE,
+        lambda rows: [f"{v} (allowed {first:%b %Y} to {last:%b %Y})" for v in _quoted(raw, rows)],
+    )
+    return pc.if_else(pa.array(outside), pa.scalar(None, pa.date32()), month)
 
 
 def _to_local_time(raw: pd.Series, mapping: ColumnMapping) -> pd.Series:
@@ -496,6 +655,7 @@ def ingest(
     mapping: ColumnMapping | None = None,
     *,
     progress: Callable[[Iterable], Iterator] | None = None,
+    zip_limits: ZipLimits = DEFAULT_ZIP_LIMITS,
 ) -> IngestResult:
     """Read, validate and combine incident files into the canonical schema.
 
@@ -508,6 +668,8 @@ def ingest(
         Column mapping for generic CSVs; police.uk street CSVs when omitted.
     progress
         Optional wrapper around the file iterator (e.g. ``tqdm.tqdm``) for a progress bar.
+    zip_limits
+        Bounds on reading zips found among ``sources`` (:class:`ZipLimits`).
 
     Returns
     -------
@@ -516,13 +678,14 @@ def ingest(
         EPSG:27700 metres), ``rejected`` (one row per rejected input row, with reason) and
         ``summary``. Duplicate non-blank ids keep their first occurrence.
     """
-    return ingest_groups([(sources, mapping)], progress=progress)
+    return ingest_groups([(sources, mapping)], progress=progress, zip_limits=zip_limits)
 
 
 def ingest_groups(
     groups: Sequence[tuple[Sequence[str | Path | SourceFile], ColumnMapping | None]],
     *,
     progress: Callable[[Iterable], Iterator] | None = None,
+    zip_limits: ZipLimits = DEFAULT_ZIP_LIMITS,
 ) -> IngestResult:
     """Like :func:`ingest` for several ``(sources, mapping)`` groups read into one result.
 
@@ -534,7 +697,8 @@ def ingest_groups(
         mapping = mapping or POLICE_UK_STREET
         files = [s for s in sources if isinstance(s, SourceFile)]
         paths = [s for s in sources if not isinstance(s, SourceFile)]
-        files += discover_sources(paths, generic=mapping is not POLICE_UK_STREET) if paths else []
+        generic = mapping is not POLICE_UK_STREET
+        files += discover_sources(paths, generic=generic, zip_limits=zip_limits) if paths else []
         jobs += [(file, mapping) for file in files]
     if not jobs:
         fail("no input files were given", fix="Name at least one CSV file, folder or zip")

@@ -102,6 +102,16 @@ REASON_BAD_TIMESTAMP = "unparsable timestamp"
 REASON_NONEXISTENT_TIME = "nonexistent local time"
 
 
+REASON_IMPLAUSIBLE_TIME = "time outside the plausible range"
+
+#: Earliest plausible patrol time. Force GPS/AVL logging of foot patrols dates from the
+#: 2000s; a time before this (year 0, 0001-01-01) is a placeholder or an export error.
+FIRST_PLAUSIBLE_TIME = pd.Timestamp("2000-01-01", tz=TIMEZONE)
+
+#: Slack after "now" for a device clock that runs fast, so a live feed is not rejected.
+CLOCK_SLACK = pd.Timedelta(days=1)
+
+
 REASON_UNKNOWN_ROLE = "unknown role"
 
 
@@ -235,6 +245,7 @@ def read_patrol_log(path: str | Path) -> PatrolRead:
             (unit.isna().to_numpy(), REASON_NO_UNIT),
             (start_bad | end_bad, REASON_BAD_TIMESTAMP),
             (start_gap | end_gap, REASON_NONEXISTENT_TIME),
+            (_implausible(start) | _implausible(end), REASON_IMPLAUSIBLE_TIME),
             (~role_ok, REASON_UNKNOWN_ROLE),
             ((end < start).fillna(False).to_numpy(), REASON_END_BEFORE_START),
             ((place.isna() & hotspot.isna()).to_numpy(), REASON_NO_PLACE),
@@ -316,6 +327,7 @@ def validate_pings(
         else pd.Series(pd.NA, index=frame.index, dtype="str")
     )
     timestamp, bad_time, nonexistent, ambiguous = _localise(frame["timestamp"], unit)
+    implausible = _implausible(timestamp)
     easting, northing = _bng_coordinates(frame)
     no_xy = np.isnan(easting) | np.isnan(northing)
     zero = _zero_coordinates(frame)
@@ -328,6 +340,7 @@ def validate_pings(
             (unit.isna().to_numpy(), REASON_NO_UNIT),
             (bad_time, REASON_BAD_TIMESTAMP),
             (nonexistent, REASON_NONEXISTENT_TIME),
+            (implausible, REASON_IMPLAUSIBLE_TIME),
             (zero, REASON_ZERO_COORDINATES),
             (no_xy, REASON_NO_COORDINATES),
             (outside, REASON_OUTSIDE_GB),
@@ -513,6 +526,17 @@ def _localise(
     return result, ~parsed_ok, nonexistent, ambiguous
 
 
+def _implausible(timestamps: pd.Series) -> np.ndarray:
+    """Times before :data:`FIRST_PLAUSIBLE_TIME` or after now plus :data:`CLOCK_SLACK`.
+
+    One ping dated 2262 or 9999 would otherwise stretch the "after" window to thousands
+    of weeks and make every per-week figure close to zero.
+    """
+    latest = pd.Timestamp.now(tz=TIMEZONE) + CLOCK_SLACK
+    outside = (timestamps < FIRST_PLAUSIBLE_TIME) | (timestamps > latest)
+    return outside.fillna(False).to_numpy(dtype=bool)
+
+
 def _bst_until_clock_goes_back(
     naive: pd.Series, unit: pd.Series, is_ambiguous: np.ndarray
 ) -> np.ndarray:
@@ -573,6 +597,7 @@ _REASON_FIELDS: dict[str, tuple[str, ...]] = {
     REASON_NO_UNIT: ("unit_id",),
     REASON_BAD_TIMESTAMP: ("timestamp",),
     REASON_NONEXISTENT_TIME: ("timestamp",),
+    REASON_IMPLAUSIBLE_TIME: ("timestamp", "start", "end"),
     REASON_UNKNOWN_ROLE: ("role",),
     REASON_END_BEFORE_START: ("start", "end"),
     REASON_NO_PLACE: ("place", "hotspot_id"),

@@ -16,12 +16,18 @@ def record(
     action: str,
     entity: str,
     entity_id: int | None,
+    *,
+    when: dt.datetime | None = None,
     **detail: object,
 ) -> None:
-    """Add one audit entry; it commits or rolls back with the change it describes."""
+    """Add one audit entry; it commits or rolls back with the change it describes.
+
+    ``when`` is the time the action counts as done (default now): a job run for a given
+    time, such as retention, records that time so the next run can be scheduled from it.
+    """
     session.add(
         AuditLog(
-            at=now_utc(),
+            at=when or now_utc(),
             actor_id=actor_id,
             action=action,
             entity=entity,

@@ -17,7 +17,10 @@ from geo.partners import config
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``partners`` and its sub-commands on the main CLI's ``subparsers``."""
-    summary = "partnership hub: database, users, bulk reports, exports, demo, digest"
+    summary = (
+        "partnership hub: database, users, bulk reports, exports, demo, digest, "
+        "retention, subject access, meeting pack"
+    )
     parser = subparsers.add_parser("partners", help=summary, description=summary)
     commands = parser.add_subparsers(dest="partners_command", required=True)
 
@@ -46,6 +49,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     export.add_argument("--out", required=True, metavar="FILE.csv")
 
     commands.add_parser("demo", help="seed the demo Torquay partnership (idempotent)")
+
+    retention = commands.add_parser(
+        "retention", help="list (or --apply: delete) subjects past the retention period"
+    )
+    retention.add_argument("--apply", action="store_true", help="delete them, with audit")
+
+    sar = commands.add_parser("sar", help="subject access export: JSON + PDF of all held")
+    sar.add_argument("reference", metavar="S-000123")
+    sar.add_argument("--out", required=True, metavar="DIR")
+
+    pack = commands.add_parser("pack", help="the monthly meeting pack (PDF, or HTML by suffix)")
+    pack.add_argument("--month", metavar="YYYY-MM", help="default: latest month with reports")
+    pack.add_argument("--edition", choices=("coordinator", "funder"), default="coordinator")
+    pack.add_argument("--out", required=True, metavar="pack.pdf|pack.html")
     commands.add_parser("digest", help="email the weekly good-news digest (needs SMTP_URL)")
     parser.set_defaults(run=run)
     return parser
@@ -131,6 +148,43 @@ def _digest(db, _args) -> int:
     return 0
 
 
+def _retention(db, args) -> int:
+    from geo.partners import retention
+
+    due = retention.apply_retention(db) if args.apply else retention.due_for_deletion(db)
+    verb = "deleted" if args.apply else "would delete (run with --apply)"
+    print(f"{verb} {len(due)} subject(s); retention {retention.retention_months(db)} months")
+    for row in due.itertuples():
+        print(f"{row.reference}: {row.reason}")
+    return 0
+
+
+def _sar(db, args) -> int:
+    from geo.partners.sar import export_subject
+
+    for path in export_subject(db, args.reference, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def _pack(db, args) -> int:
+    from pathlib import Path
+
+    from geo.partners import pack
+    from geo.safety import write_bytes_atomic
+
+    built = pack.build_pack(db, args.month, args.edition)
+    out = Path(args.out)
+    data = (
+        pack.pack_html(built).encode()
+        if out.suffix.lower() in {".html", ".htm"}
+        else pack.pack_pdf(built)
+    )
+    write_bytes_atomic(out, data)
+    print(f"wrote the {built.edition} pack for {built.month} to {out}")
+    return 0
+
+
 _RUNNERS = {
     "init": _init,
     "migrate": _migrate,
@@ -139,4 +193,7 @@ _RUNNERS = {
     "export": _export,
     "demo": _demo,
     "digest": _digest,
+    "retention": _retention,
+    "sar": _sar,
+    "pack": _pack,
 }

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from geo.checks import fail
 from geo.partners import accounts, audit, config, incidents, outcomes
+from geo.partners import demo_casework as casework
 from geo.partners.db import Database
 from geo.partners.models import LONDON, Incident, Partnership, User
 
@@ -132,9 +133,12 @@ def seed_demo(db: Database, now: dt.datetime | None = None) -> str:
     Refuses a database that already serves a real partnership or has other users.
     """
     db.upgrade()
-    if _demo_already_seeded(db):
-        return f"{DEMO_PARTNERSHIP} is already set up in {db.display_url}"
     now = now or audit.now_utc()
+    if _demo_already_seeded(db):
+        # A demo seeded before subjects existed gets its casework now.
+        added = casework.seed_casework(db, now) if not casework.has_subjects(db) else 0
+        extra = f"; added {added} SYNTHETIC subjects" if added else ""
+        return f"{DEMO_PARTNERSHIP} is already set up in {db.display_url}{extra}"
     with db.write() as session:
         session.add(Partnership(name=DEMO_PARTNERSHIP, is_demo=True))
     for email, organisation, role in STAFF:
@@ -151,9 +155,11 @@ def seed_demo(db: Database, now: dt.datetime | None = None) -> str:
         )
     references = _seed_reports(db, now)
     _seed_outcomes(db, references, now)
+    subjects_added = casework.seed_casework(db, now)
     return (
         f"seeded {DEMO_PARTNERSHIP}: {len(demo_accounts())} accounts (password "
-        f"{DEMO_PASSWORD}), {len(references)} SYNTHETIC reports"
+        f"{DEMO_PASSWORD}), {len(references)} SYNTHETIC reports, {subjects_added} SYNTHETIC "
+        "subjects with exclusion notices"
     )
 
 

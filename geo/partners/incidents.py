@@ -409,16 +409,28 @@ def visible_incidents(db: Database, account: Account) -> pd.DataFrame:
     """
     with db.read() as session:
         actor = load_actor(session, account)
-        query = _visible(select(Incident), actor).options(
-            selectinload(Incident.outcomes),
-            selectinload(Incident.organisation),
-            selectinload(Incident.reporter),
-            selectinload(Incident.premises),
-        )
-        rows = session.scalars(
-            query.order_by(Incident.occurred_at.desc(), Incident.id.desc())
-        ).all()
-        return pd.DataFrame([_incident_row(i) for i in rows], columns=list(INCIDENT_COLUMNS))
+        return _report_frame(session, _visible(select(Incident), actor))
+
+
+def all_reports(db: Database) -> pd.DataFrame:
+    """Every report, as :func:`visible_incidents` gives them to staff.
+
+    For the operator's own commands only (the meeting pack, run on the server with
+    ``python -m geo partners pack``): pages and exports go through a role.
+    """
+    with db.read() as session:
+        return _report_frame(session, select(Incident))
+
+
+def _report_frame(session: Session, query: Select) -> pd.DataFrame:
+    query = query.options(
+        selectinload(Incident.outcomes),
+        selectinload(Incident.organisation),
+        selectinload(Incident.reporter),
+        selectinload(Incident.premises),
+    )
+    rows = session.scalars(query.order_by(Incident.occurred_at.desc(), Incident.id.desc())).all()
+    return pd.DataFrame([_incident_row(i) for i in rows], columns=list(INCIDENT_COLUMNS))
 
 
 def _incident_row(incident: Incident) -> tuple:
@@ -450,7 +462,11 @@ def as_incident_frame(db: Database, account: Account) -> gpd.GeoDataFrame:
     With it, hotspots, maps and the planner can run on partner reports as on police.uk
     data (and use their exact times). Funders are refused, as for the reports themselves.
     """
-    visible = visible_incidents(db, account)
+    return canonical_frame(visible_incidents(db, account))
+
+
+def canonical_frame(visible: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Reports (as :func:`visible_incidents` gives them) in the :mod:`geo.schema` layout."""
     occurred = pd.to_datetime(visible["occurred_at"], utc=True).dt.tz_convert(LONDON)
     frame = pd.DataFrame(
         {

@@ -5,9 +5,9 @@ classes describe the current head. Times are stored in UTC (``UTCDateTime``) and
 back as tz-aware ``Europe/London`` datetimes. Locations are kept twice, as in
 :mod:`geo.schema`: WGS84 longitude/latitude and EPSG:27700 easting/northing.
 
-Later issues add persistent offenders ("subjects"), exclusions, photos and retention as
-new tables that point at ``incident.id`` (and a ``deleted_at`` column for retention), so
-nothing here needs to change shape for them.
+Persistent offenders ("subjects"), their photos, associates and exclusion notices are
+tables of their own that point at ``incident.id``; deleting a subject under the retention
+rule deletes those rows and leaves the incidents (the members' reports) in place.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ class Partnership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Months without a linked incident after which a subject and its photos are deleted.
+    subject_retention_months: Mapped[int] = mapped_column(Integer, default=12)
 
 
 class Organisation(Base):
@@ -229,3 +231,96 @@ class FeedRead(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
     outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id"), primary_key=True)
     read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SubjectIncident(Base):
+    """A report linked to a subject; ``breach_of_id`` flags a breach of a live exclusion."""
+
+    __tablename__ = "subject_incident"
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incident.id"), primary_key=True, index=True
+    )
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    breach_of_id: Mapped[int | None] = mapped_column(ForeignKey("exclusion.id"))
+    incident: Mapped[Incident] = relationship()
+
+
+subject_associate = Table(
+    "subject_associate",
+    Base.metadata,
+    Column("subject_id", ForeignKey("subject.id"), primary_key=True),
+    Column("associate_id", ForeignKey("subject.id"), primary_key=True, index=True),
+)
+
+
+class Subject(Base):
+    """A persistent offender: known (name or alias) or "ID sought" (a description only).
+
+    Deliberately no field for ethnicity, religion, sexuality or health (special-category
+    data, UK GDPR Art. 9); the reference ``S-000123`` is what members and papers show.
+    """
+
+    __tablename__ = "subject"
+    __table_args__ = (CheckConstraint("kind IN ('known', 'ID sought')", name="subject_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(200))
+    alias: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    modus_operandi: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(30))
+    shared_in_gallery: Mapped[bool] = mapped_column(Boolean, default=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    links: Mapped[list[SubjectIncident]] = relationship(
+        order_by="SubjectIncident.incident_id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[SubjectPhoto]] = relationship(
+        order_by="SubjectPhoto.id", cascade="all, delete-orphan"
+    )
+    exclusions: Mapped[list[Exclusion]] = relationship(
+        order_by="Exclusion.id", cascade="all, delete-orphan"
+    )
+    associates: Mapped[list[Subject]] = relationship(
+        secondary=subject_associate,
+        primaryjoin=lambda: Subject.id == subject_associate.c.subject_id,
+        secondaryjoin=lambda: Subject.id == subject_associate.c.associate_id,
+        order_by="Subject.id",
+    )
+
+
+class SubjectPhoto(Base):
+    """A photo of a subject: the file lives in the data folder under a random name."""
+
+    __tablename__ = "subject_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(80), unique=True)
+    media_type: Mapped[str] = mapped_column(String(30))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class Exclusion(Base):
+    """A warning, exclusion or extension notice: from some premises or the whole scheme."""
+
+    __tablename__ = "exclusion"
+    __table_args__ = (
+        CheckConstraint("stage IN ('warning', 'exclusion', 'extension')", name="stage"),
+        CheckConstraint("expires_on > starts_on", name="expires_after_start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    premises_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    extends_id: Mapped[int | None] = mapped_column(ForeignKey("exclusion.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    premises: Mapped[Premises | None] = relationship()

@@ -16,6 +16,10 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "good_news": frozenset({PARTNER, COORDINATOR, POLICE}),
     "outcomes": frozenset({COORDINATOR, POLICE}),
     "partner_reports": frozenset({PARTNER, COORDINATOR, POLICE, FUNDER}),
+    "subjects": frozenset({COORDINATOR, POLICE}),
+    "gallery": frozenset({PARTNER, COORDINATOR, POLICE}),
+    "meeting_pack": frozenset({COORDINATOR, POLICE, FUNDER}),
+    "patterns": frozenset({PARTNER, COORDINATOR, POLICE}),
 }
 
 _PLURAL = {PARTNER: "partners", COORDINATOR: "coordinators", POLICE: "police", FUNDER: "funders"}

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geo.checks import check_not_empty
 from geo.patrols.dosage import (
+    ALL_ROLES,
     MAX_GAP_MIN,
-    check_not_empty,
     compare_periods,
     coverage_table,
     funding_periods,
@@ -24,7 +25,13 @@ from geo.patrols.dosage import (
     track_zones,
     visits,
 )
-from geo.patrols.summaries import coverage_by_hour, hotspot_share, visit_length_distribution
+from geo.patrols.summaries import (
+    coverage_by_hour,
+    dosage_change,
+    hotspot_share,
+    long_visit_share,
+    visit_length_distribution,
+)
 from geo.schema import TIMEZONE
 
 
@@ -81,3 +88,63 @@ def measure_coverage(
         visit_lengths=visit_length_distribution(visit_table, periods),
         share=hotspot_share(pings, zones, periods, max_gap_min=max_gap_min, tracks=tracks),
     )
+
+
+@dataclass(frozen=True)
+class DosageHeadline:
+    """The figures at the top of the Patrol coverage page, for one role.
+
+    Minutes are patrol minutes per week (at least one unit present) summed over hotspots;
+    Koper visits are 10-16 minute visits per week; shares are % of patrol time spent in
+    hotspots (None when the period has no patrol time for the role); areas in hectares.
+    """
+
+    role: str
+    patrol_min_per_week_before: float
+    patrol_min_per_week_after: float
+    koper_per_week_before: float
+    koper_per_week_after: float
+    hotspots_with_more_patrol: int
+    hotspots: int
+    share_in_hotspots_before_pct: float | None
+    share_in_hotspots_after_pct: float | None
+    long_visits_before_pct: float
+    long_visits_after_pct: float
+    hotspot_ha_median: float
+    hotspot_ha_max: float
+    weeks_before: float
+    weeks_after: float
+
+
+def dosage_headline(result: Coverage, role: str = ALL_ROLES) -> DosageHeadline:
+    """Sum :attr:`Coverage.table`'s per-hotspot dosage for ``role`` into the page's headline.
+
+    Koper visits per week divide each window's total by that window's weeks, since the
+    before and after windows differ in length. Hotspot areas are measured in EPSG:27700.
+    """
+    change = dosage_change(result.table, role)
+    weeks_before, weeks_after = (float(w) for w in result.periods["weeks"])
+    share = result.share.set_index(["period", "role"])["hotspot_share_pct"]
+    long_share = long_visit_share(result.visit_lengths, role)
+    hectares = result.zones.area / 10_000
+    return DosageHeadline(
+        role=role,
+        patrol_min_per_week_before=float(change["patrol_minutes_per_week_before"].sum()),
+        patrol_min_per_week_after=float(change["patrol_minutes_per_week_after"].sum()),
+        koper_per_week_before=float(change["koper_visits_before"].sum()) / weeks_before,
+        koper_per_week_after=float(change["koper_visits_after"].sum()) / weeks_after,
+        hotspots_with_more_patrol=int((change["change"] > 0).sum()),
+        hotspots=len(change),
+        share_in_hotspots_before_pct=_optional(share.get(("before", role))),
+        share_in_hotspots_after_pct=_optional(share.get(("after", role))),
+        long_visits_before_pct=float(long_share["before"]),
+        long_visits_after_pct=float(long_share["after"]),
+        hotspot_ha_median=float(hectares.median()),
+        hotspot_ha_max=float(hectares.max()),
+        weeks_before=weeks_before,
+        weeks_after=weeks_after,
+    )
+
+
+def _optional(value: float | None) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

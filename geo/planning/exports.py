@@ -11,6 +11,7 @@ import gpxpy.gpx
 import pandas as pd
 
 from geo.planning.planner import PLAN_COLUMNS, PatrolPlan
+from geo.safety import csv_text
 from geo.schema import WGS84
 
 #: GPX ``<creator>`` attribute.
@@ -41,7 +42,7 @@ def plan_frame(plan: PatrolPlan) -> pd.DataFrame:
 
 def plan_csv(plan: PatrolPlan) -> str:
     """The plan as CSV text, one row per hotspot (see :func:`plan_frame`)."""
-    return plan_frame(plan).round({"risk": 3, "risk_share": 4}).to_csv(index=False)
+    return csv_text(plan_frame(plan).round({"risk": 3, "risk_share": 4}))
 
 
 def schedule_csv(plan: PatrolPlan) -> str:
@@ -49,7 +50,7 @@ def schedule_csv(plan: PatrolPlan) -> str:
     schedule = plan.schedule.copy()
     for column in ("start", "end"):
         schedule[column] = schedule[column].map(lambda t: t.isoformat())
-    return schedule.round({"travel_km": 3, "travel_min": 1}).to_csv(index=False)
+    return csv_text(schedule.round({"travel_km": 3, "travel_min": 1}))
 
 
 def plan_geojson(plan: PatrolPlan) -> str:

@@ -187,6 +187,16 @@ class PatrolPlan:
     minutes_used: float
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def visits_per_day(self) -> int:
+        """Visits a day across every hotspot in the plan (the schedule's rows)."""
+        return int(self.plan["visits_per_day"].sum())
+
+    @property
+    def hours_on_site(self) -> float:
+        """On-site patrol hours a day the plan uses (travel not included)."""
+        return self.minutes_used / 60
+
 
 def parse_clock(name: str, value: str | dt.time) -> dt.time:
     """``"HH:MM"`` (or a ``datetime.time``) to a time; fails naming ``name``."""
@@ -495,7 +505,13 @@ def _plan_table(
     schedule: pd.DataFrame,
     peak: tuple[pd.Timestamp, pd.Timestamp],
 ) -> gpd.GeoDataFrame:
-    """One row per hotspot; visit counts come from the schedule (what was placed)."""
+    """One row per hotspot with a visit; counts come from the schedule (what was placed).
+
+    A hotspot whose visits all fell out (travel left no room) is not in the plan, so the
+    table, the schedule and "hotspots in plan" agree.
+    """
+    placed = schedule.groupby("hotspot_id").size().reindex(chosen["hotspot_id"], fill_value=0)
+    chosen = chosen[placed.to_numpy() > 0]
     ids = chosen["hotspot_id"].to_numpy()
     by_hotspot = schedule.groupby("hotspot_id")["start"]
     scheduled = by_hotspot.size().reindex(ids, fill_value=0).to_numpy()

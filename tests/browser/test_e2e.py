@@ -104,8 +104,7 @@ def test_every_page_renders_without_error(dashboard: StreamlitServer, offline_pa
 
 def test_hotspot_map_draws_polygons_offline(dashboard: StreamlitServer, offline_page) -> None:
     open_page(offline_page, dashboard, "")
-    if "hotspots" not in nav_paths(offline_page.page):
-        pytest.skip("the dashboard has no 'hotspots' page yet")
+    assert "hotspots" in nav_paths(offline_page.page)
     open_page(offline_page, dashboard, "hotspots")
     frame = offline_page.page.frame_locator(MAP_FRAME).first
     frame.locator(".leaflet-container").wait_for(timeout=PAGE_TIMEOUT_MS)

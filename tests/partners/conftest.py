@@ -22,7 +22,7 @@ import pytest
 from hub_helpers import PASSWORD
 from psycopg import sql
 
-from geo.partners import accounts
+from geo.partners import accounts, demo
 from geo.partners.db import Database
 
 PG_USER = "hub"
@@ -101,6 +101,24 @@ def new_postgres_database(base_url: str) -> str:
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return f"{base_url}/{name}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_dir(tmp_path_factory):
+    """Photos and other files the hub writes go to a temporary folder, never ``var/``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASB_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        yield
+
+
+@pytest.fixture(scope="session")
+def seeded_demo_dir(tmp_path_factory):
+    """A data folder with the demo partnership seeded once (copy it before changing it)."""
+    folder = tmp_path_factory.mktemp("demo-seeded")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASB_DATA_DIR", str(folder))
+        demo.seed_demo(Database(f"sqlite:///{folder / 'partners.db'}"))
+    return folder
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

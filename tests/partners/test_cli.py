@@ -30,7 +30,7 @@ def test_init_and_migrate_down_step_through_revisions(cli, capsys):
     assert run("init") == 0
     assert db.current_revision() == head_revision()
     assert run("migrate", "--down") == 0
-    assert db.current_revision() == "0001"
+    assert db.current_revision() == "0002"
     assert run("init") == 0
     assert db.current_revision() == head_revision()
     assert "schema revision" in capsys.readouterr().out

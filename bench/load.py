@@ -1,0 +1,189 @@
+"""Benchmark: many people opening the Hotspot explorer at once on one local server.
+
+Starts ``streamlit run dashboard.py`` on 127.0.0.1, then opens the Hotspot explorer
+(Torbay, default settings) in ``--sessions`` new Streamlit sessions at the same moment.
+Two kinds of client:
+
+- ``--client ws`` (default): websocket-level clients speaking Streamlit's protocol, as
+  the browser does: a session's *first draw* is the time from asking for the page until
+  the server reports the script run finished. This measures the server alone.
+- ``--client browser``: headless Chromium pages, each in its own browser context; the
+  first draw also waits for the map's polygons on screen. On this 2-core machine the
+  20 Chromium renderers compete with the server for the same cores.
+
+The server's resident memory (the process and its children) is sampled every 0.2 s,
+and its CPU seconds during the concurrent sessions are recorded.
+
+Targets: each session's first draw within 4x the single-session time, and peak server
+memory at most 2 GB.
+
+Run from the repository root: ``python bench/load.py [--sessions 20]`` (needs
+/usr/bin/chromium, Playwright and ``scripts/vendor_assets.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+
+PAGE = "hotspots"
+TIMEOUT_MS = 600_000
+MAP_POLYGON = ".leaflet-overlay-pane path"
+
+
+class PeakMemory:
+    """Peak resident memory (MB) of a process tree, sampled on a thread."""
+
+    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+        self.process = psutil.Process(pid)
+        self.every_s = every_s
+        self.peak_mb = 0.0
+        self._cpu_start = 0.0
+        self.cpu_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in tree)
+            except psutil.Error:
+                rss = 0
+            self.peak_mb = max(self.peak_mb, rss / 2**20)
+            time.sleep(self.every_s)
+
+    def _cpu(self) -> float:
+        tree = [self.process, *self.process.children(recursive=True)]
+        return sum(sum(p.cpu_times()[:2]) for p in tree)
+
+    def report(self) -> dict:
+        return {"peak_mb": self.peak_mb, "server_cpu_s": self.cpu_s}
+
+    def __enter__(self) -> PeakMemory:
+        self._cpu_start = self._cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cpu_s = self._cpu() - self._cpu_start
+        self._stop.set()
+        self._thread.join()
+
+
+async def first_draw(browser, url: str) -> float:
+    """Seconds until one new session's explorer has finished running and drawn its map."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    start = time.perf_counter()
+    await page.goto(url, timeout=TIMEOUT_MS)
+    await page.wait_for_timeout(300)
+    await page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS
+    )
+    polygon = page.frame_locator('iframe[title*="st_folium"]').first.locator(MAP_POLYGON).first
+    await polygon.wait_for(timeout=TIMEOUT_MS)
+    seconds = time.perf_counter() - start
+    await context.close()
+    return seconds
+
+
+async def ws_first_draw(root_url: str) -> float:
+    """Seconds until a new websocket session's explorer run has finished on the server."""
+    stream = root_url.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None) as ws:
+        rerun = BackMsg()
+        rerun.rerun_script.page_name = PAGE
+        start = time.perf_counter()
+        await ws.send(rerun.SerializeToString())
+        drawn = False
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await ws.recv())
+            drawn = drawn or b"Hotspot explorer: Torbay" in message.SerializeToString()
+            if message.WhichOneof("type") == "script_finished":
+                if not drawn:
+                    raise RuntimeError("the run finished without drawing the explorer")
+                return time.perf_counter() - start
+
+
+async def measure_ws(root_url: str, sessions: int, server_pid: int) -> dict:
+    """Like :func:`measure_browser` with websocket clients (server time only)."""
+    await ws_first_draw_page(root_url, "")  # the root first, as for a browser
+    cold = await ws_first_draw(root_url)
+    single = statistics.median([await ws_first_draw(root_url) for _ in range(3)])
+    with PeakMemory(server_pid) as memory:
+        times = await asyncio.gather(*(ws_first_draw(root_url) for _ in range(sessions)))
+    return {"cold": cold, "single": single, "times": list(times), **memory.report()}
+
+
+async def ws_first_draw_page(root_url: str, page: str) -> None:
+    stream = root_url.replace("http://", "ws://") + "/_stcore/stream"
+    async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None) as ws:
+        rerun = BackMsg()
+        rerun.rerun_script.page_name = page
+        await ws.send(rerun.SerializeToString())
+        message = ForwardMsg()
+        while message.WhichOneof("type") != "script_finished":
+            message.ParseFromString(await ws.recv())
+
+
+async def measure_browser(root_url: str, sessions: int, server_pid: int) -> dict:
+    """First-draw seconds: cold, single (median of 3) and ``sessions`` at once; peak MB."""
+    from playwright.async_api import async_playwright
+
+    url = f"{root_url}/{PAGE}"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        # Streamlit serves a deep link as a page of the app only once some session has
+        # run the entry script to its st.navigation call, so the root is drawn first.
+        root = await browser.new_page()
+        await root.goto(root_url, timeout=TIMEOUT_MS)
+        await root.wait_for_selector("text=Overview: Torbay", timeout=TIMEOUT_MS)
+        cold = await first_draw(browser, url)  # fills the shared caches
+        single = statistics.median([await first_draw(browser, url) for _ in range(3)])
+        with PeakMemory(server_pid) as memory:
+            times = await asyncio.gather(*(first_draw(browser, url) for _ in range(sessions)))
+        await browser.close()
+    return {"cold": cold, "single": single, "times": list(times), **memory.report()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--client", choices=["ws", "browser"], default="ws")
+    args = parser.parse_args()
+    measure = measure_ws if args.client == "ws" else measure_browser
+    with StreamlitServer(ROOT / "dashboard.py", timeout_s=120) as server:
+        result = asyncio.run(measure(server.url, args.sessions, server._process.pid))
+    times, single = result["times"], result["single"]
+    print(f"date: {time.strftime('%Y-%m-%d')}, client: {args.client}")
+    print(f"first session (cold caches): {result['cold']:.1f} s")
+    print(f"single session (warm caches, median of 3): {single:.1f} s")
+    print(
+        f"{args.sessions} sessions at once: median {statistics.median(times):.1f} s, "
+        f"max {max(times):.1f} s = {max(times) / single:.1f}x single   [target <= 4x]"
+    )
+    print(f"peak server memory: {result['peak_mb']:,.0f} MB   [target <= 2048 MB]")
+    print(f"server CPU during the {args.sessions} sessions: {result['server_cpu_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

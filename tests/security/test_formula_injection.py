@@ -1,0 +1,53 @@
+"""CSV formula injection (OWASP "CSV Injection"): attacker text never starts a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo.safety import FORMULA_STARTS, csv_text
+from tests.security.helpers import street_csv, street_rows
+
+ATTACKS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def _cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+
+
+def test_attacks_are_quoted_and_numbers_stay_numbers():
+    frame = pd.DataFrame({"name": ATTACKS, "minutes": [-1.5, 2, 3, -4, 5, 6]})
+    rows = list(csv.DictReader(io.StringIO(csv_text(frame), newline="")))
+    assert [r["name"] for r in rows] == ["'" + a for a in ATTACKS]
+    assert [float(r["minutes"]) for r in rows] == [-1.5, 2, 3, -4, 5, 6]
+
+
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=8))
+def test_no_text_cell_ever_starts_a_formula(values):
+    cells = _cells(csv_text(pd.DataFrame({"text": values})))
+    assert not [c for c in cells if c.startswith(FORMULA_STARTS)]
+
+
+def test_cli_rejected_rows_csv_is_formula_safe(tmp_path, geo_cli):
+    rows = street_rows(3)
+    rows[0] = rows[0].replace("-3.530", "")  # rejected: no coordinates
+    source = tmp_path / "=HYPERLINK(1)-street.csv"
+    source.write_bytes(street_csv(rows))
+    run = geo_cli("ingest", source.name, "--out", "o.parquet", "--rejected", "r.csv")
+    assert run.rc == 0, run.err
+    text = (tmp_path / "r.csv").read_text()
+    assert "'=HYPERLINK(1)-street.csv" in text
+    assert not [c for c in _cells(text) if c.startswith(FORMULA_STARTS)]
+
+
+def test_plan_and_coverage_exports_use_the_safe_writer():
+    from geo.impact import report
+    from geo.planning import exports
+
+    # Their CSVs come from geo.safety.csv_text, so one property test covers them.
+    for module in (exports, report):
+        assert module.csv_text is csv_text
