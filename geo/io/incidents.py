@@ -681,6 +681,38 @@ def ingest(
     return ingest_groups([(sources, mapping)], progress=progress, zip_limits=zip_limits)
 
 
+@dataclass
+class FileRead:
+    """One source file read and checked: canonical rows, accepted mask, rejected rows."""
+
+    name: str
+    canonical: pa.Table
+    keep: np.ndarray
+    rejected: pd.DataFrame
+    rows_read: int
+
+
+def read_source(source: SourceFile, mapping: ColumnMapping) -> FileRead:
+    """Parse and check one file (the part of ingest that can run anywhere, e.g. on Dask)."""
+    coordinates = (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing)
+    parsed = read_csv_table(
+        source.path or source.read_bytes(),
+        source.name,
+        numeric=[c for c in coordinates if c],
+        unique=[c for c in (mapping.incident_id, mapping.date, *coordinates) if c],
+    )
+    canonical, keep, rejected = validate_rows(
+        parsed.table, mapping, source.name, parsed.row_numbers
+    )
+    return FileRead(
+        source.name,
+        canonical,
+        keep,
+        pd.concat([parsed.malformed, rejected], ignore_index=True),
+        parsed.table.num_rows + len(parsed.malformed),
+    )
+
+
 def ingest_groups(
     groups: Sequence[tuple[Sequence[str | Path | SourceFile], ColumnMapping | None]],
     *,
@@ -705,21 +737,12 @@ def ingest_groups(
     canonical_parts, keep_parts, rejected_parts, names = [], [], [], []
     rows_read = 0
     for source, mapping in progress(jobs) if progress else jobs:
-        coordinates = (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing)
-        parsed = read_csv_table(
-            source.path or source.read_bytes(),
-            source.name,
-            numeric=[c for c in coordinates if c],
-            unique=[c for c in (mapping.incident_id, mapping.date, *coordinates) if c],
-        )
-        rows_read += parsed.table.num_rows + len(parsed.malformed)
-        canonical, keep, rejected = validate_rows(
-            parsed.table, mapping, source.name, parsed.row_numbers
-        )
-        canonical_parts.append(canonical)
-        keep_parts.append(keep)
-        rejected_parts += [parsed.malformed, rejected]
-        names.append(source.name)
+        read = read_source(source, mapping)
+        rows_read += read.rows_read
+        canonical_parts.append(read.canonical)
+        keep_parts.append(read.keep)
+        rejected_parts.append(read.rejected)
+        names.append(read.name)
     canonical = pa.concat_tables(canonical_parts)
     keep = np.concatenate(keep_parts)
     file_index = np.repeat(np.arange(len(names)), [t.num_rows for t in canonical_parts])

@@ -30,17 +30,17 @@ import pyarrow.compute as pc
 
 from geo import schema
 from geo.checks import fail
-from geo.io.csv import read_csv_table
 from geo.io.geoparquet import GeoParquetWriter
 from geo.io.incidents import (
     POLICE_UK_STREET,
     ColumnMapping,
+    FileRead,
     IngestSummary,
     SourceFile,
     _decoded,
     discover_sources,
+    read_source,
     summarise,
-    validate_rows,
 )
 from geo.safety import csv_text
 
@@ -65,38 +65,6 @@ class RowSink(Protocol):
 
     def abort(self) -> None:
         """Drop what was written."""
-
-
-@dataclass
-class FileRead:
-    """One source file read and checked: canonical rows, accepted mask, rejected rows."""
-
-    name: str
-    canonical: pa.Table
-    keep: np.ndarray
-    rejected: pd.DataFrame
-    rows_read: int
-
-
-def read_source(source: SourceFile, mapping: ColumnMapping) -> FileRead:
-    """Parse and check one file (the part of ingest that can run anywhere, e.g. on Dask)."""
-    coordinates = (mapping.longitude, mapping.latitude, mapping.easting, mapping.northing)
-    parsed = read_csv_table(
-        source.path or source.read_bytes(),
-        source.name,
-        numeric=[c for c in coordinates if c],
-        unique=[c for c in (mapping.incident_id, mapping.date, *coordinates) if c],
-    )
-    canonical, keep, rejected = validate_rows(
-        parsed.table, mapping, source.name, parsed.row_numbers
-    )
-    return FileRead(
-        source.name,
-        canonical,
-        keep,
-        pd.concat([parsed.malformed, rejected], ignore_index=True),
-        parsed.table.num_rows + len(parsed.malformed),
-    )
 
 
 def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
