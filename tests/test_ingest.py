@@ -388,3 +388,22 @@ def test_polygon_files_get_one_clear_message(tmp_path):
         read_polygons(empty, "boundary")
     boundary = read_polygons(ROOT / "data" / "boundaries" / "torbay.geojson", "boundary")
     assert boundary.crs.to_string() == schema.WGS84 and len(boundary) == 1
+
+
+def test_streaming_ingest_applies_the_same_crime_id_rule(tmp_path):
+    from geo.io.store import read_incidents
+    from geo.io.stream import ingest_to_store
+
+    folder = FIXTURES / "met-repeated-ids"
+    in_memory = ingest([folder])
+    copy = tmp_path / "again" / "2016-04-metropolitan-street.csv"
+    copy.parent.mkdir()
+    copy.write_bytes((folder / "2016-04-metropolitan-street.csv").read_bytes())
+    for sources, extra in (([folder], 0), ([folder, copy.parent], 2)):
+        out = tmp_path / f"streamed-{extra}.parquet"
+        summary = ingest_to_store(sources, out).summary
+        streamed = read_incidents(out)
+        assert sorted(streamed["incident_id"].dropna()) == sorted(
+            in_memory.incidents["incident_id"].dropna()
+        )
+        assert summary.rejected_by_reason.get(schema.REASON_DUPLICATE_ID) == 3 + extra

@@ -3,8 +3,9 @@
 :func:`geo.io.incidents.ingest` holds a whole archive in memory, which stops at about
 23 million rows on a 24 GB machine; police.uk's 2010-2026 archive is about 100 million.
 :func:`ingest_to_store` reads, checks and writes one file at a time with the same row
-checks and rejected-row table, and checks duplicate ids across the whole archive with
-64-bit hashes of the ids (:class:`IdHashes`). Two different ids share a 64-bit hash
+checks and rejected-row table, and applies the in-memory ingest's Crime ID rule (a
+repeat is a further offence only in the id's first month with a new crime type) across
+the whole archive with 64-bit hashes (:class:`OffenceIds`). Two different ids share a 64-bit hash
 with probability about n² / 2⁶⁵: for the 65 million non-blank ids of the whole archive,
 about one in ten thousand.
 
@@ -142,10 +143,57 @@ class StreamSummary:
     rows_written: int = 0
 
 
+class OffenceIds:
+    """What the streaming ingest remembers to apply the in-memory ingest's id rule.
+
+    A repeated Crime ID is a separate offence only in the id's first month and with a
+    crime type not seen for the id yet (see :func:`geo.io.incidents._duplicate_ids`). So
+    three hash sets of accepted rows are kept: each id with where it was first seen, each
+    id with its first month, and each (id, crime type) pair; about 48 bytes per id.
+    """
+
+    def __init__(self, existing: Callable[[str | None], Sequence[str]] | None = None) -> None:
+        self.first_row = IdHashes(existing)
+        self.first_month = IdHashes()
+        self.offences = IdHashes()
+        self._existing = existing
+        self._loaded: set[str | None] = set()
+
+    def load_store(self, force: str | None) -> None:
+        """Ids the store already holds for ``force`` count as seen in no month of this run."""
+        self.first_row.load_store(force)
+        if force in self._loaded or self._existing is None:
+            return
+        self._loaded.add(force)
+        _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
+        if len(hashes):
+            self.first_month.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
+
+    def repeats(self, accepted: pa.Table, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """Mask over ``rows`` (rows of ``accepted`` with an id) of rows that repeat an offence."""
+        ids = accepted.column("incident_id").take(rows)
+        _, id_hashes = hash_ids(ids)
+        month = accepted.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
+        category = accepted.column("category").take(rows).cast(pa.string())
+        _, offence_hashes = hash_ids(
+            pc.binary_join_element_wise(ids.cast(pa.string()), category, "\x1f")
+        )
+        self.first_row.check(id_hashes, where)
+        first_month = self.first_month.check(id_hashes, month)
+        is_first = first_month == -2
+        same_month = ~is_first & (first_month == month)
+        candidate = is_first | same_month
+        new_offence = np.zeros(len(rows), dtype=bool)
+        new_offence[candidate] = (
+            self.offences.check(offence_hashes[candidate], where[candidate]) == -2
+        )
+        return ~(is_first | (same_month & new_offence))
+
+
 def drop_duplicate_ids(
-    read: FileRead, file_index: int, names: list[str], ids: IdHashes
+    read: FileRead, file_index: int, names: list[str], ids: OffenceIds
 ) -> tuple[pa.Table, pd.DataFrame]:
-    """Accepted rows of ``read`` without repeated ids, and the repeats as rejected rows."""
+    """Accepted rows of ``read`` without repeated offences, and the repeats as rejected rows."""
     accepted = read.canonical.filter(pa.array(read.keep))
     rows, hashes = hash_ids(accepted.column("incident_id"))
     row_numbers = accepted.column("_row").to_numpy()
@@ -153,11 +201,12 @@ def drop_duplicate_ids(
     if len(rows):
         for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
             ids.load_store(force)
-    earlier = ids.check(hashes, where)
-    repeated = rows[earlier != -2]
+    repeat = ids.repeats(accepted, rows, where)
+    repeated = rows[repeat]
     if len(repeated) == 0:
         return accepted, pd.DataFrame(columns=list(schema.REJECTED_COLUMNS))
-    first = earlier[earlier != -2]
+    # Where each repeated id was first seen, for the message (already recorded: no insert).
+    first = ids.first_row.check(hashes[repeat], where[repeat])
     mask = np.zeros(accepted.num_rows, dtype=bool)
     mask[repeated] = True
     raw = _decoded(accepted.filter(pa.array(mask)).drop_columns(["_row"])).to_pylist()
@@ -269,7 +318,7 @@ def ingest_to_store(
     skipped = sink.skip([source.name for source, _ in jobs])
     jobs = [(source, m) for source, m in jobs if source.name not in skipped]
     names = [source.name for source, _ in jobs]
-    ids = IdHashes(sink.existing_ids)
+    ids = OffenceIds(sink.existing_ids)
     coverage: dict[tuple, int] = {}
     reasons: dict[str, int] = {}
     rows_read = written = 0
