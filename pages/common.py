@@ -137,6 +137,13 @@ def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataF
     return frame if months is None else store.filter_incidents(frame, months)
 
 
+def every_incident(selection: Selection) -> gpd.GeoDataFrame:
+    """Every incident of the selected area, all months and categories (read-only)."""
+    if selection.dataset == UPLOAD:
+        return ingest_upload(selection.upload_name, selection.upload_bytes).incidents
+    return dataset_incidents(selection.dataset, None)
+
+
 def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
     """Ingest summary (dict) and rejected rows for the selected dataset."""
     if selection.dataset == UPLOAD:

@@ -23,13 +23,14 @@ from geo.impact.evaluate import (
     design_hotspots,
     dosage_vs_change,
     evaluate_dataset,
+    evaluate_incidents,
     impact_json,
-    store_months,
+    months_with_data,
     zones_for_coverage,
 )
 from geo.impact.synth import overfit_caveat
 from geo.io import datasets
-from geo.io.store import filter_incidents, read_incidents
+from geo.io.store import filter_incidents
 from geo.patrols.measure import measure_coverage
 from geo.patrols.synthetic import read_synthetic_pings
 from geo.safety import escape_markdown
@@ -52,12 +53,26 @@ def _outcome(selection: common.Selection) -> tuple[str, ...]:
 
 
 @st.cache_data(show_spinner="Finding hotspots on the months before funding…", max_entries=16)
-def hotspot_table(dataset: str, outcome: tuple[str, ...], funding: str) -> gpd.GeoDataFrame:
-    """Hotspots of the design months (before funding), as :func:`evaluate_store` finds them."""
-    path = datasets.get_dataset(dataset).incidents_path
-    incidents = filter_incidents(read_incidents(path), categories=list(outcome))
-    months = store_months(path)
-    return design_hotspots(incidents, default_design_months(months, funding))
+def hotspot_table(
+    selection: common.Selection,
+    outcome: tuple[str, ...],
+    funding: str,
+    eps_m: float,
+    min_samples: int,
+) -> gpd.GeoDataFrame:
+    """Hotspots of the design months (before funding), as :func:`evaluate_incidents` finds
+    them."""
+    everything = common.every_incident(selection)
+    summary, _ = common.data_quality(selection)
+    months = months_with_data(
+        summary["first_month"], summary["last_month"], common.missing_months(selection)
+    )
+    return design_hotspots(
+        filter_incidents(everything, categories=list(outcome)),
+        default_design_months(months, funding),
+        eps_m=eps_m,
+        min_samples=min_samples,
+    )
 
 
 @dataclass(frozen=True)
@@ -71,12 +86,14 @@ class Choices:
     n_comparison: int
     buffer_m: float
     funding: str
+    eps_m: float
+    min_samples: int
     treated_file: bytes | None = None
 
 
 @st.cache_data(show_spinner="Evaluating…", max_entries=16)
 def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResult:
-    """:func:`geo.impact.evaluate.evaluate_dataset`, the call the CLI and report make."""
+    """:func:`geo.impact.evaluate.evaluate_incidents`, the call behind the CLI and report."""
     if choices.mode == "lsoas":
         comparison = design.select_lsoas(
             common.boundaries(selection.dataset), choices.comparison_ids
@@ -90,14 +107,22 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
         if choices.treated_file is not None:
             treated = Path(folder) / "treated.geojson"
             treated.write_bytes(choices.treated_file)
-        return evaluate_dataset(
-            selection.dataset,
+        settings = {
+            "categories": list(choices.outcome),
+            "comparison": comparison,
+            "n_comparison": choices.n_comparison,
+            "buffer_m": choices.buffer_m,
+            "eps_m": choices.eps_m,
+            "min_samples": choices.min_samples,
+        }
+        if selection.dataset != common.UPLOAD:
+            return evaluate_dataset(selection.dataset, treated, choices.funding, **settings)
+        return evaluate_incidents(
+            common.every_incident(selection),
             treated,
             choices.funding,
-            categories=list(choices.outcome),
-            comparison=comparison,
-            n_comparison=choices.n_comparison,
-            buffer_m=choices.buffer_m,
+            missing_months=common.missing_months(selection),
+            **settings,
         )
 
 
@@ -188,13 +213,31 @@ defaults = common.area_defaults(selection)
 funding = left.date_input(
     "Funding date", value=defaults.funding_date, key="impact_funding", help=defaults.funding_note
 )
+eps_m = right.number_input(
+    "Hotspot radius, eps (m)",
+    min_value=25,
+    max_value=500,
+    value=int(defaults.eps_m),
+    step=5,
+    key="impact_eps",
+)
+min_samples = right.number_input(
+    "Incidents to form a hotspot (over the whole span)",
+    min_value=2,
+    max_value=1000,
+    value=int(defaults.min_samples),
+    key="impact_min_samples",
+    help="Scaled down to the share of months the hotspots are found on.",
+)
 st.caption(
     f"Counting {', '.join(outcome)} · hotspots found on the months before funding only "
-    "(DBSCAN 100 m), so the outcome never shapes the study areas"
+    f"(DBSCAN {eps_m:g} m), so the outcome never shapes the study areas"
 )
 
 try:
-    hotspots = hotspot_table(selection.dataset, outcome, funding.isoformat())
+    hotspots = hotspot_table(
+        selection, outcome, funding.isoformat(), float(eps_m), int(min_samples)
+    )
 except GeoInputError as error:
     st.error(f"No hotspots to evaluate. {escape_markdown(error)}")
     st.stop()
@@ -271,6 +314,8 @@ choices = Choices(
     n_comparison=int(n_comparison),
     buffer_m=float(buffer_m),
     funding=funding.isoformat(),
+    eps_m=float(eps_m),
+    min_samples=int(min_samples),
     treated_file=None if treated_upload is None else treated_upload.getvalue(),
 )
 try:

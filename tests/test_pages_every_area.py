@@ -55,15 +55,6 @@ def _assert_impact_reaches_its_headline(at: AppTest) -> None:
     assert at.multiselect(key="impact_treated").value  # a treated hotspot is chosen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Impact page evaluates embedded stores only (geo.impact.evaluate_dataset); "
-    "an upload gets a one-line message instead of an evaluation",
-)
-def test_impact_on_an_upload():
-    _assert_impact_reaches_its_headline(_open("upload"))
-
-
 @pytest.mark.parametrize("area", [*datasets.DATASETS, "upload"])
 def test_every_page_is_useful_with_the_defaults(area):
     at = _open(area)
@@ -80,8 +71,7 @@ def test_every_page_is_useful_with_the_defaults(area):
     assert _number(_metric(at, "Incidents (earlier)")) > 0
     assert _number(_metric(at, "Incidents (later)")) > 0
 
-    if area != "upload":  # see test_impact_on_an_upload
-        _assert_impact_reaches_its_headline(at)
+    _assert_impact_reaches_its_headline(at)
 
     at.switch_page("pages/planner.py").run()
     _assert_clean(at, "planner")

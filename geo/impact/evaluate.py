@@ -65,7 +65,7 @@ from geo.impact.wording import headline_sentence, plain_headline, verdict
 from geo.io.polygons import read_polygons
 from geo.io.store import filter_incidents, read_incidents
 from geo.schema import ASB
-from geo.timeseries import month_range
+from geo.timeseries import month_range, months_without_data
 
 GROUPS = ("treated", "comparison", "buffer")
 
@@ -475,13 +475,19 @@ def _span(incidents: gpd.GeoDataFrame) -> tuple[str, str]:
     return labels.min(), labels.max()
 
 
-def design_hotspots(incidents: gpd.GeoDataFrame, design_months: Iterable[str]) -> gpd.GeoDataFrame:
+def design_hotspots(
+    incidents: gpd.GeoDataFrame,
+    design_months: Iterable[str],
+    *,
+    eps_m: float = DEFAULT_EPS_M,
+    min_samples: int = DEFAULT_MIN_SAMPLES,
+) -> gpd.GeoDataFrame:
     """DBSCAN hotspots of the design months only, named as the dashboard names them: the
     study areas are fixed before any outcome month is looked at.
 
-    ``eps_m`` is the dashboard's 100 m; ``min_samples`` is its 30 incidents scaled to the
-    share of the data's months used (at least 5), so the density asked of a hotspot does
-    not depend on how many months it is found on.
+    ``eps_m`` is in metres; ``min_samples`` (incidents, as set for the whole span) is
+    scaled to the share of the data's months used (at least 5), so the density asked of a
+    hotspot does not depend on how many months it is found on.
     """
     months = set(design_months)
     labels = pd.to_datetime(pd.Series(incidents["month"], dtype="object")).dt.strftime("%Y-%m")
@@ -492,8 +498,8 @@ def design_hotspots(incidents: gpd.GeoDataFrame, design_months: Iterable[str]) -
         fix="Choose design months with data (by default the months before funding)",
     )
     share = labels[labels.isin(months)].nunique() / max(labels.nunique(), 1)
-    min_samples = max(5, round(DEFAULT_MIN_SAMPLES * share))
-    return find_hotspots(chosen, DEFAULT_EPS_M, min_samples).hotspots
+    scaled = max(5, round(min_samples * share))
+    return find_hotspots(chosen, eps_m, scaled).hotspots
 
 
 def _default_candidates(incidents: gpd.GeoDataFrame, design_months: Iterable[str]):
@@ -872,8 +878,8 @@ def store_missing_months(path: str | Path) -> tuple[str, ...]:
     path = Path(path)
     summary = path.with_name(path.stem + ".summary.json")
     if summary.is_file():
-        months = json.loads(summary.read_text(encoding="utf-8")).get("months_missing", {})
-        return tuple(sorted({m for force in months.values() for m in force}))
+        recorded = json.loads(summary.read_text(encoding="utf-8"))
+        return tuple(months_without_data({"months_missing": recorded.get("months_missing", {})}))
     present = set(pd.read_parquet(path, columns=["month"])["month"].astype(str).str.slice(0, 7))
     if not present:
         return ()
@@ -889,8 +895,13 @@ def default_design_months(months: Iterable[str], funding_date: str) -> tuple[str
 def store_months(path: str | Path) -> tuple[str, ...]:
     """Months with data in an incident store (``'YYYY-MM'``, missing months left out)."""
     present = pd.read_parquet(path, columns=["month"])["month"].astype(str).str.slice(0, 7)
-    missing = set(store_missing_months(path))
-    return tuple(m for m in month_range(present.min(), present.max()) if m not in missing)
+    return months_with_data(present.min(), present.max(), store_missing_months(path))
+
+
+def months_with_data(first: str, last: str, missing: Iterable[str]) -> tuple[str, ...]:
+    """The months from ``first`` to ``last`` (``'YYYY-MM'``) that are not ``missing``."""
+    gaps = set(missing)
+    return tuple(m for m in month_range(first, last) if m not in gaps)
 
 
 def contamination_warning(dosage: pd.DataFrame | None) -> str | None:
@@ -920,7 +931,27 @@ def evaluate_store(
     incidents_path: str | Path,
     treated: str | Path | Sequence[str] | gpd.GeoDataFrame,
     funding_date: str,
+    **options: Any,
+) -> ImpactResult:
+    """:func:`evaluate_incidents` on a GeoParquet store: the one call behind the CLI, the
+    Impact page, the notebook and the funder report. Its missing months come from the
+    ingest summary beside the store (:func:`store_missing_months`).
+    """
+    return evaluate_incidents(
+        read_incidents(incidents_path),
+        treated,
+        funding_date,
+        missing_months=store_missing_months(incidents_path),
+        **options,
+    )
+
+
+def evaluate_incidents(
+    everything: gpd.GeoDataFrame,
+    treated: str | Path | Sequence[str] | gpd.GeoDataFrame,
+    funding_date: str,
     *,
+    missing_months: Iterable[str] = (),
     categories: Sequence[str] | None = None,
     buffer_m: float = DEFAULT_BUFFER_M,
     comparison: str | Path | Sequence[str] = "auto",
@@ -928,32 +959,34 @@ def evaluate_store(
     lsoa_counts: str | Path | None = None,
     boundaries: str | Path | None = None,
     design_months: Sequence[str] | None = None,
+    eps_m: float = DEFAULT_EPS_M,
+    min_samples: int = DEFAULT_MIN_SAMPLES,
 ) -> ImpactResult:
-    """:func:`evaluate` from files: the one call behind the CLI, the Impact page, the
-    notebook and the funder report.
+    """:func:`evaluate` on every incident of a dataset (all categories, all months).
 
     ``treated`` is a polygon file (the funded zone as drawn or uploaded: no hotspot
     detection touches it), a CSV of hotspot ids or names, a list of hotspot ids or names,
-    or areas. Hotspots are found (DBSCAN 100 m, 30 incidents) on ``design_months`` only,
-    by default the months with data before funding. ``comparison`` is ``"auto"``, a file
-    as for ``treated``, or a list of hotspot ids or names. ``categories`` default to ASB.
-    ``lsoa_counts`` with ``boundaries`` adds the longer LSOA pre-trend check.
+    or areas. Hotspots are found (DBSCAN, ``eps_m`` metres and ``min_samples`` incidents)
+    on ``design_months`` only, by default the months with data before funding.
+    ``comparison`` is ``"auto"``, a file as for ``treated``, or a list of hotspot ids or
+    names. ``categories`` default to ASB. ``missing_months`` are months without published
+    data (never counted as zero). ``lsoa_counts`` with ``boundaries`` adds the longer LSOA
+    pre-trend check.
     """
     categories = list(categories or [ASB])
-    everything = read_incidents(incidents_path)
     first, last = _span(everything)
     incidents = filter_incidents(everything, categories=categories)
     check_not_empty(
         "incidents", len(incidents), fix=f"No rows of {', '.join(categories)}: check --category"
     )
-    missing = store_missing_months(incidents_path)
+    missing = tuple(missing_months)
     if design_months is None:
-        design_months = default_design_months(
-            [m for m in month_range(first, last) if m not in set(missing)], funding_date
-        )
+        design_months = default_design_months(months_with_data(first, last, missing), funding_date)
     lsoa_bounds = None if boundaries is None else read_polygons(boundaries, "boundary")
     # Found once, and only when hotspot ids/names or the automatic comparison need them.
-    hotspots = functools.cache(lambda: design_hotspots(incidents, design_months))
+    hotspots = functools.cache(
+        lambda: design_hotspots(incidents, design_months, eps_m=eps_m, min_samples=min_samples)
+    )
     treated_areas = _areas(treated, hotspots, lsoa_bounds)
     chosen = "auto" if str(comparison) == "auto" else _areas(comparison, hotspots, lsoa_bounds)
     lsoa = None
@@ -1016,6 +1049,7 @@ __all__ = [
     "evaluate",
     "contamination_warning",
     "evaluate_dataset",
+    "evaluate_incidents",
     "evaluate_store",
     "figures_table",
     "group_series",
