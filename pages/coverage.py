@@ -36,7 +36,6 @@ from geo.patrols.summaries import (
     weekly_coverage,
 )
 from geo.safety import csv_bytes, escape_markdown
-from geo.schema import TIMEZONE
 from pages import common
 
 SYNTHETIC_DIR = DATA_DIR / "synthetic"
@@ -72,11 +71,7 @@ def patrols(files: Files, max_gap_min: float) -> PatrolRead:
 @st.cache_data(max_entries=8)
 def patrol_days(files: Files, max_gap_min: float) -> tuple[dt.date, dt.date] | None:
     """First and last local day with pings (None when no ping was accepted)."""
-    rows = patrols(files, max_gap_min).rows
-    if rows.empty:
-        return None
-    days = rows["timestamp"].dt.tz_convert(TIMEZONE)
-    return days.min().date(), days.max().date()
+    return patrols(files, max_gap_min).days()
 
 
 @st.cache_data(show_spinner="Finding hotspots…", max_entries=16)
@@ -193,9 +188,8 @@ with st.expander(checks_title, expanded=not read.rejected.empty):
             on_click="ignore",
         )
     if not read.flags.empty:
-        flag_counts = read.flags["flag"].value_counts().rename_axis("flag")
         st.caption("Kept but flagged (check these pings):")
-        st.dataframe(flag_counts.reset_index(name="pings"), hide_index=True)
+        st.dataframe(read.flag_counts(), hide_index=True)
         st.download_button(
             "Download flagged pings (CSV)",
             csv_bytes(read.flags),

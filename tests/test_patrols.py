@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
@@ -205,3 +206,19 @@ def test_ping_row_with_wrong_field_count_is_rejected_not_lost(tmp_path):
     assert len(read.rows) + len(read.rejected) == read.read
     assert read.rejected["row"].tolist() == [2]
     assert read.rejected["reason"].tolist() == [REASON_MALFORMED_ROW]
+
+
+def test_read_reports_its_local_days_and_flag_counts(tmp_path):
+    path = tmp_path / "pings.csv"
+    # 23:30 UTC on 31 May is 00:30 on 1 June in London (BST).
+    path.write_text(
+        "unit_id,timestamp,lat,lon\n"
+        "PC1,2024-05-31T23:30:00Z,50.4650,-3.5300\n"
+        "PC1,2024-05-31T23:30:00Z,50.4650,-3.5300\n"
+        "PC1,2024-06-02T10:00:00Z,50.4651,-3.5301\n",
+        encoding="utf-8",
+    )
+    read = pings.read_pings(path)
+    assert read.days() == (dt.date(2024, 6, 1), dt.date(2024, 6, 2))
+    counts = read.flag_counts().set_index("flag")["pings"]
+    assert counts[pings.FLAG_DUPLICATE] == 1

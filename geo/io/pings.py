@@ -43,6 +43,7 @@ Flags (:data:`FLAGS`), one row per flagged ping:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -169,6 +170,18 @@ class PatrolRead:
     rejected: pd.DataFrame
     flags: pd.DataFrame
     read: int
+
+    def days(self) -> tuple[dt.date, dt.date] | None:
+        """First and last local (Europe/London) day with an accepted ping; None without."""
+        if self.rows.empty or "timestamp" not in self.rows.columns:
+            return None
+        local = self.rows["timestamp"].dt.tz_convert(TIMEZONE)
+        return local.min().date(), local.max().date()
+
+    def flag_counts(self) -> pd.DataFrame:
+        """Flagged pings per flag, most first: columns ``flag`` and ``pings``."""
+        counts = self.flags["flag"].value_counts()
+        return counts.rename_axis("flag").reset_index(name="pings")
 
 
 def read_pings(path: str | Path, *, max_gap_min: float = MAX_GAP_MIN) -> PatrolRead:
