@@ -4,7 +4,9 @@ On a fresh server with the demo seeded in a temporary ``ASB_DATA_DIR``: the demo
 reports an incident by clicking the map and sees its reference at once; the coordinator
 records an arrest against it; the partner then sees "An arrest was made after your report
 <reference>" in the good-news feed with an unread count. Screenshots go to
-``artifacts/partners-flow-*.png``.
+``artifacts/partners-flow-*.png``. A report and an outcome note made of markup show as
+text (the note as a cell of the report's outcome history), open no dialog and add no
+``img[src=x]`` to any frame.
 """
 
 from __future__ import annotations
