@@ -110,6 +110,11 @@ def test_link_copied_into_another_session(
         other.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
         second = other.new_page()
         second.goto(copied)
+        # As in open_link: the page may first run alone, then rerun through the entry
+        # script, so wait for the shared sidebar's Area selector and then the run's end.
+        second.wait_for_selector(
+            '[data-testid="stSidebar"] input[aria-label="Area"]', timeout=60_000
+        )
         second.wait_for_timeout(300)
         second.wait_for_selector(
             '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
