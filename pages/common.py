@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,7 @@ from geo import formatting, safety, timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import naming
+from geo.hotspots.peaktimes import WEEKDAYS
 from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.maps import layers as map_layers
@@ -514,3 +516,18 @@ def table_csv(frame: pd.DataFrame) -> str:
 # Streamlit's legacy mode also lists this helper module as a page (``/common``).
 if __name__ == "__main__":
     run_through_entry_script()
+
+
+def weekday_hour_chart(grid: pd.DataFrame, value: str, title: str) -> alt.Chart:
+    """Heatmap of ``value`` by hour of day (``hour``) and day of week (``weekday`` names),
+    the one layout used for peak times, partner reports and aoristic profiles."""
+    return (
+        alt.Chart(grid)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title="Hour of day"),
+            y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
+            color=alt.Color(f"{value}:Q", title=title),
+            tooltip=["weekday", "hour", value],
+        )
+    )

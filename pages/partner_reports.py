@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
-from geo.hotspots.peaktimes import WEEKDAYS
 from geo.partners import config, incidents
 from geo.safety import csv_bytes
-from pages import auth
+from pages import auth, common
 
 account = auth.require_role("partner_reports")
 db = auth.database()
@@ -45,17 +43,7 @@ if visible.empty:
 st.map(visible, latitude="latitude", longitude="longitude")
 st.subheader("When: day of week and hour of day")
 grid = incidents.hour_weekday_counts(visible)
-st.altair_chart(
-    alt.Chart(grid)
-    .mark_rect()
-    .encode(
-        x=alt.X("hour:O", title="Hour of day"),
-        y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
-        color=alt.Color("incidents:Q", title="Reports"),
-        tooltip=["weekday", "hour", "incidents"],
-    ),
-    width="stretch",
-)
+st.altair_chart(common.weekday_hour_chart(grid, "incidents", "Reports"), width="stretch")
 # st.dataframe shows every cell as plain text, so stored markup never runs.
 st.dataframe(visible, hide_index=True)
 

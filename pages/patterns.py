@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import streamlit as st
 
-from geo.hotspots.peaktimes import WEEKDAYS
 from geo.partners import incidents, repetition
 from geo.safety import escape_markdown
 from pages import auth, common
@@ -37,17 +35,7 @@ if frame.empty:
 
 st.subheader("Hour of the week (aoristic)")
 profile = repetition.aoristic_hour_of_week(frame["occurred_at"])
-st.altair_chart(
-    alt.Chart(profile)
-    .mark_rect()
-    .encode(
-        x=alt.X("hour:O", title="Hour of day"),
-        y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
-        color=alt.Color("weight:Q", title="Incidents"),
-        tooltip=["weekday", "hour", "weight"],
-    ),
-    width="stretch",
-)
+st.altair_chart(common.weekday_hour_chart(profile, "weight", "Incidents"), width="stretch")
 
 st.subheader(
     f"Repeat locations: premises with 3 or more incidents in {repetition.REPEAT_DAYS} days"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -307,19 +306,9 @@ else:
     names = dict(zip(plan.plan["hotspot_id"], plan.plan["name"], strict=True))
     chosen = st.selectbox("Hotspot", ids, format_func=names.get, key="planner_peak_hotspot")
     grid = peaks[peaks["hotspot_id"] == chosen].assign(
-        day=lambda f: f["weekday"].map(dict(enumerate(peaktimes.WEEKDAYS)))
+        weekday=lambda f: f["weekday"].map(dict(enumerate(peaktimes.WEEKDAYS)))
     )
-    st.altair_chart(
-        alt.Chart(grid)
-        .mark_rect()
-        .encode(
-            x=alt.X("hour:O", title="Hour"),
-            y=alt.Y("day:N", sort=list(peaktimes.WEEKDAYS), title=None),
-            color=alt.Color("incidents:Q", title="Incidents"),
-            tooltip=["day", "hour", "incidents"],
-        ),
-        width="stretch",
-    )
+    st.altair_chart(common.weekday_hour_chart(grid, "incidents", "Incidents"), width="stretch")
     busiest = peaktimes.busiest_hours(peaks[peaks["hotspot_id"].isin(ids)])
     if busiest:
         st.caption(

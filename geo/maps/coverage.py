@@ -19,14 +19,13 @@ from geo.maps.base import (
     POINT_DECIMALS,
     build_base_map,
     escape_text,
-    feature_collection,
     format_values,
     layer_name,
     simplify_for_web,
     to_wgs84,
     use_local_assets,
 )
-from geo.maps.layers import add_legend
+from geo.maps.layers import add_filled_polygons, add_legend
 from geo.patrols.dosage import ALL_ROLES, PERIODS
 from geo.patrols.summaries import DOSAGE_CLASSES
 from geo.projection import bng_to_lonlat
@@ -201,19 +200,15 @@ def add_dosage_layer(
         "Change",
         "Change class",
     ]
-    data, shown = feature_collection(simplify_for_web(drawn, simplify_m), properties, max_bytes)
-    folium.GeoJson(
-        data,
-        name=layer_name(name, shown, len(drawn), "hotspots"),
-        style_function=lambda f: {
-            "fillColor": f["properties"]["_fill"],
-            "color": "#222222",
-            "weight": 1,
-            "fillOpacity": 0.6,
-        },
-        highlight_function=lambda _f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
-        zoom_on_click=False,
-    ).add_to(m)
+    add_filled_polygons(
+        m,
+        simplify_for_web(drawn, simplify_m),
+        properties,
+        name=name,
+        what="hotspots",
+        tooltip=(fields, aliases),
+        max_bytes=max_bytes,
+        fill_opacity=0.6,
+    )
     present = set(drawn["dosage_class"])
     return [(label, colour) for label, colour in DOSAGE_COLOURS.items() if label in present]

@@ -510,24 +510,52 @@ def add_change_layer(
     if name_column and name_column in areas.columns:
         properties.insert(0, "name_text", escape_text(drawn[name_column]))
         fields, aliases = ["name_text", *fields], ["Name", *aliases]
-    data, shown = feature_collection(simplify_for_web(drawn, simplify_m), properties, max_bytes)
-    folium.GeoJson(
-        data,
-        name=layer_name(name, shown, len(drawn), "areas"),
-        style_function=lambda f: {
-            "fillColor": f["properties"]["_fill"],
-            "color": "#222222",
-            "weight": 1,
-            "fillOpacity": 0.65,
-        },
-        highlight_function=lambda _f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
-    ).add_to(m)
+    add_filled_polygons(
+        m,
+        simplify_for_web(drawn, simplify_m),
+        properties,
+        name=name,
+        what="areas",
+        tooltip=(fields, aliases),
+        max_bytes=max_bytes,
+        fill_opacity=0.65,
+    )
     present = set(classes.dropna())
     legend = [(k.capitalize(), v) for k, v in CHANGE_COLOURS.items() if k in present]
     if not present <= set(CHANGE_COLOURS):
         legend.append(("Other", _OTHER_COLOUR))
     return legend
+
+
+def add_filled_polygons(
+    m: folium.Map,
+    polygons: gpd.GeoDataFrame,
+    properties: pd.DataFrame,
+    *,
+    name: str,
+    what: str,
+    tooltip: tuple[list[str], list[str]],
+    max_bytes: int,
+    fill_opacity: float,
+    zoom_on_click: bool = False,
+) -> None:
+    """Add ``polygons`` (EPSG:4326) filled with each row's ``_fill`` colour of
+    ``properties``, with a tooltip of ``(fields, aliases)``, within ``max_bytes``."""
+    data, shown = feature_collection(polygons, properties, max_bytes)
+    fields, aliases = tooltip
+    folium.GeoJson(
+        data,
+        name=layer_name(name, shown, len(polygons), what),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["_fill"],
+            "color": "#222222",
+            "weight": 1,
+            "fillOpacity": fill_opacity,
+        },
+        highlight_function=lambda _f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+        zoom_on_click=zoom_on_click,
+    ).add_to(m)
 
 
 class _LabelLayer(Layer):
