@@ -38,7 +38,6 @@ from geo.schema import ASB
 from pages import common
 
 #: Castle Circus, Torquay (EPSG:27700 metres): the funded place of the Torbay example.
-DEFAULT_PLACE = {"torbay": (291_390.0, 64_300.0)}
 SYNTHETIC_PINGS = datasets.DATA_DIR / "synthetic" / "torbay-patrols-synthetic.parquet"
 MODES = {"auto": "Suggest automatically", "hotspots": "Choose hotspots", "lsoas": "Choose LSOAs"}
 # The report's colours, so page and report show each group alike.
@@ -245,18 +244,11 @@ labels = {
     str(row.hotspot_id): f"#{row.rank} {row.name} ({row.incidents})"
     for row in hotspots.itertuples()
 }
-place = DEFAULT_PLACE.get(selection.dataset)
-named = [design.hotspot_at(hotspots, *place)] if place else []
-if not named and defaults.treated:  # the area's treated place, by name
-    named = [
-        str(row.hotspot_id)
-        for row in hotspots.itertuples()
-        if defaults.treated.lower() in row.name.lower()
-    ][:1]
+named = design.treated_by_place(hotspots, defaults.treated, common.gazetteer())
 treated_ids = left.multiselect(
     "Treated (funded) hotspots",
     list(labels),
-    default=named or list(labels)[:1],
+    default=[named] if named else list(labels)[:1],
     format_func=labels.get,
     key="impact_treated",
 )

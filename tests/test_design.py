@@ -541,3 +541,20 @@ def test_auto_comparison_for_a_drawn_polygon_whose_id_clashes(asb, hotspots, tre
     assert from_drawn.treated["area_id"].tolist() == ["treated-1"]
     assert from_drawn.comparison["area_id"].tolist() == from_hotspot.comparison["area_id"].tolist()
     assert "1" in set(from_drawn.candidates["area_id"])  # hotspot 1 is still a candidate
+
+
+def test_treated_place_is_found_by_name_then_by_the_gazetteer_point():
+    from geo.impact.design import treated_by_place
+    from geo.projection import bng_to_lonlat
+
+    hotspots = gpd.GeoDataFrame(
+        {"hotspot_id": [1, 2], "name": ["Union Street", "The Strand / Fleet Street"]},
+        geometry=[_square(0, 0), _square(1_000, 0)],
+        crs=BNG,
+    )
+    lon, lat = bng_to_lonlat(np.array([1_050.0]), np.array([50.0]))
+    gazetteer = pd.DataFrame({"name": ["Harbourside"], "lat": lat, "lon": lon})
+    assert treated_by_place(hotspots, "fleet street", gazetteer) == "2"
+    assert treated_by_place(hotspots, "Harbourside", gazetteer) == "2"  # no hotspot named so
+    assert treated_by_place(hotspots, "Atlantis", gazetteer) is None
+    assert treated_by_place(hotspots, None, gazetteer) is None

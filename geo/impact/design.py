@@ -36,6 +36,7 @@ from geo.checks import check_columns, check_min_int, check_non_negative, check_n
 from geo.grid import grid_cells
 from geo.impact.windows import SeasonWindows
 from geo.io.polygons import read_polygons
+from geo.projection import lonlat_to_bng
 from geo.schema import BNG, WGS84
 
 AREA_COLUMNS = ("area_id", "name", "kind", "geometry")
@@ -613,6 +614,28 @@ def placebo_cells(
         geometry=polygons[chosen],
         crs=BNG,
     )
+
+
+def treated_by_place(
+    hotspots: gpd.GeoDataFrame, place: str | None, gazetteer: pd.DataFrame
+) -> str | None:
+    """Id of the hotspot a place names: the first whose name contains ``place``, else the
+    one at (or nearest to) the gazetteer's first point of that name; None without either.
+
+    A place can name a funded scheme without naming a hotspot: hotspots found on the
+    months before funding may take a neighbouring street's name (Castle Circus's is
+    "Union Street"), so the gazetteer's point decides.
+    """
+    if not place or hotspots.empty:
+        return None
+    named = hotspots[hotspots["name"].str.contains(place, case=False, regex=False)]
+    if len(named):
+        return str(named["hotspot_id"].iloc[0])
+    points = gazetteer[gazetteer["name"].str.casefold() == place.casefold()]
+    if points.empty:
+        return None
+    easting, northing = lonlat_to_bng(points["lon"].to_numpy()[:1], points["lat"].to_numpy()[:1])
+    return hotspot_at(hotspots, float(easting[0]), float(northing[0]))
 
 
 def hotspot_at(hotspots: gpd.GeoDataFrame, easting: float, northing: float) -> str | None:
