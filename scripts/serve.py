@@ -1,11 +1,11 @@
-"""Start the dashboard with its heavy libraries already imported.
+"""Start the dashboard with its default page already run once (caches and imports warm).
 
 ``streamlit run dashboard.py`` imports nothing of the app until the first visitor
-arrives, so that visitor waits several seconds for geopandas, scipy, altair and folium to
-load and for the default area to be read. This launcher does that work first, then hands
-over to Streamlit's own command line in the same process, so the first page draws as
-fast as any later one. Usage (from the repository root; scripts/run-dashboard.sh does
-this): ``python scripts/serve.py [streamlit options]``.
+arrives, so that visitor waits several seconds for geopandas, scipy, altair, folium and
+SQLAlchemy to load and for the default area to be read and clustered. This launcher runs
+the default page once first, then hands over to Streamlit's own command line in the same
+process, so the first page draws as fast as any later one. Usage (from the repository
+root; scripts/run-dashboard.sh does this): ``python scripts/serve.py [streamlit options]``.
 """
 
 from __future__ import annotations
@@ -17,36 +17,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def warm_up() -> None:
-    """Import what the pages import, and run the default Overview's geo calls once.
+    """Run the default Overview once, headless, in this process before the server opens.
 
-    The results are thrown away (Streamlit's caches start with the server); what stays is
-    the imported code, the files in the OS cache, and the one-off set-up that a first call
-    pays (projections, templates), which is most of a first call's time.
+    Streamlit's caches (``st.cache_data``, ``st.cache_resource``) live in the process, so
+    what this run fills (the default area's incidents, summary and hotspots) is there for
+    the first visitor. So are the imports (geopandas, scipy, altair, folium, SQLAlchemy,
+    argon2), the compiled regular expressions Streamlit builds on first use (its emoji
+    table for the page icon) and the per-thread projection set-up. The server answers
+    its health check only after this, so nobody waits on a half-warm server.
     """
-    import altair  # noqa: F401
-    import streamlit_folium  # noqa: F401
+    from streamlit.testing.v1 import AppTest
 
-    import pages.common  # noqa: F401
-    from geo.hotspots import dbscan
-    from geo.io import datasets, query, store
-    from geo.maps.hotspot import build_hotspot_map
-
-    default = next(iter(datasets.DATASETS.values()))
-    query.category_counts(default.incidents_path, query.Selection())
-    datasets.load_summary(default.key)
-    incidents = store.read_incidents(default.incidents_path, categories=[default.defaults.category])
-    found = dbscan.find_hotspots(
-        incidents,
-        default.defaults.eps_m,
-        default.defaults.min_samples,
-        study_area=datasets.load_study_area(default.key),
-    )
-    build_hotspot_map(found.hotspots.head(10), incident_style="none", tiles=True)
+    print("Warming up: running the default page once before the server opens ...", flush=True)
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
+    if app.exception:  # a broken default page must not stop the server: it shows the error
+        print(f"warm-up: the Overview raised {app.exception[0].message}", file=sys.stderr)
 
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    warm_up()
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
@@ -54,6 +43,7 @@ def main() -> int:
     # fresh server treats pages/ as Streamlit's legacy page folder until some session
     # runs the entry script (pages.common.run_through_entry_script explains).
     PagesManager.uses_pages_directory = False
+    warm_up()
 
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), *sys.argv[1:]]
     return cli.main()
