@@ -5,13 +5,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.hotspots import change
 from geo.maps.hotspot import build_change_map
 from geo.safety import escape_markdown
-from pages import common
+from pages import common, mapview
 
 selection = common.require_selection()
 st.title(f"Hotspot change: {escape_markdown(selection.label)}")
@@ -88,17 +87,16 @@ st.caption(
     f"{'month' if period_months == 1 else f'{period_months} months with data'}, Holm "
     "correction); the tooltip gives the change in incidents."
 )
-st_folium(
-    build_change_map(
-        result.cells,
-        boundaries=common.boundaries(selection.dataset),
-        gazetteer=common.gazetteer(),
-        streets=common.street_labels(selection),
-    ),
+layers = {
+    "boundaries": common.boundaries(selection.dataset),
+    "gazetteer": common.gazetteer(),
+    "streets": common.street_labels(selection),
+}
+mapview.show_map(
+    lambda: build_change_map(result.cells, **layers),
+    view=(selection, before, after, eps_m, min_samples),
     key="change_map",
     height=520,
-    use_container_width=True,
-    returned_objects=[],
 )
 
 st.subheader("Hotspots: persistent, emerging, former or intermittent")

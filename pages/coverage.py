@@ -15,7 +15,6 @@ import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import caveats
 from geo.checks import GeoInputError
@@ -36,7 +35,7 @@ from geo.patrols.summaries import (
     weekly_coverage,
 )
 from geo.safety import csv_bytes, escape_markdown
-from pages import common
+from pages import common, mapview
 
 SYNTHETIC_DIR = DATA_DIR / "synthetic"
 DEMO_DATASET = "torbay"
@@ -362,9 +361,11 @@ if hotspot_source == DBSCAN:
     )
 
 st.subheader(f"Map: change in patrol dosage{synthetic_tag}")
-coverage_map = build_coverage_map(result.zones, change, density, role=role, synthetic=is_synthetic)
-st_folium(
-    coverage_map, returned_objects=[], key="coverage_map", height=520, use_container_width=True
+mapview.show_map(
+    lambda: build_coverage_map(result.zones, change, density, role=role, synthetic=is_synthetic),
+    view=None,  # patrol logs may be this user's upload
+    key="coverage_map",
+    height=520,
 )
 st.caption(
     "Hotspots coloured by change in patrol minutes per week (after against before); "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.hotspots import dbscan as hotspots
@@ -17,7 +16,7 @@ from geo.maps.hotspot import (
 )
 from geo.maps.hotspot import chosen_rank as chosen_rank_of
 from geo.safety import csv_bytes, escape_markdown
-from pages import common
+from pages import common, mapview
 
 selection = common.require_selection()
 st.title(f"Hotspot explorer: {escape_markdown(selection.label)}")
@@ -111,18 +110,25 @@ tiles = options[4].toggle(
     "the incidents' own location text and LSOA outlines. The map's bottom-left corner "
     "says which base is shown.",
 )
-hotspot_map = common.on_proj_thread(
-    build_hotspot_map,
-    table,
-    frame if incident_style != "none" else None,
-    boundaries=common.boundaries(selection.dataset) if show_lsoa else None,
-    gi_cells=common.gi_cells(selection) if show_gi else None,
-    kde_cells=common.kde_cells(selection) if incident_style == "kde" else None,
-    gazetteer=common.gazetteer(),
-    streets=common.street_labels(selection),
-    incident_style=incident_style,
-    color_by=color_by,
-    tiles=tiles,
+# The map's inputs; map_view names them in plain values, so one rendering serves every
+# session with the same settings.
+layers = {
+    "boundaries": common.boundaries(selection.dataset) if show_lsoa else None,
+    "gi_cells": common.gi_cells(selection) if show_gi else None,
+    "kde_cells": common.kde_cells(selection) if incident_style == "kde" else None,
+    "gazetteer": common.gazetteer(),
+    "streets": common.street_labels(selection),
+}
+map_view = (
+    selection,
+    eps_m,
+    min_samples,
+    auto,
+    incident_style,
+    color_by,
+    show_gi,
+    show_lsoa,
+    tiles,
 )
 map_slot = st.container()
 st.subheader("Hotspots")
@@ -153,11 +159,18 @@ if len(table):
 picked_by_user = st.session_state.get("hotspot_choice", {}).get("chosen") is not None
 center, zoom = focus_view(focus) if focus is not None and picked_by_user else (None, None)
 with map_slot:
-    st_folium(
-        hotspot_map,
+    mapview.show_map(
+        lambda: build_hotspot_map(
+            table,
+            frame if incident_style != "none" else None,
+            incident_style=incident_style,
+            color_by=color_by,
+            tiles=tiles,
+            **layers,
+        ),
+        view=map_view,
         key="hotspot_map",
         height=560,
-        use_container_width=True,
         returned_objects=["last_object_clicked_tooltip"],
         feature_group_to_add=focus_layer(focus) if focus is not None else None,
         center=center,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
 from geo.maps.hotspot import build_hotspot_map
 from geo.safety import csv_bytes, escape_markdown
-from pages import common
+from pages import common, mapview
 
 selection = common.require_selection()
 frame = common.incidents(selection)
@@ -80,17 +79,12 @@ if found is not None and len(found.hotspots):
         top[["rank", "name", "incidents", "share", "pai", "trend"]], left, width="stretch"
     )
     with right:
-        st_folium(
-            build_hotspot_map(
-                top,
-                incident_style="none",
-                streets=common.street_labels(selection),
-                collapsed=True,
-            ),
+        streets = common.street_labels(selection)
+        mapview.show_map(
+            lambda: build_hotspot_map(top, incident_style="none", streets=streets, collapsed=True),
+            view=selection,
             key="overview_map",
             height=320,
-            use_container_width=True,
-            returned_objects=[],
         )
     st.caption("Open the Hotspot explorer to change the DBSCAN settings.")
 

@@ -10,7 +10,6 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import caveats
 from geo.hotspots import peaktimes
@@ -21,7 +20,7 @@ from geo.maps.plan import build_plan_map
 from geo.patrols.synthetic import PINGS_FILE
 from geo.planning import briefing, compliance, exports, forecast, planner
 from geo.safety import escape_markdown
-from pages import common
+from pages import common, mapview
 
 METHODS = {
     "both": "Recent months + same month last year",
@@ -234,9 +233,10 @@ for note in plan.notes:
     st.warning(escape_markdown(note))
 table = exports.plan_frame(plan)
 common.show_table(table, width="stretch")
-st_folium(
-    build_plan_map(plan.plan, streets=common.street_labels(selection)),
-    returned_objects=[],
+streets = common.street_labels(selection)
+mapview.show_map(
+    lambda: build_plan_map(plan.plan, streets=streets),
+    view=None,  # the plan follows this user's many settings
     key="planner_map",
     height=460,
 )

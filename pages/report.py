@@ -7,7 +7,6 @@ import datetime as dt
 import folium
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.checks import GeoInputError
 from geo.maps.base import build_base_map, use_local_assets
@@ -15,7 +14,7 @@ from geo.partners import accounts, incidents
 from geo.partners.models import LONDON
 from geo.partners.validation import ReportRejectedError, partnership_area
 from geo.safety import escape_markdown
-from pages import auth
+from pages import auth, mapview
 
 PREMISES, MAP = "One of our premises", "A point on the map"
 CLICKED = "report_clicked"
@@ -42,11 +41,11 @@ else:
     clicked = st.session_state.get(CLICKED)
     if clicked:
         folium.Marker([clicked["lat"], clicked["lng"]], tooltip="Incident location").add_to(picture)
-    returned = st_folium(
-        use_local_assets(picture),
+    returned = mapview.show_map(
+        lambda: use_local_assets(picture),
+        view=None,  # shows this user's own click
         key="report_map",
         height=420,
-        use_container_width=True,
         returned_objects=["last_clicked"],
     )
     if returned and returned.get("last_clicked") and returned["last_clicked"] != clicked:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.maps.base import use_local_assets
 from geo.partners import casefile, config, exclusions, incidents, subjects
 from geo.partners.models import LONDON
 from geo.safety import escape_markdown
-from pages import auth
+from pages import auth, mapview
 
 WHOLE_SCHEME = "The whole scheme area"
 
@@ -107,12 +106,11 @@ with case_tab:
     )
     if len(case.timeline):
         st.subheader("Where: reports and the hotspots they fall in")
-        st_folium(
-            use_local_assets(casefile.case_map(case)),
+        mapview.show_map(
+            lambda: use_local_assets(casefile.case_map(case)),
+            view=None,  # personal data: never shared between sessions
             key="case_map",
             height=380,
-            use_container_width=True,
-            returned_objects=[],
         )
     st.subheader("Premises affected")
     st.dataframe(case.premises, hide_index=True)
