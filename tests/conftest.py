@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable
 
 import geopandas as gpd
@@ -16,6 +17,19 @@ from geo.schema import ASB, WGS84
 
 #: Torquay, metres EPSG:27700: the origin of :func:`make_incidents` offsets.
 TORQUAY_ORIGIN = np.array([292_000.0, 63_000.0])
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Put back ``sys.modules["__main__"]`` after a test that ran a Streamlit script.
+
+    Streamlit's script runner installs the script as ``__main__`` and leaves it there, so
+    a later test that starts worker processes by spawning (Dask's LocalCluster) would
+    re-run that script in every worker.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)
