@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import caveats, timeseries
+from geo import timeseries
 from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import (
     build_hotspot_map,
@@ -123,6 +123,7 @@ hotspot_map = common.on_proj_thread(
     incident_style=incident_style,
     color_by=color_by,
     tiles=tiles,
+    synthetic=common.is_synthetic(selection),
 )
 map_slot = st.container()
 st.subheader("Hotspots")
@@ -182,13 +183,16 @@ downloads[1].download_button(
 if focus is not None:
     chosen = focus.iloc[0]
     members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
-    downloads[2].download_button(
-        f"Incidents of #{chosen['rank']} (CSV)",
-        lambda: csv_bytes(members.drop(columns="geometry")),
-        f"hotspot-{chosen['rank']}-incidents.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    if common.row_level_allowed(selection):
+        downloads[2].download_button(
+            f"Incidents of #{chosen['rank']} (CSV)",
+            lambda: csv_bytes(members.drop(columns="geometry")),
+            f"hotspot-{chosen['rank']}-incidents.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+    else:
+        downloads[2].caption("No list of single incidents for funders: counts only.")
 
     st.subheader(f"#{chosen['rank']} {escape_markdown(chosen['name'])}")
     detail = st.columns(4)
@@ -214,4 +218,4 @@ if focus is not None:
     right.dataframe(timeseries.category_counts(members), hide_index=True)
     st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 
-st.caption(caveats.LOCATION_ANONYMISATION)
+st.caption(common.data_caveats(selection)[0])

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import caveats, timeseries
+from geo.hotspots import peaktimes
 from geo.maps.hotspot import build_hotspot_map
 from geo.safety import csv_bytes, escape_markdown
 from pages import common
@@ -85,6 +86,7 @@ if found is not None and len(found.hotspots):
                 top,
                 incident_style="none",
                 streets=common.street_labels(selection),
+                synthetic=common.is_synthetic(selection),
                 collapsed=True,
             ),
             key="overview_map",
@@ -93,6 +95,12 @@ if found is not None and len(found.hotspots):
             returned_objects=[],
         )
     st.caption("Open the Hotspot explorer to change the DBSCAN settings.")
+
+if peaktimes.has_times(frame):
+    st.subheader("When: day of week and hour of day")
+    by_hour = peaktimes.weekday_hour_counts(frame)
+    st.altair_chart(common.weekday_hour_chart(by_hour, "incidents", "Incidents"), width="stretch")
+    st.caption("UK time (Europe/London) of every incident that has one.")
 
 st.subheader("Incidents by category")
 by_category = timeseries.category_counts(frame)
@@ -138,5 +146,7 @@ for source, months in summary["months_missing"].items():
             f"{source}: no data for {len(months)} month(s) ({timeseries.month_ranges(months)}). "
             "They are gaps, not zeros."
         )
-st.info(caveats.LOCATION_ANONYMISATION)
-st.caption(caveats.MONTH_ONLY + " " + caveats.ASB_IS_NOT_CRIME)
+first_note, *more_notes = common.data_caveats(selection)
+st.info(first_note)
+if more_notes:
+    st.caption(" ".join(more_notes))
