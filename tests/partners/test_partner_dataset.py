@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from geo.partners import accounts, analysis, config, demo, incidents
 from geo.partners.db import Database
 from geo.partners.errors import RoleRefusedError
+from geo.planning import planner
 from geo.schema import INCIDENT_COLUMNS
 
 NOW = london(2026, 6, 15, 12, 0)
@@ -71,6 +72,9 @@ def test_funder_frame_has_no_narrative_reference_reporter_or_exact_point(reports
     assert (local.dt.minute == 0).all() and str(frame["occurred_at"].dt.tz) == "Europe/London"
     assert sorted(local.dt.hour) == [9, 18, 18, 23]  # 23:40 BST stays 23h, cut to the hour
     assert sorted(frame["category"]) == sorted(exact["category"])
+    # Cut to the hour, the funders' times give the planner the same peak as the exact ones.
+    assert planner.busiest_peak(frame, length_h=1) == planner.busiest_peak(exact, length_h=1)
+    assert planner.busiest_peak(frame, length_h=1) == ("18:00", "19:00")
 
 
 def test_funder_frame_is_all_a_funder_gets_and_signed_in_roles_only(reports, people):
@@ -190,9 +194,21 @@ def test_each_role_analyses_the_partner_reports_it_may_see(demo_env, email, expe
         assert not funder or not any(demo.SYNTHETIC_PREFIX.strip() in c for c in shown)
 
     _open(at, "planner.py")
-    peak_on = at.toggle(key="planner_peak_from_times")
-    assert peak_on.value
-    assert any(c.value.startswith("Peak ") for c in at.caption)
+    assert at.toggle(key="planner_peak_from_times").value
+    start, end = planner.busiest_peak(analysis.analysis_frame(demo_env, account))
+    assert any(c.value.startswith(f"Peak {start}-{end}:") for c in at.caption)
+    assert not any(t.label == "Peak starts" for t in at.get("time_input"))
+
+
+def test_signing_out_takes_the_partner_reports_away(demo_env):
+    at = signed_in_app("police@demo.example")
+    at.run()
+    at.selectbox(key="dataset").set_value(analysis.KEY).run()
+    _open(at, "login.py")
+    next(b for b in at.button if b.label == "Sign out").click().run()
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == "torbay"
+    assert analysis.KEY not in at.selectbox(key="dataset").options
 
 
 def test_a_partner_never_sees_another_members_reports_in_the_analysis(demo_env):
