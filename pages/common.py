@@ -340,8 +340,10 @@ _AREA_NOTICE = "_area_notice"
 
 
 def _reset_area_settings() -> None:
+    # Widgets bound to the URL would take their old value back from it, so drop it there too.
     for key in (*AREA_SETTINGS, _AREA_NOTICE):
         st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
 
 
 @st.cache_data(max_entries=1)
