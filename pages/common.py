@@ -337,6 +337,7 @@ AREA_SETTINGS = (
 
 
 _AREA_NOTICE = "_area_notice"
+_AREA_CHANGED = "_area_changed"
 
 
 def _reset_area_settings() -> None:
@@ -344,6 +345,7 @@ def _reset_area_settings() -> None:
     for key in (*AREA_SETTINGS, _AREA_NOTICE):
         st.session_state.pop(key, None)
         st.query_params.pop(key, None)
+    st.session_state[_AREA_CHANGED] = True
 
 
 @st.cache_data(max_entries=1)
@@ -472,10 +474,15 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         "Months", options=months, value=(months[0], months[-1]), key="months", bind="query-params"
     )
     default_category = [default] if default in categories else []
+    new_area = st.session_state.pop(_AREA_CHANGED, False)
+    if new_area:
+        # The browser keeps a keyed widget's value when its options change: only a value
+        # set here replaces the old area's categories with the new area's default.
+        st.session_state["categories"] = default_category
     chosen = st.sidebar.multiselect(
         "Categories",
         categories,
-        default=default_category,
+        default=None if new_area else default_category,
         key="categories",
         placeholder="All categories",
         bind="query-params",

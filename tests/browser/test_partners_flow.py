@@ -168,6 +168,8 @@ def test_partner_reports_by_map_click_and_hears_of_the_arrest(hub, offline_page)
     page.get_by_text("When: day of week and hour of day").wait_for(timeout=PAGE_TIMEOUT_MS)
     offline_page.screenshot("partners-flow-7-overview-of-partner-reports")
     assert "SYNTHETIC" in page.locator("h1").first.inner_text()
+    # Every category, the partner reports' default: not the ASB Torbay opened with.
+    assert "· all categories" in page.locator('[data-testid="stMain"]').inner_text()
     assert_no_exception(offline_page, "overview")
     assert not offline_page.page_errors, offline_page.page_errors
 
