@@ -50,7 +50,7 @@ navigation = st.navigation(PAGES + auth.account_pages())  # partner pages: by ro
 
 
 def _draw() -> None:
-    st.session_state["_selection"] = common.sidebar()
+    st.session_state["_selection"] = common.sidebar(auth.partner_access())
     navigation.run()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from geo.checks import GeoInputError
-from geo.partners import accounts, config, retention, roles
+from geo.partners import accounts, analysis, config, retention, roles
 from geo.partners.accounts import Account
 from geo.partners.db import Database
 from geo.partners.errors import DatabaseUnavailableError
@@ -39,14 +39,30 @@ PAGE_FILES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@st.cache_resource
-def _database(url: str) -> Database:
-    return Database(url)
-
-
 def database() -> Database:
     """The hub's database named by ``DATABASE_URL`` / ``ASB_DATA_DIR`` (one engine each)."""
-    return _database(config.database_url())
+    return common.hub_database(config.database_url())
+
+
+def partner_access() -> common.PartnerAccess | None:
+    """The signed-in user's access to partner reports in the sidebar.
+
+    None when nobody is signed in, the role may not analyse partner reports, or the
+    database cannot be read (the partner pages then say why). The role and organisation
+    are the database's now, not the session's.
+    """
+    account = signed_in()
+    if account is None:
+        return None
+    db = database()
+    try:
+        current = accounts.current_account(db, account)
+        version = analysis.data_version(db)
+    except (GeoInputError, PermissionError):
+        return None
+    if current.role not in analysis.ANALYSTS:
+        return None
+    return common.PartnerAccess(db.url, current, version)
 
 
 def signed_in() -> Account | None:

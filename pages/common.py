@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import formatting, safety, timeseries
+from geo import caveats, formatting, safety, timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import naming
@@ -26,13 +26,33 @@ from geo.hotspots.peaktimes import WEEKDAYS
 from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.maps import layers as map_layers
+from geo.partners import analysis, config
+from geo.partners.accounts import Account
+from geo.partners.db import Database
 from geo.projection import metric_xy
 from geo.safety import escape_markdown
+from geo.schema import REJECTED_COLUMNS
 from geo.staticmap import StaticBase
 
 UPLOAD = "upload"
+PARTNERS = analysis.KEY
 DEFAULT_AREA = next(iter(datasets.DATASETS))
 DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
+
+
+@dataclass(frozen=True)
+class PartnerAccess:
+    """Who reads the partner reports, as plain values that key the caches.
+
+    ``account`` is the signed-in user as the database holds them now, and ``version``
+    changes with every saved report, update or outcome
+    (:func:`geo.partners.analysis.data_version`), so a cache never serves one user's
+    reports to another, nor stale ones.
+    """
+
+    database_url: str
+    account: Account
+    version: int
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,7 @@ class Selection:
     all_categories: tuple[str, ...]
     upload_name: str | None = None
     upload_bytes: bytes | None = None
+    partner: PartnerAccess | None = None  # set for the partner reports only
 
     @property
     def months(self) -> tuple[str, str]:
@@ -129,12 +150,29 @@ def dataset_incidents(dataset: str, categories: tuple[str, ...] | None = None) -
     return store.read_incidents(path, categories=list(categories) if categories else None)
 
 
+@st.cache_resource
+def hub_database(url: str) -> Database:
+    """The partnership hub's database at ``url`` (one engine per URL for all sessions)."""
+    return Database(url)
+
+
+@st.cache_data(show_spinner="Loading partner reports…", max_entries=32)
+def partner_incidents(access: PartnerAccess) -> gpd.GeoDataFrame:
+    """The partner reports ``access.account`` may analyse (all months and categories).
+
+    :func:`geo.partners.analysis.analysis_frame` decides what the role sees: the own
+    organisation's reports, all of them, or the funders' aggregated frame.
+    """
+    return analysis.analysis_frame(hub_database(access.database_url), access.account)
+
+
 def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataFrame:
     """Incidents for the selection (months and categories applied)."""
     months = None if all_months else selection.months
-    if selection.dataset == UPLOAD:
-        result = ingest_upload(selection.upload_name, selection.upload_bytes)
-        return store.filter_incidents(result.incidents, months, selection.categories or None)
+    if selection.dataset in (UPLOAD, PARTNERS):
+        return store.filter_incidents(
+            every_incident(selection), months, selection.categories or None
+        )
     frame = dataset_incidents(selection.dataset, selection.categories or None)
     return frame if months is None else store.filter_incidents(frame, months)
 
@@ -143,6 +181,8 @@ def every_incident(selection: Selection) -> gpd.GeoDataFrame:
     """Every incident of the selected area, all months and categories (read-only)."""
     if selection.dataset == UPLOAD:
         return ingest_upload(selection.upload_name, selection.upload_bytes).incidents
+    if selection.dataset == PARTNERS:
+        return partner_incidents(selection.partner)
     return dataset_incidents(selection.dataset, None)
 
 
@@ -151,7 +191,33 @@ def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
     if selection.dataset == UPLOAD:
         result = ingest_upload(selection.upload_name, selection.upload_bytes)
         return result.summary.to_dict(), result.rejected
+    if selection.dataset == PARTNERS:  # validated when saved: nothing was rejected
+        summary = analysis.summary(every_incident(selection))
+        return summary, pd.DataFrame(columns=list(REJECTED_COLUMNS))
     return datasets.load_summary(selection.dataset), _rejected(selection.dataset)
+
+
+def is_synthetic(selection: Selection) -> bool:
+    """True when the selection holds made-up demo partner reports."""
+    return selection.dataset == PARTNERS and analysis.is_synthetic(every_incident(selection))
+
+
+def row_level_allowed(selection: Selection) -> bool:
+    """False for funders on partner reports: no table or download of single incidents."""
+    partner = selection.partner
+    return partner is None or partner.account.role != config.FUNDER
+
+
+def data_caveats(selection: Selection) -> list[str]:
+    """What to say beside the selection's results about its incidents, the most important
+    first: for police.uk data how locations are anonymised; for partner reports what
+    they count (and, to funders, how they are aggregated)."""
+    if selection.dataset != PARTNERS:
+        return [caveats.LOCATION_ANONYMISATION, caveats.MONTH_ONLY, caveats.ASB_IS_NOT_CRIME]
+    notes = [caveats.PARTNER_REPORTS]
+    if not row_level_allowed(selection):
+        notes.append(analysis.FUNDER_NOTE)
+    return notes
 
 
 @st.cache_data(max_entries=8)
@@ -235,9 +301,14 @@ def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | Non
 
 def area_defaults(selection: Selection) -> datasets.AreaDefaults:
     """The settings the selected area opens with (an upload's are worked out from it)."""
-    if selection.dataset != UPLOAD:
-        return datasets.get_dataset(selection.dataset).defaults
-    return _upload_defaults(selection.upload_name, selection.upload_bytes)
+    if selection.dataset == UPLOAD:
+        return _upload_defaults(selection.upload_name, selection.upload_bytes)
+    if selection.dataset == PARTNERS:
+        summary, _ = data_quality(selection)
+        return datasets.with_funding_date(
+            analysis.DATASET.defaults, summary["first_month"], summary["last_month"]
+        )
+    return datasets.get_dataset(selection.dataset).defaults
 
 
 @st.cache_data(max_entries=4)
@@ -266,11 +337,15 @@ AREA_SETTINGS = (
 
 
 _AREA_NOTICE = "_area_notice"
+_AREA_CHANGED = "_area_changed"
 
 
 def _reset_area_settings() -> None:
+    # Widgets bound to the URL would take their old value back from it, so drop it there too.
     for key in (*AREA_SETTINGS, _AREA_NOTICE):
         st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
+    st.session_state[_AREA_CHANGED] = True
 
 
 @st.cache_data(max_entries=1)
@@ -279,16 +354,22 @@ def gazetteer() -> pd.DataFrame:
     return naming.load_gazetteer()
 
 
+def _described(dataset: str) -> str | datasets.Dataset:
+    """An embedded dataset's key, or the partner reports' description."""
+    return analysis.DATASET if dataset == PARTNERS else dataset
+
+
 @st.cache_data(max_entries=8)
 def study_area(dataset: str) -> gpd.GeoDataFrame | None:
-    """Study-area outline of an embedded dataset (None: PAI uses the incidents' hull)."""
-    return None if dataset == UPLOAD else datasets.load_study_area(dataset)
+    """Study-area outline of a dataset (None: PAI uses the incidents' hull); for partner
+    reports, the partnership area."""
+    return None if dataset == UPLOAD else datasets.load_study_area(_described(dataset))
 
 
 @st.cache_data(max_entries=8)
 def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
-    """LSOA boundaries of an embedded dataset (None for uploads and areas without them)."""
-    return None if dataset == UPLOAD else datasets.load_boundaries(dataset)
+    """LSOA boundaries of a dataset (None for uploads and areas without them)."""
+    return None if dataset == UPLOAD else datasets.load_boundaries(_described(dataset))
 
 
 @st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
@@ -344,15 +425,23 @@ def on_proj_thread(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 # ---------------------------------------------------------------- the shared sidebar
 
 
-def sidebar() -> Selection | None:
+def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
     """Draw the shared sidebar; return the selection, or None until an upload is usable.
 
+    ``partner`` is the signed-in user's access to partner reports, which then appear
+    beside the police.uk areas (None: signed out, or a role that may not see them).
     Every choice is kept in the URL's query parameters, so a view can be shared as a link.
     """
     st.sidebar.header("Data")
-    dataset = _area_selector()
+    partner_frame = _partner_frame(partner)
+    labels = _area_labels(None if partner_frame is None else analysis.label(partner_frame))
+    dataset = _area_selector(labels)
     upload_name = upload_bytes = None
-    if dataset == UPLOAD:
+    if dataset == PARTNERS:
+        summary = analysis.summary(partner_frame)
+        categories = analysis.categories(partner_frame)
+        default = analysis.DATASET.defaults.category
+    elif dataset == UPLOAD:
         uploaded = st.sidebar.file_uploader(
             "police.uk street CSV, or the downloaded zip", type=["csv", "zip"], key="upload"
         )
@@ -375,7 +464,9 @@ def sidebar() -> Selection | None:
         default = datasets.get_dataset(dataset).defaults.category
     if not summary["first_month"]:
         st.sidebar.error(
-            "No rows were accepted from this file; see the data quality panel on the Overview."
+            "No partner reports yet."
+            if dataset == PARTNERS
+            else "No rows were accepted from this file; see the data quality panel on the Overview."
         )
         return None
     months = timeseries.month_range(summary["first_month"], summary["last_month"])
@@ -383,53 +474,87 @@ def sidebar() -> Selection | None:
         "Months", options=months, value=(months[0], months[-1]), key="months", bind="query-params"
     )
     default_category = [default] if default in categories else []
+    new_area = st.session_state.pop(_AREA_CHANGED, False)
+    if new_area:
+        # The browser keeps a keyed widget's value when its options change: only a value
+        # set here replaces the old area's categories with the new area's default.
+        st.session_state["categories"] = default_category
     chosen = st.sidebar.multiselect(
         "Categories",
         categories,
-        default=default_category,
+        default=None if new_area else default_category,
         key="categories",
         placeholder="All categories",
         bind="query-params",
     )
     if default_category and chosen == default_category:
         st.sidebar.caption(f"{default} is chosen by default; clear it to see all categories.")
-    st.sidebar.caption(
-        "Contains public sector information licensed under the Open Government Licence v3.0."
-    )
+    if dataset == PARTNERS:
+        st.sidebar.caption(
+            "Reports by the partnership's members; what you see depends on your role."
+        )
+    else:
+        st.sidebar.caption(
+            "Contains public sector information licensed under the Open Government Licence v3.0."
+        )
     return Selection(
         dataset=dataset,
-        label=DATASET_LABELS[dataset] if dataset != UPLOAD else display_name(upload_name),
+        label=labels[dataset] if dataset != UPLOAD else display_name(upload_name),
         first_month=first,
         last_month=last,
         categories=tuple(chosen),
         all_categories=tuple(categories),
         upload_name=upload_name,
         upload_bytes=upload_bytes,
+        partner=partner if dataset == PARTNERS else None,
     )
 
 
-def _area_selector() -> str:
+def _area_labels(partner_label: str | None) -> dict[str, str]:
+    """Key -> label of the Area choices: police.uk areas, partner reports, upload."""
+    if partner_label is None:
+        return DATASET_LABELS
+    areas = {key: label for key, label in DATASET_LABELS.items() if key != UPLOAD}
+    return areas | {PARTNERS: partner_label, UPLOAD: DATASET_LABELS[UPLOAD]}
+
+
+def _partner_frame(partner: PartnerAccess | None) -> gpd.GeoDataFrame | None:
+    """The partner reports ``partner`` may analyse; None (and one line) when unreadable."""
+    if partner is None:
+        return None
+    try:
+        return partner_incidents(partner)
+    except (GeoInputError, PermissionError) as error:  # refused, or the database is down
+        st.sidebar.warning(f"Partner reports are not available: {escape_markdown(error)}")
+        return None
+
+
+def _area_selector(labels: dict[str, str]) -> str:
     """The Area selector; its key (``torbay``, ``west-end``, ``upload``) is kept in ``?dataset=``.
 
     Bound widgets write their label to the URL, so the area is carried by hand instead: a
     session's first run reads ``?dataset=`` (a key, or a label from older links) and every run
     writes the key back, so a copied link opens the same area.
     """
+    if st.session_state.get("dataset") not in (None, *labels):
+        # e.g. partner reports after signing out: back to the default area's settings
+        _reset_area_settings()
+        st.session_state["dataset"] = DEFAULT_AREA
     if "dataset" not in st.session_state:
         asked = st.query_params.get("dataset")
-        found = area_key(asked)
+        found = area_key(asked, labels)
         if asked and found is None:
             # kept until the user picks an area, so a redirect cannot hide it
             st.session_state[_AREA_NOTICE] = (
-                f"No area called {asked!r}; showing {DATASET_LABELS[DEFAULT_AREA]}."
+                f"No area called {asked!r}; showing {labels[DEFAULT_AREA]}."
             )
         st.session_state["dataset"] = found or DEFAULT_AREA
     if _AREA_NOTICE in st.session_state:
         st.sidebar.warning(st.session_state[_AREA_NOTICE])
     dataset = st.sidebar.selectbox(
         "Area",
-        list(DATASET_LABELS),
-        format_func=DATASET_LABELS.get,
+        list(labels),
+        format_func=labels.get,
         key="dataset",
         on_change=_reset_area_settings,
     )
@@ -437,12 +562,13 @@ def _area_selector() -> str:
     return dataset
 
 
-def area_key(text: str | None) -> str | None:
-    """The Area key that ``text`` names (a key or a label, any case), or None."""
+def area_key(text: str | None, labels: dict[str, str] | None = None) -> str | None:
+    """The Area key that ``text`` names (a key or a label, any case) among ``labels``
+    (default: the areas everyone sees), or None."""
     if not text:
         return None
     wanted = text.strip().casefold()
-    for key, label in DATASET_LABELS.items():
+    for key, label in (labels or DATASET_LABELS).items():
         if wanted in (key.casefold(), label.casefold()):
             return key
     return None
@@ -471,6 +597,8 @@ def require_selection() -> Selection:
     if chosen is None:
         st.info("Choose an area (or upload a file) in the sidebar.")
         st.stop()
+    if is_synthetic(chosen):
+        st.warning(caveats.SYNTHETIC_REPORTS)
     return chosen
 
 

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import caveats, timeseries
+from geo import timeseries
 from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import (
     build_hotspot_map,
@@ -118,6 +118,7 @@ layers = {
     "kde_cells": common.kde_cells(selection) if incident_style == "kde" else None,
     "gazetteer": common.gazetteer(),
     "streets": common.street_labels(selection),
+    "synthetic": common.is_synthetic(selection),
 }
 map_view = (
     selection,
@@ -195,13 +196,16 @@ downloads[1].download_button(
 if focus is not None:
     chosen = focus.iloc[0]
     members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
-    downloads[2].download_button(
-        f"Incidents of #{chosen['rank']} (CSV)",
-        lambda: csv_bytes(members.drop(columns="geometry")),
-        f"hotspot-{chosen['rank']}-incidents.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
+    if common.row_level_allowed(selection):
+        downloads[2].download_button(
+            f"Incidents of #{chosen['rank']} (CSV)",
+            lambda: csv_bytes(members.drop(columns="geometry")),
+            f"hotspot-{chosen['rank']}-incidents.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+    else:
+        downloads[2].caption("No list of single incidents for funders: counts only.")
 
     st.subheader(f"#{chosen['rank']} {escape_markdown(chosen['name'])}")
     detail = st.columns(4)
@@ -227,4 +231,4 @@ if focus is not None:
     right.dataframe(timeseries.category_counts(members), hide_index=True)
     st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 
-st.caption(caveats.LOCATION_ANONYMISATION)
+st.caption(common.data_caveats(selection)[0])

@@ -114,7 +114,7 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
             "eps_m": choices.eps_m,
             "min_samples": choices.min_samples,
         }
-        if selection.dataset != common.UPLOAD:
+        if selection.dataset not in (common.UPLOAD, common.PARTNERS):
             return evaluate_dataset(selection.dataset, treated, choices.funding, **settings)
         return evaluate_incidents(
             common.every_incident(selection),

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import caveats, timeseries
+from geo.hotspots import peaktimes
 from geo.maps.hotspot import build_hotspot_map
 from geo.safety import csv_bytes, escape_markdown
 from pages import common, mapview
@@ -80,13 +81,22 @@ if found is not None and len(found.hotspots):
     )
     with right:
         streets = common.street_labels(selection)
+        synthetic = common.is_synthetic(selection)
         mapview.show_map(
-            lambda: build_hotspot_map(top, incident_style="none", streets=streets, collapsed=True),
+            lambda: build_hotspot_map(
+                top, incident_style="none", streets=streets, synthetic=synthetic, collapsed=True
+            ),
             view=selection,
             key="overview_map",
             height=320,
         )
     st.caption("Open the Hotspot explorer to change the DBSCAN settings.")
+
+if peaktimes.has_times(frame):
+    st.subheader("When: day of week and hour of day")
+    by_hour = peaktimes.weekday_hour_counts(frame)
+    st.altair_chart(common.weekday_hour_chart(by_hour, "incidents", "Incidents"), width="stretch")
+    st.caption("UK time (Europe/London) of every incident that has one.")
 
 st.subheader("Incidents by category")
 by_category = timeseries.category_counts(frame)
@@ -132,5 +142,7 @@ for source, months in summary["months_missing"].items():
             f"{source}: no data for {len(months)} month(s) ({timeseries.month_ranges(months)}). "
             "They are gaps, not zeros."
         )
-st.info(caveats.LOCATION_ANONYMISATION)
-st.caption(caveats.MONTH_ONLY + " " + caveats.ASB_IS_NOT_CRIME)
+first_note, *more_notes = common.data_caveats(selection)
+st.info(first_note)
+if more_notes:
+    st.caption(" ".join(more_notes))

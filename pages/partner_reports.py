@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.hotspots import peaktimes
 from geo.partners import config, incidents
 from geo.safety import csv_bytes
 from pages import auth, common
@@ -26,11 +27,10 @@ if account.role == config.FUNDER:
         f"Counts by month, category and {config.FUNDER_CELL_M} m grid square: no narratives, "
         "reporters or references."
     )
-    st.metric("Incidents", f"{int(exported['incidents'].sum()):,}")
-    st.bar_chart(exported.groupby("month")["incidents"].sum())
-    # st.map sizes are metres: scale counts so a one-incident square is still visible.
-    cells = exported.assign(radius=exported["incidents"] * 25)
-    st.map(cells, latitude="latitude", longitude="longitude", size="radius")
+    totals = incidents.aggregate_totals(exported)
+    st.metric("Incidents", f"{totals.incidents:,}")
+    st.bar_chart(totals.by_month, x="month", y="incidents")
+    st.map(totals.by_cell, latitude="latitude", longitude="longitude", size="radius_m")
     st.dataframe(exported, hide_index=True)
     st.stop()
 
@@ -42,7 +42,7 @@ if visible.empty:
     st.stop()
 st.map(visible, latitude="latitude", longitude="longitude")
 st.subheader("When: day of week and hour of day")
-grid = incidents.hour_weekday_counts(visible)
+grid = peaktimes.weekday_hour_counts(visible)
 st.altair_chart(common.weekday_hour_chart(grid, "incidents", "Reports"), width="stretch")
 # st.dataframe shows every cell as plain text, so stored markup never runs.
 st.dataframe(visible, hide_index=True)

@@ -170,12 +170,29 @@ shift_start = cols[2].time_input(
 shift_end = cols[2].time_input(
     "Shift ends", dt.time.fromisoformat(defaults.shift_end), key="planner_shift_end"
 )
-peak_start = cols[3].time_input(
-    "Peak starts", dt.time.fromisoformat(defaults.shift_start), key="planner_peak_start"
+busiest = planner.busiest_peak(
+    common.incidents(selection), f"{shift_start:%H:%M}", f"{shift_end:%H:%M}"
 )
-peak_end = cols[3].time_input(
-    "Peak ends", dt.time.fromisoformat(defaults.shift_end), key="planner_peak_end"
+from_times = busiest is not None and cols[3].toggle(
+    "Peak from the incidents' times",
+    value=True,
+    key="planner_peak_from_times",
+    help=f"The {planner.PEAK_HOURS} hours of the shift with the most incidents in the "
+    "selected months (UK time).",
 )
+if from_times:
+    peak_start, peak_end = (dt.time.fromisoformat(clock) for clock in busiest)
+    cols[3].caption(
+        f"Peak {busiest[0]}-{busiest[1]}: the {planner.PEAK_HOURS} hours of the shift with "
+        "the most incidents."
+    )
+else:
+    peak_start = cols[3].time_input(
+        "Peak starts", dt.time.fromisoformat(defaults.shift_start), key="planner_peak_start"
+    )
+    peak_end = cols[3].time_input(
+        "Peak ends", dt.time.fromisoformat(defaults.shift_end), key="planner_peak_end"
+    )
 more = st.columns(4)
 patrol_mode = more[0].radio(
     "Patrol travels",

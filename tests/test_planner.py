@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from geo import cli
 from geo.checks import GeoInputError
 from geo.io import datasets, store
+from geo.planning import planner
 from geo.planning.forecast import UnitSpec, forecast_next
 from geo.planning.planner import (
     MAX_GAP_MIN,
@@ -299,3 +300,46 @@ def test_balance_never_sends_a_unit_across_the_area():
     # Close together, balance wins: two units share four hotspots two and two.
     close = np.array([[0, 0], [100, 0], [0, 100], [100, 100]], dtype=float)
     assert sorted(np.bincount(unit_groups(close, np.array([6, 6, 6, 6]), 2))) == [2, 2]
+
+
+def _times(*local: str) -> pd.DataFrame:
+    """Incidents at these Europe/London wall-clock times."""
+    return pd.DataFrame(
+        {"occurred_at": pd.to_datetime(pd.Series(local)).dt.tz_localize("Europe/London")}
+    )
+
+
+def test_busiest_peak_is_the_shift_window_with_most_incidents():
+    frame = _times(
+        *["2025-03-03 13:00"] * 5,  # outside the default 16:00-00:00 shift: not counted
+        "2025-03-03 18:10",
+        "2025-03-04 18:50",
+        "2025-03-05 19:30",
+        "2025-03-06 22:15",
+        "2025-03-07 22:45",
+        "2025-03-07 23:30",
+        "2025-03-08 23:59",
+    )
+    # 2-hour windows from 16:00: 0, 2, 3, 1, 0, 2, 4 incidents; 22:00-00:00 wins.
+    assert planner.busiest_peak(frame, length_h=2) == ("22:00", "00:00")
+    # 4-hour windows from 16:00 hold 3, 3, 3, 3 and 4 incidents.
+    assert planner.busiest_peak(frame, length_h=4) == ("20:00", "00:00")
+    # A day shift sees only the 13:00 pile (ties to the earliest window holding it); a
+    # shift shorter than the window gives its whole hours.
+    assert planner.busiest_peak(frame, "09:00", "17:00", 2) == ("12:00", "14:00")
+    assert planner.busiest_peak(frame, "12:30", "14:00", 4) == ("13:00", "14:00")
+    settings = planner.PlanSettings(peak_start="22:00", peak_end="00:00")
+    assert planner.peak_window(settings, planner.shift_window(settings))[1].hour == 0
+
+
+def test_busiest_peak_wraps_past_midnight_and_uses_uk_time():
+    # 01:30 UTC in July is 02:30 BST: inside a 20:00-04:00 night shift's 02:00-04:00.
+    utc = pd.to_datetime(["2025-07-01 01:30", "2025-07-02 02:10", "2025-07-02 19:30"], utc=True)
+    frame = pd.DataFrame({"occurred_at": utc})
+    assert planner.busiest_peak(frame, "20:00", "04:00", 2) == ("02:00", "04:00")
+
+
+def test_busiest_peak_is_none_without_times_or_incidents_in_the_shift():
+    assert planner.busiest_peak(pd.DataFrame({"occurred_at": [pd.NaT, pd.NaT]})) is None
+    assert planner.busiest_peak(_times("2025-03-03 10:00")) is None  # all before 16:00
+    assert planner.busiest_peak(_times("2025-03-03 18:00"), "16:20", "16:50") is None

@@ -58,7 +58,7 @@ from geo.hotspots.naming import (
     ranked_counts,
     street_codes,
 )
-from geo.io.datasets import AreaDefaults
+from geo.io.datasets import AreaDefaults, halfway_date
 from geo.projection import metric_crs_for, metric_xy
 from geo.schema import ASB, WGS84
 
@@ -344,11 +344,10 @@ def suggest_defaults(
     eps_m = max(5.0, 5.0 * round(eps_m / 5.0))
     while eps_m > 5.0 and largest_hotspot_share(x, y, eps_m, min_samples) > MAX_AREA_SHARE:
         eps_m = max(5.0, 5.0 * round(eps_m * 0.8 / 5.0))
-    middle = pd.Period(months[len(months) // 2], "M")
     return AreaDefaults(
         eps_m=eps_m,
         min_samples=min_samples,
-        funding_date=middle.to_timestamp().date(),
+        funding_date=halfway_date(first_month, last_month),
         funding_note="Half-way through your file's months: set the real start date.",
         category=ASB if has_asb else None,
     )

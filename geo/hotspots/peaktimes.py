@@ -68,18 +68,64 @@ def weekday_hour_grid(peaks: pd.DataFrame, hotspot_id: int) -> pd.DataFrame:
     return grid
 
 
+def weekday_hour_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Timed incidents per day of week and local hour (``Europe/London``): all 7 x 24 cells.
+
+    Columns ``weekday`` (``Mon``..``Sun``), ``hour`` (0-23) and ``incidents``, zeros
+    included, Monday 00:00 first. Incidents without a time are left out; police.uk data
+    (months only) gives a grid of zeros, so check :func:`has_times` first.
+    """
+    check_columns("incidents", incidents.columns, ("occurred_at",))
+    local = _local_times(incidents["occurred_at"])
+    cell = local.day_of_week.to_numpy() * 24 + local.hour.to_numpy()
+    return pd.DataFrame(
+        {
+            "weekday": np.repeat(np.array(WEEKDAYS), 24),
+            "hour": np.tile(np.arange(24), 7),
+            "incidents": np.bincount(cell, minlength=7 * 24).astype("int64"),
+        }
+    )
+
+
+def hour_counts(incidents: pd.DataFrame) -> np.ndarray:
+    """Timed incidents per local hour of day (``Europe/London``): 24 counts, 00:00 first."""
+    check_columns("incidents", incidents.columns, ("occurred_at",))
+    return np.bincount(_local_times(incidents["occurred_at"]).hour.to_numpy(), minlength=24)
+
+
+def _local_times(times: pd.Series) -> pd.DatetimeIndex:
+    """The non-missing times in ``Europe/London`` (tz-aware input of any zone)."""
+    return pd.DatetimeIndex(pd.to_datetime(times.dropna(), utc=True)).tz_convert(TIMEZONE)
+
+
+def busiest_run(by_hour: np.ndarray, length_h: int, first_hour: int = 0, span_h: int = 24) -> int:
+    """Start hour (0-23) of the ``length_h`` consecutive hours with most incidents.
+
+    ``by_hour`` holds 24 counts, 00:00 first. Only runs lying wholly inside the
+    ``span_h`` hours from ``first_hour`` on are considered, wrapping past midnight; with
+    the default whole day, any run (the day is circular: 23:00-02:00 is one). Ties go to
+    the earliest start from ``first_hour``.
+    """
+    span_h = check_min_int("span_h", span_h, 1)
+    length_h = check_min_int("length_h", length_h, 1)
+    if span_h > 24 or length_h > span_h:
+        fail(f"`length_h` ({length_h}) must be at most `span_h` ({span_h}), and that at most 24")
+    runs = 24 if span_h == 24 else span_h - length_h + 1
+    starts = (first_hour + np.arange(runs)) % 24
+    sums = [by_hour[(start + np.arange(length_h)) % 24].sum() for start in starts]
+    return int(starts[int(np.argmax(sums))])
+
+
 def busiest_hours(peaks: pd.DataFrame, length_h: int = 6) -> tuple[int, int] | None:
     """Start and end hour (0-23, end exclusive mod 24) of the ``length_h`` consecutive
     hours with most incidents over all hotspots and days, wrapping past midnight.
 
     None when there are no incidents. Ties go to the earliest start hour.
     """
-    length_h = check_min_int("length_h", length_h, 1)
-    if length_h > 24:
+    if check_min_int("length_h", length_h, 1) > 24:
         fail(f"`length_h` must be at most 24, got {length_h}")
     by_hour = np.bincount(peaks["hour"], weights=peaks["incidents"], minlength=24)
     if by_hour.sum() == 0:
         return None
-    window = np.array([by_hour[(np.arange(length_h) + h) % 24].sum() for h in range(24)])
-    start = int(np.argmax(window))
+    start = busiest_run(by_hour, length_h)
     return start, (start + length_h) % 24

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geo import schema
+from geo import schema, timeseries
 from geo.checks import check_choice
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -27,14 +27,16 @@ class AreaDefaults:
     ``eps_m`` (metres) and ``min_samples`` (incidents) are DBSCAN's, chosen for the area's
     density so that no default hotspot covers more than 10% of the study area (checked by
     the tests). ``funding_date`` is the first day of the intervention evaluated by default
-    and ``funding_note`` says what it is; ``treated`` is (part of) the name of the hotspot
+    (None: half-way through the data's months, for data whose span moves, such as a
+    database; :func:`with_funding_date` fills it in) and ``funding_note`` says what it
+    is; ``treated`` is (part of) the name of the hotspot
     treated by default, None for the top-ranked one. ``category`` is the category the
     sidebar starts with.
     """
 
     eps_m: float
     min_samples: int
-    funding_date: dt.date
+    funding_date: dt.date | None
     funding_note: str
     treated: str | None = None
     category: str | None = schema.ASB
@@ -142,6 +144,20 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+def halfway_date(first_month: str, last_month: str) -> dt.date:
+    """First day of the month half-way from ``first_month`` to ``last_month`` (``YYYY-MM``),
+    so that both sides of it have data."""
+    months = timeseries.month_range(first_month, last_month)
+    return pd.Period(months[len(months) // 2], "M").to_timestamp().date()
+
+
+def with_funding_date(defaults: AreaDefaults, first_month: str, last_month: str) -> AreaDefaults:
+    """``defaults`` with a missing funding date set half-way through the data's months."""
+    if defaults.funding_date is not None:
+        return defaults
+    return replace(defaults, funding_date=halfway_date(first_month, last_month))
+
+
 def get_dataset(key: str) -> Dataset:
     """Return the embedded dataset called ``key`` (see :data:`DATASETS`)."""
     return DATASETS[check_choice("dataset", key, DATASETS)]
@@ -157,20 +173,24 @@ def load_rejected(key: str) -> pd.DataFrame:
     return pd.read_csv(get_dataset(key).rejected_path, dtype=str, keep_default_na=False)
 
 
-def load_boundaries(key: str) -> gpd.GeoDataFrame | None:
-    """LSOA boundaries (``lsoa_code``, ``lsoa_name``; EPSG:4326), or None when not shipped."""
-    dataset = get_dataset(key)
+def load_boundaries(key: str | Dataset) -> gpd.GeoDataFrame | None:
+    """LSOA boundaries (``lsoa_code``, ``lsoa_name``; EPSG:4326), or None when not shipped.
+
+    ``key`` names an embedded dataset, or is a :class:`Dataset` (e.g. partner reports).
+    """
+    dataset = key if isinstance(key, Dataset) else get_dataset(key)
     if dataset.boundary_file is None:
         return None
     return gpd.read_file(DATA_DIR / dataset.boundary_file).to_crs(schema.WGS84)
 
 
-def load_study_area(key: str) -> gpd.GeoDataFrame | None:
+def load_study_area(key: str | Dataset) -> gpd.GeoDataFrame | None:
     """The study-area outline (one polygon, EPSG:4326), or None when not shipped.
 
-    Without one, area-based measures such as PAI fall back to the incidents' convex hull.
+    ``key`` names an embedded dataset, or is a :class:`Dataset`. Without an outline,
+    area-based measures such as PAI fall back to the incidents' convex hull.
     """
-    dataset = get_dataset(key)
+    dataset = key if isinstance(key, Dataset) else get_dataset(key)
     if dataset.study_area_file is None:
         return None
     return gpd.read_file(DATA_DIR / dataset.study_area_file).to_crs(schema.WGS84)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -22,7 +23,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from geo.checks import check_columns, fail
-from geo.hotspots.peaktimes import WEEKDAYS
 from geo.partners import audit, config, validation
 from geo.partners.accounts import Account, load_actor
 from geo.partners.db import Database
@@ -71,6 +71,10 @@ AGGREGATE_COLUMNS: tuple[str, ...] = (
     "longitude",
     "incidents",
 )
+#: ``source`` of reports in the :mod:`geo.schema` layout: what a user sees wherever the
+#: rows are named, SYNTHETIC for the demo's made-up reports.
+SOURCE = "partner reports"
+SYNTHETIC_SOURCE = "partner reports (SYNTHETIC)"
 CSV_REQUIRED = ("occurred_at", "category")
 CSV_OPTIONAL = ("description", "loss_gbp", "police_reference", "prevented")
 #: Fields an update may change, and who may change ``police_reference`` besides police.
@@ -466,12 +470,15 @@ def as_incident_frame(db: Database, account: Account) -> gpd.GeoDataFrame:
 
 
 def canonical_frame(visible: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Reports (as :func:`visible_incidents` gives them) in the :mod:`geo.schema` layout."""
+    """Reports (as :func:`visible_incidents` gives them) in the :mod:`geo.schema` layout.
+
+    ``source`` is :data:`SOURCE`, or :data:`SYNTHETIC_SOURCE` for made-up demo reports.
+    """
     occurred = pd.to_datetime(visible["occurred_at"], utc=True).dt.tz_convert(LONDON)
     frame = pd.DataFrame(
         {
             "incident_id": visible["reference"],
-            "month": occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date,
+            "month": month_start(occurred),
             "occurred_at": occurred,
             "category": visible["category"],
             "location": visible["premises"],
@@ -479,7 +486,7 @@ def canonical_frame(visible: pd.DataFrame) -> gpd.GeoDataFrame:
             "lsoa_name": None,
             "force": None,
             "outcome": visible["outcomes"].replace("", None),
-            "source": "partners",
+            "source": np.where(visible["synthetic"].astype(bool), SYNTHETIC_SOURCE, SOURCE),
             "easting": visible["easting"].astype("float64"),
             "northing": visible["northing"].astype("float64"),
         }
@@ -488,23 +495,9 @@ def canonical_frame(visible: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)[list(SCHEMA_COLUMNS)]
 
 
-def hour_weekday_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reports per day of week and hour of day (local time), all 7 x 24 cells.
-
-    Partner reports have real times, which police.uk data lacks: this is what patrol
-    timing needs. ``frame`` is :func:`visible_incidents` (or any frame with ``occurred_at``).
-    """
-    local = pd.to_datetime(frame["occurred_at"], utc=True).dt.tz_convert(LONDON)
-    cells = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
-    counts = (
-        pd.DataFrame({"weekday": local.dt.day_of_week, "hour": local.dt.hour})
-        .value_counts()
-        .reindex(cells, fill_value=0)
-        .rename("incidents")
-        .reset_index()
-    )
-    counts["weekday"] = counts["weekday"].map(dict(enumerate(WEEKDAYS)))
-    return counts
+def month_start(occurred: pd.Series) -> pd.Series:
+    """First day (a date) of each local time's month; ``occurred`` is tz ``Europe/London``."""
+    return occurred.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.date
 
 
 def incident_history(db: Database, account: Account, reference: str) -> dict[str, pd.DataFrame]:
@@ -551,6 +544,32 @@ def aggregate_counts(db: Database, account: Account) -> pd.DataFrame:
     )
     lon, lat = bng_to_lonlat(counts["cell_easting"].to_numpy(), counts["cell_northing"].to_numpy())
     return counts.assign(latitude=lat, longitude=lon)[list(AGGREGATE_COLUMNS)]
+
+
+#: Radius per incident of a grid square's circle on the funders' map, metres: a square
+#: with one incident still shows.
+CELL_RADIUS_M_PER_INCIDENT = 25
+
+
+@dataclass(frozen=True)
+class AggregateTotals:
+    """What the funders' view shows of :func:`aggregate_counts`: the total ``incidents``,
+    ``by_month`` (``month`` ``YYYY-MM``, ``incidents``) and ``by_cell`` (``latitude``,
+    ``longitude`` of each grid square's centre, EPSG:4326, ``incidents`` and ``radius_m``
+    for a map in metres)."""
+
+    incidents: int
+    by_month: pd.DataFrame
+    by_cell: pd.DataFrame
+
+
+def aggregate_totals(counts: pd.DataFrame) -> AggregateTotals:
+    """Totals of :func:`aggregate_counts` over every category (and month, for the cells)."""
+    check_columns("counts", counts.columns, AGGREGATE_COLUMNS)
+    by_month = counts.groupby("month", as_index=False)["incidents"].sum()
+    by_cell = counts.groupby(["latitude", "longitude"], as_index=False)["incidents"].sum()
+    by_cell["radius_m"] = by_cell["incidents"] * CELL_RADIUS_M_PER_INCIDENT
+    return AggregateTotals(int(counts["incidents"].sum()), by_month, by_cell)
 
 
 def export_visible(db: Database, account: Account) -> pd.DataFrame:

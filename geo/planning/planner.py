@@ -61,6 +61,7 @@ from geo.checks import (
     check_positive,
     fail,
 )
+from geo.hotspots import peaktimes
 from geo.patrols.dosage import KOPER_MINUTES
 from geo.schema import BNG, TIMEZONE
 
@@ -241,6 +242,43 @@ def peak_window(
             fix="Choose peak hours within the shift",
         )
     return start, end
+
+
+#: Length of a peak window found from incident times, hours.
+PEAK_HOURS = 4
+
+
+def busiest_peak(
+    incidents: pd.DataFrame,
+    shift_start: str = PlanSettings.shift_start,
+    shift_end: str = PlanSettings.shift_end,
+    length_h: int = PEAK_HOURS,
+) -> tuple[str, str] | None:
+    """The peak window the incidents' own times suggest: ``(peak_start, peak_end)``.
+
+    It is the ``length_h`` consecutive whole clock hours inside the shift (local
+    ``"HH:MM"`` times; a shift ending at or before its start ends the next day) holding
+    the most incidents, counted by their ``occurred_at`` hour in ``Europe/London``, ties to
+    the earliest. A shift shorter than ``length_h`` gives all its whole hours. The result
+    is ready for :class:`PlanSettings`' ``peak_start``/``peak_end``. None when the
+    incidents have no times (police.uk), or none falls in the shift's whole hours.
+    """
+    length_h = check_min_int("length_h", length_h, 1)
+    if not peaktimes.has_times(incidents):
+        return None
+    start = parse_clock("shift_start", shift_start)
+    end = parse_clock("shift_end", shift_end)
+    start_min = start.hour * 60 + start.minute
+    shift_min = (end.hour * 60 + end.minute - start_min) % (24 * 60) or 24 * 60
+    first_hour = math.ceil(start_min / 60)
+    span_h = (start_min + shift_min) // 60 - first_hour
+    by_hour = peaktimes.hour_counts(incidents)
+    hours = (first_hour + np.arange(max(span_h, 0))) % 24
+    if span_h < 1 or by_hour[hours].sum() == 0:
+        return None
+    length_h = min(length_h, span_h)
+    peak = peaktimes.busiest_run(by_hour, length_h, first_hour % 24, span_h)
+    return f"{peak:02d}:00", f"{(peak + length_h) % 24:02d}:00"
 
 
 def _local(day: dt.date, clock: dt.time) -> pd.Timestamp:

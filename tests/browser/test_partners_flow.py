@@ -3,7 +3,8 @@
 On a fresh server with the demo seeded in a temporary ``ASB_DATA_DIR``: the demo partner
 reports an incident by clicking the map and sees its reference at once; the coordinator
 records an arrest against it; the partner then sees "An arrest was made after your report
-<reference>" in the good-news feed with an unread count. Screenshots go to
+<reference>" in the good-news feed with an unread count, and finds their reports as an
+Area of the Overview, with its weekday-by-hour heatmap. Screenshots go to
 ``artifacts/partners-flow-*.png``. A report and an outcome note made of markup show as
 text (the note as a cell of the report's outcome history), open no dialog and add no
 ``img[src=x]`` to any frame.
@@ -158,6 +159,18 @@ def test_partner_reports_by_map_click_and_hears_of_the_arrest(hub, offline_page)
     assert count >= 1
     offline_page.screenshot("partners-flow-6-good-news")
     assert_no_exception(offline_page, "good_news")
+
+    # Signed in, the partner's own reports are an Area of the analysis pages, with times.
+    page.locator('[data-testid="stSidebar"] input[aria-label="Area"]').click()
+    page.get_by_role("option", name="Partner reports (SYNTHETIC demo)").click()
+    page.wait_for_function("() => location.search.includes('dataset=partners')")
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Overview").first.click()
+    page.get_by_text("When: day of week and hour of day").wait_for(timeout=PAGE_TIMEOUT_MS)
+    offline_page.screenshot("partners-flow-7-overview-of-partner-reports")
+    assert "SYNTHETIC" in page.locator("h1").first.inner_text()
+    # Every category, the partner reports' default: not the ASB Torbay opened with.
+    assert "· all categories" in page.locator('[data-testid="stMain"]').inner_text()
+    assert_no_exception(offline_page, "overview")
     assert not offline_page.page_errors, offline_page.page_errors
 
 

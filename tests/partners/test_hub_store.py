@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from hub_helpers import FLEET_STREET, PASSWORD, london
 
 from geo.checks import GeoInputError
+from geo.hotspots import peaktimes
 from geo.partners import accounts, incidents, outcomes
 from geo.partners.db import head_revision
 from geo.partners.errors import RoleRefusedError, SignInError
@@ -333,7 +334,7 @@ def test_visible_reports_in_the_canonical_schema_feed_the_analysis(db, people):
 
 def test_hour_weekday_counts_use_local_time(db, people):
     _report(db, people["shop_a"], occurred_at="2026-06-13T23:30")  # a Saturday, BST
-    grid = incidents.hour_weekday_counts(incidents.visible_incidents(db, people["shop_a"]))
+    grid = peaktimes.weekday_hour_counts(incidents.visible_incidents(db, people["shop_a"]))
     assert len(grid) == 7 * 24 and grid["incidents"].sum() == 1
     busiest = grid.loc[grid["incidents"].idxmax()]
     assert (busiest["weekday"], busiest["hour"]) == ("Sat", 23)
