@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Peak resident memory a hostile input may take the CLI or the app to, MB (the
@@ -254,6 +256,18 @@ def attack(
     assert sorted(set(after["work"]) - set(before["work"])) == sorted(writes)
     assert run.peak_mb < peak_mb, f"peak {run.peak_mb:.0f} MB"
     return run
+
+
+def ingest_rejecting(workdir: Path, source: str) -> tuple[Run, pd.DataFrame]:
+    """``geo ingest source --out o.parquet --rejected r.csv`` in ``workdir`` through
+    :func:`attack` (it must succeed and write those two files); the run and the rejected
+    rows (as text).
+    """
+    run = attack(
+        workdir, "ingest", source, "--out", "o.parquet", "--rejected", "r.csv",
+        writes=["o.parquet", "r.csv"],
+    )  # fmt: skip
+    return run, pd.read_csv(workdir / "r.csv", dtype=str, keep_default_na=False)
 
 
 def zip_bomb(

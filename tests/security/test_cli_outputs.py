@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo import cli
-from tests.security.helpers import ROOT, attack, street_csv, street_rows
+from tests.security.helpers import ROOT, attack, ingest_rejecting, street_csv, street_rows
 
 
 @pytest.fixture
@@ -85,11 +85,8 @@ def test_success_writes_every_output_and_no_temporary_files(source, tmp_path):
     rows = street_rows(3)
     rows[1] = rows[1].replace("-3.531", "")
     source.write_bytes(street_csv(rows))
-    run = attack(
-        tmp_path, "ingest", "a.csv", "--out", "o.parquet", "--rejected", "r.csv",
-        writes=["o.parquet", "r.csv"],
-    )  # fmt: skip
-    assert "wrote 2 incidents to o.parquet" in run.out
+    run, rejected = ingest_rejecting(tmp_path, "a.csv")
+    assert "wrote 2 incidents to o.parquet" in run.out and len(rejected) == 1
 
 
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(source, monkeypatch, capsys):

@@ -9,7 +9,7 @@ import pytest
 
 from geo import schema
 from geo.io.incidents import SourceFile, ingest
-from tests.security.helpers import HEADER, attack, street_csv, street_rows
+from tests.security.helpers import HEADER, attack, ingest_rejecting, street_csv, street_rows
 
 
 @pytest.mark.parametrize(
@@ -53,13 +53,10 @@ def test_cli_rejects_rows_with_nul_bytes_with_a_reason(tmp_path):
     rows = street_rows(5)
     rows[2] = rows[2].replace("High Street", "High\x00Street")
     (tmp_path / "nul.csv").write_bytes(street_csv(rows))
-    run = attack(
-        tmp_path, "ingest", "nul.csv", "--out", "o.parquet", "--rejected", "r.csv",
-        writes=["o.parquet", "r.csv"],
-    )  # fmt: skip
+    run, rejected = ingest_rejecting(tmp_path, "nul.csv")
     assert "wrote 4 incidents" in run.out
     assert b"\x00" not in (tmp_path / "r.csv").read_bytes()
-    assert pd.read_csv(tmp_path / "r.csv")["reason"].tolist() == [schema.REASON_NUL_BYTES]
+    assert rejected["reason"].tolist() == [schema.REASON_NUL_BYTES]
     stored = pd.read_parquet(tmp_path / "o.parquet", columns=["location"])["location"]
     assert not stored.str.contains("\x00").any()
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.safety import FORMULA_STARTS, csv_text
-from tests.security.helpers import attack, street_csv, street_rows
+from tests.security.helpers import attack, ingest_rejecting, street_csv, street_rows
 
 ATTACKS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
@@ -38,10 +38,7 @@ def test_cli_rejected_rows_csv_is_formula_safe(tmp_path):
     rows[0] = rows[0].replace("-3.530", "")  # rejected: no coordinates
     source = "=HYPERLINK(1)-street.csv"
     (tmp_path / source).write_bytes(street_csv(rows))
-    attack(
-        tmp_path, "ingest", source, "--out", "o.parquet", "--rejected", "r.csv",
-        writes=["o.parquet", "r.csv"],
-    )  # fmt: skip
+    ingest_rejecting(tmp_path, source)
     text = (tmp_path / "r.csv").read_text()
     assert "'=HYPERLINK(1)-street.csv" in text
     assert not [c for c in _cells(text) if c.startswith(FORMULA_STARTS)]

@@ -10,7 +10,7 @@ import pytest
 from geo import schema
 from geo.io.incidents import SourceFile, ingest, plausible_month_range
 from geo.io.pings import REASON_BAD_TIMESTAMP, REASON_IMPLAUSIBLE_TIME, validate_pings
-from tests.security.helpers import attack, street_csv, street_rows
+from tests.security.helpers import attack, ingest_rejecting, street_csv, street_rows
 
 SQUARE_GEOJSON = (
     '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
@@ -35,13 +35,9 @@ def test_a_month_outside_the_plausible_range_is_rejected(month):
 def test_cli_rejects_an_implausible_month_as_a_row_and_keeps_its_axis(tmp_path, month):
     rows = street_rows(4) + [street_rows(1, month=month)[0].replace("id000000", "odd")]
     (tmp_path / "m.csv").write_bytes(street_csv(rows))
-    run = attack(
-        tmp_path, "ingest", "m.csv", "--out", "o.parquet", "--rejected", "r.csv",
-        writes=["o.parquet", "r.csv"],
-    )  # fmt: skip
+    run, rejected = ingest_rejecting(tmp_path, "m.csv")
     assert "wrote 4 incidents" in run.out
     assert "9999" not in run.out and "0000" not in run.out  # no month range reaches it
-    rejected = pd.read_csv(tmp_path / "r.csv", dtype=str)
     assert rejected["reason"].tolist() == [schema.REASON_MONTH_OUT_OF_RANGE]
 
 
