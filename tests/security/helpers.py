@@ -87,17 +87,20 @@ runpy.run_module("geo", run_name="__main__", alter_sys=True)
 """
 
 # The app in AppTest: choose "upload", upload the file at argv[3] under the client name
-# argv[2], and print what the page shows (last line of stdout, JSON).
+# argv[2], open the page argv[4] if given, and print what the page shows (last line of
+# stdout, JSON).
 RUN_APP_UPLOAD = """
 import json
 from streamlit.testing.v1 import AppTest
 
-entry, name, path = sys.argv[1:4]
+entry, name, path, *page = sys.argv[1:]
 at = AppTest.from_file(entry, default_timeout=300)
 at.run()
 at.selectbox(key="dataset").select("upload").run()
 with open(path, "rb") as upload:
     at.file_uploader(key="upload").set_value((name, upload.read(), "text/csv")).run()
+if page:
+    at.switch_page(page[0]).run()
 kinds = ("title", "subheader", "markdown", "caption", "info", "warning", "error")
 print(json.dumps({
     "exceptions": [e.value for e in at.exception],
@@ -197,8 +200,9 @@ class AppUpload:
     run: Run
 
 
-def upload_to_app(workdir: Path, name: str, data: bytes) -> AppUpload:
-    """Upload ``data`` as ``name`` to the dashboard in AppTest, in a fresh measured process.
+def upload_to_app(workdir: Path, name: str, data: bytes, page: str | None = None) -> AppUpload:
+    """Upload ``data`` as ``name`` to the dashboard in AppTest, in a fresh measured process,
+    then open ``page`` (e.g. ``"pages/hotspots.py"``; default: stay on the Overview).
 
     The app runs from the repository root (so ``.streamlit/config.toml`` applies) with its
     temp files and home in ``workdir``. Asserts the process itself ended cleanly, nothing
@@ -208,7 +212,8 @@ def upload_to_app(workdir: Path, name: str, data: bytes) -> AppUpload:
     upload = workdir / "upload.bin"
     upload.write_bytes(data)
     data_before = tree(ROOT / "data")
-    run = audited(RUN_APP_UPLOAD, workdir, ROOT / "dashboard.py", name, upload, cwd=ROOT)
+    pages = [page] if page else []
+    run = audited(RUN_APP_UPLOAD, workdir, ROOT / "dashboard.py", name, upload, *pages, cwd=ROOT)
     assert run.rc == 0, run.err
     assert "Traceback" not in run.out + run.err, run.err
     assert run.written_outside == [], run.written_outside
