@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from geo import cli
-from tests.security.helpers import ROOT, attack, ingest_rejecting, street_csv, street_rows
+from tests.security.helpers import (
+    ROOT,
+    attack,
+    ingest_rejecting,
+    run_geo,
+    street_csv,
+    street_rows,
+)
 
 
 @pytest.fixture
@@ -101,3 +108,15 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(source, m
     assert "--debug" in err
     with pytest.raises(RuntimeError):
         cli.main(["--debug", "ingest", "a.csv", "--out", "o.parquet"])
+
+
+def test_the_runs_see_a_write_outside_their_folder(tmp_path):
+    # The check every case relies on, shown to fail when it should: an output asked for
+    # one folder up is reported as written outside the run's folder.
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a.csv").write_bytes(street_csv(street_rows(3)))
+    run = run_geo(work, "ingest", "a.csv", "--out", "../o.parquet")
+    assert run.rc == 0, run.err
+    assert (tmp_path / "o.parquet").is_file()
+    assert any(line.endswith("o.parquet") for line in run.written_outside), run.written_outside
