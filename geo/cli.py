@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -124,6 +125,12 @@ def staged_outputs(
         for output, temporary in zip(outputs, staged, strict=True):
             if temporary is not None:
                 os.replace(temporary, output)
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        # A failed write to an open file (a full disk) names no file: name the outputs.
+        names = ", ".join(str(output) for output in outputs if output is not None)
+        raise OSError(error.errno, error.strerror, names) from error
     finally:
         for temporary in staged:
             if temporary is not None:
@@ -574,6 +581,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+#: Errors of a write that ran out of room: no space, over a quota, or past the file size
+#: limit.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
 def error_line(error: BaseException) -> str:
     """One line for ``error``: file, problem and what to change, without a traceback."""
     if isinstance(error, GeoInputError):
@@ -585,6 +597,8 @@ def error_line(error: BaseException) -> str:
         )
     if isinstance(error, OSError):  # a file that cannot be read or written
         where = f"{error.filename}: " if error.filename else ""
+        if error.errno in _DISK_FULL:
+            return f"{where}{error.strerror}. Free some disk space or write the output elsewhere"
         return f"{where}{error.strerror or error}. Check the path and its permissions"
     text = " ".join(str(error).split())[:200] or "no message"
     return (

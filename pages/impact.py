@@ -9,35 +9,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from geo import caveats
 from geo.checks import GeoInputError
+from geo.formatting import month_text
 from geo.impact import design, report
 from geo.impact.evaluate import (
+    Design,
     ImpactResult,
     contamination_warning,
-    default_design_months,
-    design_hotspots,
     dosage_vs_change,
     evaluate_dataset,
     evaluate_incidents,
+    find_design,
     impact_json,
-    months_with_data,
     zones_for_coverage,
 )
 from geo.impact.synth import overfit_caveat
 from geo.io import datasets
-from geo.io.store import filter_incidents
 from geo.patrols.measure import measure_coverage
 from geo.patrols.synthetic import read_synthetic_pings
 from geo.safety import escape_markdown
 from geo.schema import ASB
 from pages import common
 
-#: Castle Circus, Torquay (EPSG:27700 metres): the funded place of the Torbay example.
 SYNTHETIC_PINGS = datasets.DATA_DIR / "synthetic" / "torbay-patrols-synthetic.parquet"
 MODES = {"auto": "Suggest automatically", "hotspots": "Choose hotspots", "lsoas": "Choose LSOAs"}
 # The report's colours, so page and report show each group alike.
@@ -52,23 +49,20 @@ def _outcome(selection: common.Selection) -> tuple[str, ...]:
 
 
 @st.cache_data(show_spinner="Finding hotspots on the months before funding…", max_entries=16)
-def hotspot_table(
+def design_table(
     selection: common.Selection,
     outcome: tuple[str, ...],
     funding: str,
     eps_m: float,
     min_samples: int,
-) -> gpd.GeoDataFrame:
-    """Hotspots of the design months (before funding), as :func:`evaluate_incidents` finds
-    them."""
-    everything = common.every_incident(selection)
-    summary, _ = common.data_quality(selection)
-    months = months_with_data(
-        summary["first_month"], summary["last_month"], common.missing_months(selection)
-    )
-    return design_hotspots(
-        filter_incidents(everything, categories=list(outcome)),
-        default_design_months(months, funding),
+) -> Design:
+    """:func:`geo.impact.evaluate.find_design`: the design months and their hotspots, both
+    offered for picking and passed to the evaluation, so the two are one computation."""
+    return find_design(
+        common.every_incident(selection),
+        funding,
+        missing_months=common.missing_months(selection),
+        categories=list(outcome),
         eps_m=eps_m,
         min_samples=min_samples,
     )
@@ -102,6 +96,9 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
     else:
         comparison = "auto"
     treated = list(choices.treated_ids)
+    design_found = design_table(
+        selection, choices.outcome, choices.funding, choices.eps_m, choices.min_samples
+    )
     with tempfile.TemporaryDirectory() as folder:
         if choices.treated_file is not None:
             treated = Path(folder) / "treated.geojson"
@@ -111,8 +108,7 @@ def run_evaluation(selection: common.Selection, choices: Choices) -> ImpactResul
             "comparison": comparison,
             "n_comparison": choices.n_comparison,
             "buffer_m": choices.buffer_m,
-            "eps_m": choices.eps_m,
-            "min_samples": choices.min_samples,
+            "design": design_found,
         }
         if selection.dataset not in (common.UPLOAD, common.PARTNERS):
             return evaluate_dataset(selection.dataset, treated, choices.funding, **settings)
@@ -228,23 +224,24 @@ min_samples = right.number_input(
     key="impact_min_samples",
     help="Scaled down to the share of months the hotspots are found on.",
 )
-st.caption(
-    f"Counting {', '.join(outcome)} · hotspots found on the months before funding only "
-    f"(DBSCAN {eps_m:g} m), so the outcome never shapes the study areas"
-)
-
 try:
-    hotspots = hotspot_table(
-        selection, outcome, funding.isoformat(), float(eps_m), int(min_samples)
-    )
+    found = design_table(selection, outcome, funding.isoformat(), float(eps_m), int(min_samples))
 except GeoInputError as error:
     st.error(f"No hotspots to evaluate. {escape_markdown(error)}")
     st.stop()
+hotspots = found.hotspots
+named = design.treated_by_place(hotspots, defaults.treated, common.gazetteer())
+st.caption(
+    f"Counting {', '.join(outcome)} · hotspots found on {month_text(found.months[0])} – "
+    f"{month_text(found.months[-1])} only ({len(found.months)} months with data before "
+    f"funding; DBSCAN {eps_m:g} m), so the outcome never shapes the study areas. Their "
+    "names and ranks can differ from the Hotspot explorer's, which uses the sidebar's "
+    f"months. {escape_markdown(design.place_note(hotspots, defaults.treated, named))}"
+)
 labels = {
     str(row.hotspot_id): f"#{row.rank} {row.name} ({row.incidents})"
     for row in hotspots.itertuples()
 }
-named = design.treated_by_place(hotspots, defaults.treated, common.gazetteer())
 treated_ids = left.multiselect(
     "Treated (funded) hotspots",
     list(labels),

@@ -94,6 +94,27 @@ def test_an_uploaded_police_uk_download_gets_usable_defaults(archive):
     _assert_usable(found, _study_area_m2(asb, None))
 
 
+def test_suggested_eps_always_shrinks_to_an_end_on_points_in_a_line(make_incidents, monkeypatch):
+    # Ten snap points 150 m apart along a street (zigzagging by 0.5 m), 40 incidents each:
+    # their convex hull is a sliver of about 340 m², so every hotspot covers more than 10%
+    # of it down to the smallest eps. Rounding to 5 m once kept eps at 10 m for ever,
+    # hanging the upload of such a file.
+    street = np.column_stack([np.arange(10) * 150.0, np.arange(10) % 2 * 0.5])
+    points = np.repeat(street, 40, axis=0)
+    tried = []
+    measure = dbscan.largest_hotspot_share
+
+    def share(x, y, eps_m, min_samples):
+        tried.append(eps_m)
+        assert len(tried) < 50, f"eps stuck: {tried[-5:]}"  # fail, never hang
+        return measure(x, y, eps_m, min_samples)
+
+    monkeypatch.setattr(dbscan, "largest_hotspot_share", share)
+    defaults = dbscan.suggest_defaults(make_incidents(points), "2018-01", "2018-12")
+    assert defaults.eps_m == 5.0
+    assert tried == sorted(set(tried), reverse=True)  # each try smaller than the last
+
+
 def test_suggested_funding_date_splits_the_months_in_half(make_incidents):
     incidents = make_incidents(np.zeros((10, 2)))
     defaults = dbscan.suggest_defaults(incidents, "2018-01", "2018-12")

@@ -9,6 +9,7 @@ format, so a figure computed twice, or from different inputs, fails here.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -22,9 +23,14 @@ from streamlit.testing.v1 import AppTest
 
 from geo.cli import main
 from geo.formatting import month_text, signed
-from geo.impact.evaluate import evaluate_store, impact_json
+from geo.hotspots.dbscan import find_hotspots
+from geo.hotspots.naming import load_gazetteer
+from geo.impact import design
+from geo.impact.evaluate import evaluate_store, find_design, impact_json, store_missing_months
 from geo.impact.report import evidence_text, report_html
 from geo.io import datasets
+from geo.io.store import read_incidents
+from geo.projection import lonlat_to_bng
 
 ROOT = Path(__file__).resolve().parents[1]
 INCIDENTS = datasets.get_dataset("torbay").incidents_path
@@ -225,3 +231,60 @@ def test_rate_ratio_and_intervals_agree(cli_json, page):
         f"{cli_json['bootstrap_ci_low']:.2f}–{cli_json['bootstrap_ci_high']:.2f})"
     )
     assert expected in caption
+
+
+def test_the_treated_picker_offers_exactly_the_evaluations_hotspots(page, torbay_impact):
+    # Options read "#3 Union Street (38)": rank, name, incidents on the design months.
+    options = page.multiselect(key="impact_treated").options
+    offered = {re.fullmatch(r"#\d+ (.+) \(\d+\)", option).group(1) for option in options}
+    # The evaluation (its own call, as the CLI makes it) ranked every hotspot it did not
+    # treat as a comparison candidate.
+    evaluated = set(torbay_impact.candidates["name"]) | set(torbay_impact.treated["name"])
+    assert offered == evaluated
+    assert len(options) == len(torbay_impact.candidates) + len(torbay_impact.treated)
+
+
+def test_the_page_says_which_months_its_hotspots_come_from_and_where_the_place_is(page):
+    captions = " ".join(c.value.replace("\\", "") for c in page.caption)
+    assert "hotspots found on Jan 2024 – Apr 2024 only (4 months with data before funding" in (
+        captions
+    )
+    assert "can differ from the Hotspot explorer's" in captions
+    assert "Castle Circus lies in hotspot #3 Union Street on these months." in captions
+
+
+def test_castle_circus_is_one_place_in_the_explorer_and_the_design_hotspots(torbay_impact):
+    torbay = datasets.get_dataset("torbay")
+    defaults = torbay.defaults
+    gazetteer = load_gazetteer()
+    explorer = find_hotspots(
+        read_incidents(INCIDENTS, categories=[defaults.category]),
+        defaults.eps_m,
+        defaults.min_samples,
+        study_area=datasets.load_study_area("torbay"),
+    ).hotspots
+    design_found = find_design(
+        read_incidents(INCIDENTS),
+        defaults.funding_date.isoformat(),
+        missing_months=store_missing_months(INCIDENTS),
+        eps_m=defaults.eps_m,
+        min_samples=defaults.min_samples,
+    )
+    assert design_found.months == torbay_impact.design_months
+    # By name in the explorer's hotspots (all months); not by name on the design months,
+    # where the gazetteer's point finds it: the page says so (test above).
+    in_explorer = design.treated_by_place(explorer, defaults.treated, gazetteer)
+    assert defaults.treated in explorer.set_index("hotspot_id").loc[int(in_explorer), "name"]
+    in_design = design.treated_by_place(design_found.hotspots, defaults.treated, gazetteer)
+    assert in_design == "3" == torbay_impact.treated["area_id"].iloc[0]
+    point = gazetteer[gazetteer["name"] == defaults.treated].iloc[0]
+    (easting,), (northing,) = lonlat_to_bng([point["lon"]], [point["lat"]])
+    assert design.hotspot_at(explorer, easting, northing) == in_explorer
+    assert design.hotspot_at(design_found.hotspots, easting, northing) == in_design
+    # The same place: the two polygons overlap and their centres lie within eps.
+    shapes = [
+        frame.set_index(frame["hotspot_id"].astype(str)).to_crs("EPSG:27700").geometry[key]
+        for frame, key in ((explorer, in_explorer), (design_found.hotspots, in_design))
+    ]
+    assert shapes[0].intersects(shapes[1])
+    assert shapes[0].centroid.distance(shapes[1].centroid) < defaults.eps_m

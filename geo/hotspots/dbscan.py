@@ -343,7 +343,8 @@ def suggest_defaults(
         eps_m, min_samples = DEFAULT_EPS_M, DEFAULT_MIN_SAMPLES
     eps_m = max(5.0, 5.0 * round(eps_m / 5.0))
     while eps_m > 5.0 and largest_hotspot_share(x, y, eps_m, min_samples) > MAX_AREA_SHARE:
-        eps_m = max(5.0, 5.0 * round(eps_m * 0.8 / 5.0))
+        # At least one 5 m step each time: rounding alone keeps 10 m at 10 m (8 -> 10).
+        eps_m = max(5.0, min(eps_m - 5.0, 5.0 * round(eps_m * 0.8 / 5.0)))
     return AreaDefaults(
         eps_m=eps_m,
         min_samples=min_samples,

@@ -638,6 +638,23 @@ def treated_by_place(
     return hotspot_at(hotspots, float(easting[0]), float(northing[0]))
 
 
+def place_note(hotspots: gpd.GeoDataFrame, place: str | None, hotspot_id: str | None) -> str:
+    """A sentence naming the hotspot that stands for ``place`` when its name does not say
+    so, else "".
+
+    Hotspots found on other months take other names (on the months before funding,
+    Torbay's Castle Circus falls in a hotspot named "Union Street"), so a page that
+    picks a hotspot by place says which one it picked.
+    """
+    chosen = hotspots[hotspots["hotspot_id"].astype(str) == str(hotspot_id)]
+    if not place or chosen.empty:
+        return ""
+    name = str(chosen["name"].iloc[0])
+    if place.casefold() in name.casefold():
+        return ""
+    return f"{place} lies in hotspot #{chosen['rank'].iloc[0]} {name} on these months."
+
+
 def hotspot_at(hotspots: gpd.GeoDataFrame, easting: float, northing: float) -> str | None:
     """Id of the hotspot containing, else nearest to, a point (metres, EPSG:27700)."""
     if hotspots.empty:

@@ -502,6 +502,53 @@ def design_hotspots(
     return find_hotspots(chosen, eps_m, scaled).hotspots
 
 
+@dataclass(frozen=True)
+class Design:
+    """Where the study areas come from: the design months and the hotspots found on them.
+
+    ``months`` are ``'YYYY-MM'`` (sorted); ``hotspots`` is :func:`design_hotspots` on
+    them (EPSG:4326 polygons with ``hotspot_id``, ``rank`` and ``name``).
+    """
+
+    months: tuple[str, ...]
+    hotspots: gpd.GeoDataFrame
+
+
+def find_design(
+    everything: gpd.GeoDataFrame,
+    funding_date: str,
+    *,
+    missing_months: Iterable[str] = (),
+    categories: Sequence[str] | None = None,
+    design_months: Sequence[str] | None = None,
+    eps_m: float = DEFAULT_EPS_M,
+    min_samples: int = DEFAULT_MIN_SAMPLES,
+) -> Design:
+    """The design months and hotspots :func:`evaluate_incidents` uses for these arguments.
+
+    Find them once and pass them to :func:`evaluate_incidents` as ``design`` to offer the
+    same hotspots for picking that the evaluation then uses (the Impact page does).
+    Arguments are as for :func:`evaluate_incidents`.
+    """
+    categories = list(categories or [ASB])
+    months = _design_months(everything, funding_date, missing_months, design_months)
+    incidents = filter_incidents(everything, categories=categories)
+    hotspots = design_hotspots(incidents, months, eps_m=eps_m, min_samples=min_samples)
+    return Design(months, hotspots)
+
+
+def _design_months(
+    everything: gpd.GeoDataFrame,
+    funding_date: str,
+    missing_months: Iterable[str],
+    design_months: Sequence[str] | None,
+) -> tuple[str, ...]:
+    if design_months is not None:
+        return tuple(sorted(design_months))
+    first, last = _span(everything)
+    return default_design_months(months_with_data(first, last, missing_months), funding_date)
+
+
 def _default_candidates(incidents: gpd.GeoDataFrame, design_months: Iterable[str]):
     return design_hotspots(incidents, design_months)
 
@@ -961,6 +1008,7 @@ def evaluate_incidents(
     design_months: Sequence[str] | None = None,
     eps_m: float = DEFAULT_EPS_M,
     min_samples: int = DEFAULT_MIN_SAMPLES,
+    design: Design | None = None,
 ) -> ImpactResult:
     """:func:`evaluate` on every incident of a dataset (all categories, all months).
 
@@ -971,7 +1019,10 @@ def evaluate_incidents(
     ``comparison`` is ``"auto"``, a file as for ``treated``, or a list of hotspot ids or
     names. ``categories`` default to ASB. ``missing_months`` are months without published
     data (never counted as zero). ``lsoa_counts`` with ``boundaries`` adds the longer LSOA
-    pre-trend check.
+    pre-trend check. ``design`` is what :func:`find_design` returned for these same
+    arguments (e.g. the hotspots a page offered for picking): given, its months and
+    hotspots are used as they are, and ``design_months``, ``eps_m`` and ``min_samples``
+    are not looked at.
     """
     categories = list(categories or [ASB])
     first, last = _span(everything)
@@ -980,13 +1031,19 @@ def evaluate_incidents(
         "incidents", len(incidents), fix=f"No rows of {', '.join(categories)}: check --category"
     )
     missing = tuple(missing_months)
-    if design_months is None:
-        design_months = default_design_months(months_with_data(first, last, missing), funding_date)
     lsoa_bounds = None if boundaries is None else read_polygons(boundaries, "boundary")
-    # Found once, and only when hotspot ids/names or the automatic comparison need them.
-    hotspots = functools.cache(
-        lambda: design_hotspots(incidents, design_months, eps_m=eps_m, min_samples=min_samples)
-    )
+    if design is not None:
+        design_months = design.months
+
+        def hotspots() -> gpd.GeoDataFrame:
+            return design.hotspots
+
+    else:
+        design_months = _design_months(everything, funding_date, missing, design_months)
+        # Found once, and only when hotspot ids/names or the automatic comparison need them.
+        hotspots = functools.cache(
+            lambda: design_hotspots(incidents, design_months, eps_m=eps_m, min_samples=min_samples)
+        )
     treated_areas = _areas(treated, hotspots, lsoa_bounds)
     chosen = "auto" if str(comparison) == "auto" else _areas(comparison, hotspots, lsoa_bounds)
     lsoa = None
@@ -1044,6 +1101,7 @@ def evaluate_dataset(
 
 __all__ = [
     "GROUPS",
+    "Design",
     "ImpactResult",
     "dosage_vs_change",
     "evaluate",
@@ -1052,6 +1110,7 @@ __all__ = [
     "evaluate_incidents",
     "evaluate_store",
     "figures_table",
+    "find_design",
     "group_series",
     "impact_caveats",
     "impact_json",

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from geo import schema
 from geo.io.incidents import SourceFile, ingest
-from tests.security.helpers import HEADER, street_csv, street_rows
-
-
-def _write(path, data: bytes):
-    path.write_bytes(data)
-    return path
+from tests.security.helpers import HEADER, attack, ingest_rejecting, street_csv, street_rows
 
 
 @pytest.mark.parametrize(
@@ -22,20 +18,21 @@ def _write(path, data: bytes):
     # span two, where parallel parsing silently dropped the rest of the first block.
     [(31_635, "31,534"), (120_000, "119,899")],
 )
-def test_unclosed_quote_reports_the_file_damaged_with_lines_not_read(
-    tmp_path, geo_cli, snapshot, rows, unread
-):
+def test_unclosed_quote_reports_the_file_damaged_with_lines_not_read(tmp_path, rows, unread):
     lines = street_rows(rows)
     lines[100] = lines[100].replace("On or near High Street", '"On or near Nowhere')
-    damaged = _write(tmp_path / "2024-01-devon-street.csv", street_csv(lines))
-    before = snapshot()
-    run = geo_cli("ingest", damaged, "--out", "out.parquet")
+    (tmp_path / "2024-01-devon-street.csv").write_bytes(street_csv(lines))
     # Row 101 is line 102 (after the header); every line after it is lost.
-    run.assert_one_line_error(
-        "2024-01-devon-street.csv", "damaged from line 102", f"{unread} lines after it were not"
+    words = ["damaged from line 102", f"{unread} lines after it were not"]
+    attack(
+        tmp_path,
+        "ingest",
+        "2024-01-devon-street.csv",
+        "--out",
+        "out.parquet",
+        error=["2024-01-devon-street.csv", *words],
+        peak_mb=1_000,
     )
-    assert snapshot() == before
-    assert run.peak_mb < 1_000
 
 
 def test_rows_with_nul_bytes_are_rejected_and_nul_is_never_stored():
@@ -52,14 +49,26 @@ def test_rows_with_nul_bytes_are_rejected_and_nul_is_never_stored():
     assert not result.incidents["location"].str.contains("\x00").any()
 
 
-def test_nul_in_the_header_is_not_a_csv(tmp_path, geo_cli):
-    binary = _write(tmp_path / "bin.csv", b"\x89PNG\x00\x00header,x\n1,2\n")
-    geo_cli("ingest", binary, "--out", "out.parquet").assert_one_line_error("bin.csv")
+def test_cli_rejects_rows_with_nul_bytes_with_a_reason(tmp_path):
+    rows = street_rows(5)
+    rows[2] = rows[2].replace("High Street", "High\x00Street")
+    (tmp_path / "nul.csv").write_bytes(street_csv(rows))
+    run, rejected = ingest_rejecting(tmp_path, "nul.csv")
+    assert "wrote 4 incidents" in run.out
+    assert b"\x00" not in (tmp_path / "r.csv").read_bytes()
+    assert rejected["reason"].tolist() == [schema.REASON_NUL_BYTES]
+    stored = pd.read_parquet(tmp_path / "o.parquet", columns=["location"])["location"]
+    assert not stored.str.contains("\x00").any()
 
 
-def test_cr_only_line_ends_are_simply_read(tmp_path, geo_cli):
-    old_mac = _write(tmp_path / "mac.csv", "\r".join([HEADER, *street_rows(50)]).encode() + b"\r")
-    run = geo_cli("ingest", old_mac, "--out", "out.parquet")
-    assert run.rc == 0, run.err
+def test_nul_in_the_header_is_not_a_csv(tmp_path):
+    (tmp_path / "bin.csv").write_bytes(b"\x89PNG\x00\x00header,x\n1,2\n")
+    attack(tmp_path, "ingest", "bin.csv", "--out", "out.parquet", error=["bin.csv"])
+
+
+def test_cr_only_line_ends_are_simply_read(tmp_path):
+    old_mac = "\r".join([HEADER, *street_rows(50)]).encode() + b"\r"
+    (tmp_path / "mac.csv").write_bytes(old_mac)
+    run = attack(tmp_path, "ingest", "mac.csv", "--out", "out.parquet", writes=["out.parquet"])
     assert "rows accepted:  50" in run.out
-    assert (tmp_path / "out.parquet").is_file()
+    assert len(pd.read_parquet(tmp_path / "out.parquet", columns=["location"])) == 50

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import shapely
 
 from geo.checks import GeoInputError
 from geo.io.polygons import read_polygons
+from tests.security.helpers import attack
 
 SQUARE = [[-3.527, 50.461], [-3.524, 50.461], [-3.524, 50.463], [-3.527, 50.463], [-3.527, 50.461]]
 BOW_TIE = [[-3.527, 50.461], [-3.524, 50.463], [-3.524, 50.461], [-3.527, 50.463], [-3.527, 50.461]]
@@ -68,20 +70,46 @@ def test_a_bow_tie_is_repaired_and_reported(tmp_path):
     assert shape.area == pytest.approx(shapely.Polygon(SQUARE).area / 2)
 
 
-def test_coverage_cli_refuses_null_geometry_in_one_line(tmp_path, geo_cli, snapshot):
-    hotspots = _geojson(tmp_path, None)
-    pings = tmp_path / "p.csv"
-    pings.write_text("unit_id,timestamp,lat,lon\nPC1,2024-07-03T10:00:00,50.46,-3.52\n")
-    before = snapshot()
-    run = geo_cli(
-        "coverage",
-        pings,
-        "--hotspots",
-        hotspots,
-        "--funding-date",
-        "2024-07-10",
-        "--out",
-        "cov.csv",
-    )
-    run.assert_one_line_error("hotspots.geojson", "hotspot h1 has no geometry")
-    assert snapshot() == before
+NOT_POLYGONS = {
+    "point": ({"type": "Point", "coordinates": [-3.52, 50.46]}, "hotspot h1 is a Point"),
+    "line": ({"type": "LineString", "coordinates": SQUARE[:2]}, "hotspot h1 is a LineString"),
+    "null": (None, "hotspot h1 has no geometry"),
+    "empty": ({"type": "Polygon", "coordinates": []}, "hotspot h1 has no geometry"),
+    "bng-in-wgs84": (
+        {"type": "Polygon", "coordinates": [[[292000, 63000], [292300, 63000], [292300, 63300],
+                                             [292000, 63000]]]},
+        "hotspot h1 lies outside Great Britain",
+    ),
+}  # fmt: skip
+
+
+def _pings(tmp_path):
+    """One unit's pings: 20 minutes on 3 and on 20 July 2024 inside the bow-tie's right
+    triangle (and so inside SQUARE)."""
+    lines = ["unit_id,timestamp,lat,lon"]
+    lines += [f"PC1,2024-07-{d}T10:{m:02d}:00,50.462,-3.5245" for d in (3, 20) for m in range(20)]
+    (tmp_path / "p.csv").write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("case", NOT_POLYGONS)
+def test_coverage_cli_refuses_hotspots_that_are_not_usable_polygons_in_one_line(tmp_path, case):
+    geometry, message = NOT_POLYGONS[case]
+    _geojson(tmp_path, geometry)
+    _pings(tmp_path)
+    attack(
+        tmp_path, "coverage", "p.csv", "--hotspots", "hotspots.geojson",
+        "--funding-date", "2024-07-10", "--out", "cov.csv",
+        error=["hotspots.geojson", message],
+    )  # fmt: skip
+
+
+def test_coverage_cli_measures_a_bow_tie_on_its_repair_and_says_so(tmp_path):
+    _geojson(tmp_path, {"type": "Polygon", "coordinates": [BOW_TIE]})
+    _pings(tmp_path)
+    run = attack(
+        tmp_path, "coverage", "p.csv", "--hotspots", "hotspots.geojson",
+        "--funding-date", "2024-07-10", "--out", "cov.csv",
+        writes=["cov.csv"],
+    )  # fmt: skip
+    assert pd.read_csv(tmp_path / "cov.csv")["visits"].tolist() == [1, 1]
+    assert "repaired: hotspot h1 crossed itself; measured on its make_valid repair" in run.out

@@ -12,7 +12,7 @@ import pytest
 from geo.checks import GeoInputError
 from geo.io.incidents import discover_sources, ingest
 from pages import common
-from tests.security.helpers import ROOT, street_csv, street_rows, tree
+from tests.security.helpers import ROOT, attack, street_csv, street_rows, tree, upload_to_app
 
 
 def _zip(*members: tuple[str, bytes]) -> bytes:
@@ -33,6 +33,17 @@ def test_an_uploaded_zip_is_read_in_memory_whatever_its_name(tmp_path, monkeypat
     assert result.summary.rows_accepted == 10
     assert result.summary.files == ["x.zip!2024-01-devon-street.csv"]
     assert tree(tmp_path.parent) == before
+
+
+def test_the_app_reads_an_upload_named_to_escape_its_folder_in_memory(tmp_path):
+    data = _zip(("2024-01-devon-street.csv", street_csv(street_rows(10))))
+    shown = upload_to_app(tmp_path, "../../x.zip", data)
+    assert shown.exceptions == [] and shown.errors == []
+    assert shown.titles[0].replace("\\", "") == "Overview: x.zip"
+    # No upload saved, even in its temp dir (where var/ holds the partnership hub's
+    # database and .cache/ the font caches).
+    saved = [name for name in tree(tmp_path) if name.split("/")[0] not in {"var", ".cache"}]
+    assert saved == ["upload.bin"]
 
 
 def test_type_and_size_are_checked_before_reading():
@@ -80,3 +91,25 @@ def test_a_folder_with_only_an_outside_link_never_quotes_the_target(tmp_path):
         ingest([folder])
     assert "root:x" not in str(caught.value)
     assert "contains no police.uk street CSVs" in str(caught.value)
+
+
+def test_cli_follows_no_link_out_of_a_folder_and_never_quotes_its_target(tmp_path):
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    folder = tmp_path / "police"
+    folder.mkdir()
+    os.symlink(tmp_path / "passwd", folder / "2024-01-x-street.csv")
+    run = attack(
+        tmp_path, "ingest", "police", "--out", "o.parquet",
+        error=["police", "contains no police.uk street CSVs"],
+    )  # fmt: skip
+    assert "root" not in run.err + run.out
+
+
+def test_cli_reads_a_folder_but_not_its_link_out(tmp_path):
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    folder = tmp_path / "police"
+    folder.mkdir()
+    (folder / "2024-01-devon-street.csv").write_bytes(street_csv(street_rows(2)))
+    os.symlink(tmp_path / "passwd", folder / "2024-02-devon-street.csv")
+    run = attack(tmp_path, "ingest", "police", "--out", "o.parquet", writes=["o.parquet"])
+    assert "rows read:      2" in run.out and "root" not in run.out + run.err
