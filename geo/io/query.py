@@ -201,6 +201,15 @@ class SnapWeights:
         """Incidents in the selection."""
         return int(self.weights.sum())
 
+    def subset(self, mask: np.ndarray) -> SnapWeights:
+        """The points where ``mask`` (boolean, one per point) is true, order kept."""
+        return SnapWeights(
+            self.xy[mask],
+            self.weights[mask],
+            self.force[mask],
+            None if self.location is None else self.location[mask],
+        )
+
 
 def snap_weights(
     store: str | Path, selection: Selection, *, with_location: bool = False
