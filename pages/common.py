@@ -21,18 +21,37 @@ import streamlit as st
 from geo import formatting, safety, timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
-from geo.hotspots import naming
+from geo.hotspots import naming, national
 from geo.hotspots.peaktimes import WEEKDAYS
 from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.maps import layers as map_layers
 from geo.projection import metric_xy
 from geo.safety import escape_markdown
+from geo.schema import REJECTED_COLUMNS
 from geo.staticmap import StaticBase
 
 UPLOAD = "upload"
 DEFAULT_AREA = next(iter(datasets.DATASETS))
-DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
+
+#: The Force selector's choice for a national store's national view.
+ALL_FORCES = "All forces"
+
+
+def dataset_labels() -> dict[str, str]:
+    """Area choices, key to label: embedded areas, national stores, then an upload.
+
+    National stores are looked up on every call (a folder listing), so one added to
+    ``ASB_DATA_DIR/stores/`` appears without a restart.
+    """
+    embedded = {key: d.label for key, d in datasets.DATASETS.items()}
+    national = {key: d.label for key, d in datasets.national_stores().items()}
+    return embedded | national | {UPLOAD: "Upload a file"}
+
+
+def is_national(dataset: str) -> bool:
+    """Whether ``dataset`` is a national (partitioned) store, read by queries only."""
+    return dataset != UPLOAD and dataset not in datasets.DATASETS
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,7 @@ class Selection:
     all_categories: tuple[str, ...]
     upload_name: str | None = None
     upload_bytes: bytes | None = None
+    force: str | None = None  # a national store's chosen force; None: all forces
 
     @property
     def months(self) -> tuple[str, str]:
@@ -121,29 +141,63 @@ def ingest_upload(name: str, data: bytes) -> IngestResult:
 
 
 # cache_resource, not cache_data: one shared frame instead of an unpickled copy on every
-# call (0.05 s for Torbay, more for bigger areas). Callers must never modify it.
-@st.cache_resource(show_spinner="Loading incidents…", max_entries=32)
-def dataset_incidents(dataset: str, categories: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
-    """All months of an embedded dataset, optionally for some categories only (read-only)."""
-    path = datasets.get_dataset(dataset).incidents_path
-    return store.read_incidents(path, categories=list(categories) if categories else None)
+# call (0.05 s for Torbay, more for bigger areas). Callers must never modify it. One entry
+# per dataset: months and categories are filtered from it, never cached as second copies.
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=8)
+def dataset_incidents(dataset: str) -> gpd.GeoDataFrame:
+    """Every row of an embedded dataset (read-only)."""
+    return store.read_incidents(datasets.get_dataset(dataset).incidents_path)
+
+
+# A national store is never loaded whole: only the rows of the force being looked at,
+# read with partition pruning. Few entries, since each may hold a force's year.
+@st.cache_resource(show_spinner="Loading the force's incidents…", max_entries=2)
+def force_incidents(
+    dataset: str,
+    force: str,
+    first_month: str | None,
+    last_month: str | None,
+    categories: tuple[str, ...] | None,
+) -> gpd.GeoDataFrame:
+    """One force's rows of a national store for months and categories (read-only)."""
+    return store.read_incidents(
+        datasets.store_path(dataset),
+        months=(first_month, last_month),
+        categories=list(categories) if categories else None,
+        forces=[force],
+    )
 
 
 def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataFrame:
     """Incidents for the selection (months and categories applied)."""
     months = None if all_months else selection.months
+    categories = selection.categories or None
     if selection.dataset == UPLOAD:
         result = ingest_upload(selection.upload_name, selection.upload_bytes)
-        return store.filter_incidents(result.incidents, months, selection.categories or None)
-    frame = dataset_incidents(selection.dataset, selection.categories or None)
-    return frame if months is None else store.filter_incidents(frame, months)
+        return store.filter_incidents(result.incidents, months, categories)
+    if is_national(selection.dataset):
+        first, last = months or (None, None)
+        return force_incidents(selection.dataset, _force(selection), first, last, categories)
+    frame = dataset_incidents(selection.dataset)
+    if months is None and categories is None:
+        return frame
+    return store.filter_incidents(frame, months, categories)
 
 
 def every_incident(selection: Selection) -> gpd.GeoDataFrame:
-    """Every incident of the selected area, all months and categories (read-only)."""
+    """Every incident of the selected area (a national store: of the chosen force), all
+    months and categories (read-only)."""
     if selection.dataset == UPLOAD:
         return ingest_upload(selection.upload_name, selection.upload_bytes).incidents
-    return dataset_incidents(selection.dataset, None)
+    if is_national(selection.dataset):
+        return force_incidents(selection.dataset, _force(selection), None, None, None)
+    return dataset_incidents(selection.dataset)
+
+
+def _force(selection: Selection) -> str:
+    if selection.force is None:
+        fail("this view needs one force", fix="Choose a force in the sidebar")
+    return selection.force
 
 
 def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
@@ -151,7 +205,15 @@ def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
     if selection.dataset == UPLOAD:
         result = ingest_upload(selection.upload_name, selection.upload_bytes)
         return result.summary.to_dict(), result.rejected
+    if is_national(selection.dataset):
+        return national_summary(selection.dataset), pd.DataFrame(columns=list(REJECTED_COLUMNS))
     return datasets.load_summary(selection.dataset), _rejected(selection.dataset)
+
+
+@st.cache_data(max_entries=8)
+def national_summary(dataset: str) -> dict:
+    """Coverage of a national store from its manifest (:func:`geo.io.datasets.national_summary`)."""
+    return datasets.national_summary(dataset)
 
 
 @st.cache_data(max_entries=8)
@@ -170,12 +232,32 @@ def missing_months(selection: Selection) -> list[str]:
 
 
 def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
-    """Monthly counts over the dataset's whole span, NaN in months without data."""
+    """Monthly counts over the dataset's whole span, NaN in months without data.
+
+    A national store's come from a query over the store (its manifest), never rows.
+    """
     summary, _ = data_quality(selection)
+    if is_national(selection.dataset) and by is None:
+        return timeseries.monthly_from_counts(
+            store_monthly_counts(selection.dataset, selection.force, selection.categories),
+            summary["first_month"],
+            summary["last_month"],
+            missing_months(selection),
+        )
     frame = incidents(selection, all_months=True)
     return timeseries.monthly_counts(
         frame, summary["first_month"], summary["last_month"], missing_months(selection), by=by
     )
+
+
+@st.cache_data(max_entries=64)
+def store_monthly_counts(
+    dataset: str, force: str | None, categories: tuple[str, ...]
+) -> pd.DataFrame:
+    """Incidents per month of a store (one force, or all when None; every category when
+    ``categories`` is empty): :func:`geo.io.query.monthly_counts`."""
+    selection = query.Selection.of(None if force is None else [force], None, categories or None)
+    return query.monthly_counts(datasets.store_path(dataset), selection)
 
 
 def stop_on_input_error(call, *args, **kwargs):
@@ -235,9 +317,31 @@ def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | Non
 
 def area_defaults(selection: Selection) -> datasets.AreaDefaults:
     """The settings the selected area opens with (an upload's are worked out from it)."""
+    if is_national(selection.dataset):
+        return _national_defaults(selection.dataset)
     if selection.dataset != UPLOAD:
         return datasets.get_dataset(selection.dataset).defaults
     return _upload_defaults(selection.upload_name, selection.upload_bytes)
+
+
+@st.cache_data(max_entries=8)
+def _national_defaults(dataset: str) -> datasets.AreaDefaults:
+    return national.national_defaults(dataset)
+
+
+@st.cache_data(show_spinner="Finding every force's hotspots…", max_entries=16)
+def national_overview(
+    dataset: str, first_month: str, last_month: str, categories: tuple[str, ...]
+) -> national.NationalOverview:
+    """Cached :func:`geo.hotspots.national.national_overview` at the store's defaults."""
+    defaults = _national_defaults(dataset)
+    return national.national_overview(
+        datasets.store_path(dataset),
+        months=(first_month, last_month),
+        categories=categories or None,
+        eps_m=defaults.eps_m,
+        min_samples=defaults.min_samples,
+    )
 
 
 @st.cache_data(max_entries=4)
@@ -250,6 +354,7 @@ def _upload_defaults(name: str, data: bytes) -> datasets.AreaDefaults:
 #: Session-state keys of the pages' settings whose defaults depend on the area: they go
 #: back to the new area's defaults when the user picks another area.
 AREA_SETTINGS = (
+    "force",
     "categories",
     "eps",
     "min_samples",
@@ -282,13 +387,14 @@ def gazetteer() -> pd.DataFrame:
 @st.cache_data(max_entries=8)
 def study_area(dataset: str) -> gpd.GeoDataFrame | None:
     """Study-area outline of an embedded dataset (None: PAI uses the incidents' hull)."""
-    return None if dataset == UPLOAD else datasets.load_study_area(dataset)
+    return None if dataset == UPLOAD or is_national(dataset) else datasets.load_study_area(dataset)
 
 
 @st.cache_data(max_entries=8)
 def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
-    """LSOA boundaries of an embedded dataset (None for uploads and areas without them)."""
-    return None if dataset == UPLOAD else datasets.load_boundaries(dataset)
+    """LSOA boundaries of an embedded dataset (None for uploads, national stores and
+    areas without them)."""
+    return None if dataset == UPLOAD or is_national(dataset) else datasets.load_boundaries(dataset)
 
 
 @st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
@@ -369,10 +475,15 @@ def sidebar() -> Selection | None:
         summary = result.summary.to_dict()
         categories = sorted(result.incidents["category"].unique())
         default = _upload_defaults(upload_name, upload_bytes).category
+    elif is_national(dataset):
+        summary = national_summary(dataset)
+        categories = category_list(dataset)
+        default = _national_defaults(dataset).category
     else:
         summary = datasets.load_summary(dataset)
         categories = category_list(dataset)
         default = datasets.get_dataset(dataset).defaults.category
+    force = _force_selector(dataset) if is_national(dataset) else None
     if not summary["first_month"]:
         st.sidebar.error(
             "No rows were accepted from this file; see the data quality panel on the Overview."
@@ -396,16 +507,41 @@ def sidebar() -> Selection | None:
     st.sidebar.caption(
         "Contains public sector information licensed under the Open Government Licence v3.0."
     )
+    labels = dataset_labels()
     return Selection(
         dataset=dataset,
-        label=DATASET_LABELS[dataset] if dataset != UPLOAD else display_name(upload_name),
+        label=_label(labels[dataset], force) if dataset != UPLOAD else display_name(upload_name),
         first_month=first,
         last_month=last,
         categories=tuple(chosen),
         all_categories=tuple(categories),
         upload_name=upload_name,
         upload_bytes=upload_bytes,
+        force=force,
     )
+
+
+def _label(area: str, force: str | None) -> str:
+    return area if force is None else f"{force}, {area}"
+
+
+def _force_selector(dataset: str) -> str | None:
+    """The Force selector of a national store (kept in ``?force=``); None for all forces."""
+    chosen = st.sidebar.selectbox(
+        "Force",
+        [ALL_FORCES, *store_forces(dataset)],
+        key="force",
+        bind="query-params",
+        help="All forces: the national summary. One force: its incidents and hotspots, "
+        "read from the store's partitions for that force only.",
+    )
+    return None if chosen == ALL_FORCES else chosen
+
+
+@st.cache_data(max_entries=8)
+def store_forces(dataset: str) -> list[str]:
+    """Forces of a store, sorted (a national store's from its manifest)."""
+    return query.forces(datasets.store_path(dataset))
 
 
 def _area_selector() -> str:
@@ -421,15 +557,18 @@ def _area_selector() -> str:
         if asked and found is None:
             # kept until the user picks an area, so a redirect cannot hide it
             st.session_state[_AREA_NOTICE] = (
-                f"No area called {asked!r}; showing {DATASET_LABELS[DEFAULT_AREA]}."
+                f"No area called {asked!r}; showing {dataset_labels()[DEFAULT_AREA]}."
             )
         st.session_state["dataset"] = found or DEFAULT_AREA
     if _AREA_NOTICE in st.session_state:
         st.sidebar.warning(st.session_state[_AREA_NOTICE])
+    labels = dataset_labels()
+    if st.session_state["dataset"] not in labels:  # a national store removed meanwhile
+        st.session_state["dataset"] = DEFAULT_AREA
     dataset = st.sidebar.selectbox(
         "Area",
-        list(DATASET_LABELS),
-        format_func=DATASET_LABELS.get,
+        list(labels),
+        format_func=labels.get,
         key="dataset",
         on_change=_reset_area_settings,
     )
@@ -442,7 +581,7 @@ def area_key(text: str | None) -> str | None:
     if not text:
         return None
     wanted = text.strip().casefold()
-    for key, label in DATASET_LABELS.items():
+    for key, label in dataset_labels().items():
         if wanted in (key.casefold(), label.casefold()):
             return key
     return None
@@ -455,7 +594,7 @@ def category_list(dataset: str) -> list[str]:
     Counted from the store's category column alone, so the sidebar never loads (and
     caches a second copy of) every row.
     """
-    path = datasets.get_dataset(dataset).incidents_path
+    path = datasets.store_path(dataset)
     return query.category_counts(path, query.Selection())["category"].tolist()
 
 
@@ -464,12 +603,22 @@ def selection() -> Selection | None:
     return st.session_state.get("_selection")
 
 
-def require_selection() -> Selection:
-    """The current selection; stops the page with a hint when there is none."""
+def require_selection(*, all_forces: bool = False) -> Selection:
+    """The current selection; stops the page with a hint when there is none.
+
+    On a national store a page needs one force, unless it has a national view
+    (``all_forces``).
+    """
     run_through_entry_script()
     chosen = selection()
     if chosen is None:
         st.info("Choose an area (or upload a file) in the sidebar.")
+        st.stop()
+    if chosen.force is None and is_national(chosen.dataset) and not all_forces:
+        st.info(
+            "This page works on one force at a time: choose a force in the sidebar. "
+            "The Overview shows all forces."
+        )
         st.stop()
     return chosen
 
