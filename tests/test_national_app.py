@@ -15,6 +15,7 @@ from test_national import write_month
 from geo import schema, timeseries
 from geo.io import datasets, query, store
 from geo.io.stream import ingest_to_store
+from geo.projection import bng_to_lonlat
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")
@@ -168,3 +169,28 @@ def test_the_pages_read_a_store_once_for_all_months_categories_and_pages(data_di
     assert len(common.every_incident(torbay)) > len(common.incidents(torbay))
     assert len(common.incidents(torbay, all_months=True)) > len(common.incidents(torbay))
     assert reads == [("torbay.parquet", None)]
+
+
+def test_snap_weights_equal_the_counts_of_a_full_read(data_dir):
+    west, south = 290_000 - 1, 62_000
+    lon, lat = bng_to_lonlat(np.array([west, 300_100.0]), np.array([south, 67_000.0]))
+    selection = query.Selection.of(
+        ["Force A", "Force B"], ("2025-02", None), [schema.ASB], (lon[0], lat[0], lon[1], lat[1])
+    )
+    weights = query.snap_weights(data_dir / "demo", selection, with_location=True)
+    rows = store.read_incidents(
+        data_dir / "demo",
+        months=("2025-02", None),
+        categories=[schema.ASB],
+        bbox=selection.bbox,
+        forces=["Force A", "Force B"],
+    )
+    keys = ["force", "easting", "northing", "location"]
+    expected = rows.groupby(keys).size().reset_index(name="n").sort_values(keys)
+    assert weights.force.tolist() == expected["force"].tolist()
+    assert weights.xy.tolist() == expected[["easting", "northing"]].to_numpy().tolist()
+    assert weights.location.tolist() == expected["location"].tolist()
+    assert weights.weights.tolist() == expected["n"].tolist()
+    assert set(weights.force) == {"Force A", "Force B"} and weights.incidents < len(
+        store.read_incidents(data_dir / "demo", categories=[schema.ASB], months=("2025-02", None))
+    )
