@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -273,7 +274,7 @@ def _describe(
         per_incident,
         points.xy,
         BNG,
-        gazetteer=load_gazetteer(),
+        gazetteer=_gazetteer(),
         streets=(streets[0][per_incident], streets[1]),
     )
     k = len(polygons)
@@ -292,6 +293,13 @@ def _describe(
     )
     geometry = gpd.GeoSeries(polygons, crs=BNG).to_crs(WGS84)
     return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=WGS84)
+
+
+@cache
+def _gazetteer() -> pd.DataFrame:
+    """The embedded gazetteer, read once per process (every area's task names with it;
+    naming never modifies it)."""
+    return load_gazetteer()
 
 
 def _empty_hotspots() -> gpd.GeoDataFrame:
