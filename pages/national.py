@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import caveats
+from geo.formatting import month_text
 from geo.maps.national import build_forces_map
 from geo.safety import escape_markdown
 from pages import common
@@ -17,7 +18,7 @@ def show_overview(selection: common.Selection) -> None:
     """Every force's figures side by side, the forces' map and the national trend."""
     st.title(f"Overview: {escape_markdown(selection.label)}, all forces")
     st.caption(
-        f"{selection.first_month} to {selection.last_month} · "
+        f"{month_text(selection.first_month)} to {month_text(selection.last_month)} · "
         f"{', '.join(selection.categories) if selection.categories else 'all categories'}"
     )
     found = common.national_overview(

@@ -29,11 +29,10 @@ def _asb_rows(force: str, k: int) -> int:
     return 40 + 5 * k + list(FORCES).index(force)
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """``ASB_DATA_DIR`` with one national store ``demo`` (3 forces x 3 months) made by
-    the real ingest, plus folders that must not be offered."""
-    archive = tmp_path / "archive"
+def write_national_store(root: Path) -> Path:
+    """``root/var``, a data folder with one national store ``demo`` (3 forces x 3
+    months) made by the real ingest, plus store folders that must not be offered."""
+    archive = root / "archive"
     archive.mkdir()
     rng = np.random.default_rng(7)
     for force, x0 in FORCES.items():
@@ -49,14 +48,20 @@ def data_dir(tmp_path, monkeypatch):
             burglary = archive / f"burglary-{force[-1]}"
             burglary.mkdir(exist_ok=True)
             write_month(burglary, force, month, [[x0 + 500, 64_000]] * 3, category="Burglary")
-    stores = tmp_path / "var" / datasets.STORES_FOLDER
+    stores = root / "var" / datasets.STORES_FOLDER
     ingest_to_store([archive], stores / "demo")
     ingest_to_store([archive / "ForceA"], stores / "Not A Key")  # not a URL-safe name
     (stores / "empty").mkdir()  # no manifest
-    monkeypatch.setenv("ASB_DATA_DIR", str(tmp_path / "var"))
+    return root / "var"
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """``ASB_DATA_DIR`` set to :func:`write_national_store`'s folder; its stores folder."""
+    monkeypatch.setenv("ASB_DATA_DIR", str(write_national_store(tmp_path)))
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield stores
+    yield tmp_path / "var" / datasets.STORES_FOLDER
     st.cache_data.clear()
     st.cache_resource.clear()
 
