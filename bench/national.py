@@ -13,7 +13,8 @@ Then, each in a fresh process (wall time and peak resident memory):
 - ``geo ingest ARCHIVE --out STORE/`` (streamed, every check, partitioned store);
 - DuckDB's typed CSV -> one Parquet file on the same files (the parsing limit);
 - store reads: one force (all months) through ``geo.io.store.read_incidents``, against
-  reading every row; monthly counts; ASB snap-point weights; the same with DuckDB;
+  reading every row; monthly counts; ASB snap-point weights (geo.io.query, which groups
+  with DuckDB) and the same as one raw DuckDB query;
 - ``geo hotspots STORE --by force`` on ASB rows.
 
 Run from the repo root: ``python bench/national.py --rows 3000000``.
@@ -237,11 +238,11 @@ def run(rows: int) -> dict:
         f"counts = monthly_counts({str(store)!r}, Selection.of(forces=[{force!r}]))\n"
         "out = int(counts['incidents'].sum())",
     )
-    results["ASB snap weights, national (pyarrow)"] = measure(
+    results["ASB snap weights, national (geo.io.query: DuckDB)"] = measure(
         "from geo.io.query import Selection, snap_weights",
         f"out = len(snap_weights({str(store)!r}, Selection.of(categories=[{ASB!r}])))",
     )
-    results["ASB snap weights, national (duckdb)"] = measure(
+    results["ASB snap weights, national (raw DuckDB SQL)"] = measure(
         "import duckdb",
         'out = len(duckdb.sql("SELECT force, easting, northing, count(*) '
         f"FROM read_parquet('{store}/*/*/*.parquet') "

@@ -80,6 +80,11 @@ class ColumnSpec:
 #: Display spec of every column a user meets in a table or CSV, by the code's name.
 COLUMNS: dict[str, ColumnSpec] = {
     "hotspot_id": ColumnSpec("Hotspot id"),
+    "area": ColumnSpec("Force or area", "text"),
+    "hotspots": ColumnSpec("Hotspots"),
+    "share_in_hotspots": ColumnSpec("Incidents in hotspots (%)", "percent", 0),
+    "gini": ColumnSpec("Gini (0 even, 1 all at one point)", digits=2),
+    "top_hotspot": ColumnSpec("Top hotspot", "text"),
     "rank": ColumnSpec("Rank"),
     "plan_rank": ColumnSpec("Plan rank"),
     "name": ColumnSpec("Hotspot", "text"),

@@ -90,15 +90,43 @@ def monthly_counts(
     """
     months = month_range(first, last)
     labels = pd.to_datetime(pd.Series(incidents["month"], dtype="object")).dt.strftime("%Y-%m")
-    keys = [labels] if by is None else [labels, incidents[by].astype("string")]
-    counts = pd.Series(1, index=incidents.index).groupby(keys).sum()
     if by is None:
-        index = pd.Index(months, name="month")
-    else:
-        groups = sorted(incidents[by].dropna().astype(str).unique())
-        index = pd.MultiIndex.from_product([months, groups], names=["month", by])
+        counts = labels.value_counts()
+        return monthly_from_counts(
+            pd.DataFrame({"month": counts.index, "incidents": counts.to_numpy()}),
+            first,
+            last,
+            missing,
+        )
+    keys = [labels, incidents[by].astype("string")]
+    counts = pd.Series(1, index=incidents.index).groupby(keys).sum()
+    groups = sorted(incidents[by].dropna().astype(str).unique())
+    index = pd.MultiIndex.from_product([months, groups], names=["month", by])
     counts.index.names = index.names
     table = counts.reindex(index, fill_value=0).astype("float64").rename("count").reset_index()
+    table.loc[table["month"].isin(set(missing)), "count"] = np.nan
+    return table
+
+
+def monthly_from_counts(
+    counts: pd.DataFrame, first: str | dt.date, last: str | dt.date, missing: Iterable[str] = ()
+) -> pd.DataFrame:
+    """:func:`monthly_counts`'s table from counts already made, e.g. by a store query.
+
+    ``counts`` has columns ``month`` (dates or ``YYYY-MM``) and ``incidents``; months of
+    ``first..last`` (inclusive) absent from it count 0, and ``missing`` months are NaN.
+    Returns columns ``month`` (``YYYY-MM``) and ``count`` (float).
+    """
+    months = month_range(first, last)
+    labels = pd.to_datetime(pd.Series(counts["month"], dtype="object")).dt.strftime("%Y-%m")
+    per_month = pd.Series(counts["incidents"].to_numpy(), index=labels.to_numpy()).groupby(level=0)
+    table = (
+        per_month.sum()
+        .reindex(pd.Index(months, name="month"), fill_value=0)
+        .astype("float64")
+        .rename("count")
+        .reset_index()
+    )
     table.loc[table["month"].isin(set(missing)), "count"] = np.nan
     return table
 

@@ -21,7 +21,7 @@ import streamlit as st
 from geo import caveats, formatting, safety, timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
-from geo.hotspots import naming
+from geo.hotspots import naming, national
 from geo.hotspots.peaktimes import WEEKDAYS
 from geo.io import datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
@@ -37,7 +37,27 @@ from geo.staticmap import StaticBase
 UPLOAD = "upload"
 PARTNERS = analysis.KEY
 DEFAULT_AREA = next(iter(datasets.DATASETS))
-DATASET_LABELS = {key: d.label for key, d in datasets.DATASETS.items()} | {UPLOAD: "Upload a file"}
+
+#: The Force selector's choice for a national store's national view.
+ALL_FORCES = "All forces"
+
+
+def dataset_labels(partner_label: str | None = None) -> dict[str, str]:
+    """Area choices, key to label: embedded areas, national stores, the partner reports
+    (when ``partner_label`` is given: a signed-in role that may see them), then an upload.
+
+    National stores are looked up on every call (a folder listing), so one added to
+    ``ASB_DATA_DIR/stores/`` appears without a restart.
+    """
+    embedded = {key: d.label for key, d in datasets.DATASETS.items()}
+    stores = {key: d.label for key, d in datasets.national_stores().items()}
+    partners = {} if partner_label is None else {PARTNERS: partner_label}
+    return embedded | stores | partners | {UPLOAD: "Upload a file"}
+
+
+def is_national(dataset: str) -> bool:
+    """Whether ``dataset`` is a national (partitioned) store, read by queries only."""
+    return dataset not in (UPLOAD, PARTNERS) and dataset not in datasets.DATASETS
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class Selection:
     upload_name: str | None = None
     upload_bytes: bytes | None = None
     partner: PartnerAccess | None = None  # set for the partner reports only
+    force: str | None = None  # a national store's chosen force; None: all forces
 
     @property
     def months(self) -> tuple[str, str]:
@@ -142,12 +163,31 @@ def ingest_upload(name: str, data: bytes) -> IngestResult:
 
 
 # cache_resource, not cache_data: one shared frame instead of an unpickled copy on every
-# call (0.05 s for Torbay, more for bigger areas). Callers must never modify it.
-@st.cache_resource(show_spinner="Loading incidents…", max_entries=32)
-def dataset_incidents(dataset: str, categories: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
-    """All months of an embedded dataset, optionally for some categories only (read-only)."""
-    path = datasets.get_dataset(dataset).incidents_path
-    return store.read_incidents(path, categories=list(categories) if categories else None)
+# call (0.05 s for Torbay, more for bigger areas). Callers must never modify it. One entry
+# per dataset: months and categories are filtered from it, never cached as second copies.
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=8)
+def dataset_incidents(dataset: str) -> gpd.GeoDataFrame:
+    """Every row of an embedded dataset (read-only)."""
+    return store.read_incidents(datasets.get_dataset(dataset).incidents_path)
+
+
+# A national store is never loaded whole: only the rows of the force being looked at,
+# read with partition pruning. Few entries, since each may hold a force's year.
+@st.cache_resource(show_spinner="Loading the force's incidents…", max_entries=2)
+def force_incidents(
+    dataset: str,
+    force: str,
+    first_month: str | None,
+    last_month: str | None,
+    categories: tuple[str, ...] | None,
+) -> gpd.GeoDataFrame:
+    """One force's rows of a national store for months and categories (read-only)."""
+    return store.read_incidents(
+        datasets.store_path(dataset),
+        months=(first_month, last_month),
+        categories=list(categories) if categories else None,
+        forces=[force],
+    )
 
 
 @st.cache_resource
@@ -169,21 +209,34 @@ def partner_incidents(access: PartnerAccess) -> gpd.GeoDataFrame:
 def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataFrame:
     """Incidents for the selection (months and categories applied)."""
     months = None if all_months else selection.months
+    categories = selection.categories or None
     if selection.dataset in (UPLOAD, PARTNERS):
-        return store.filter_incidents(
-            every_incident(selection), months, selection.categories or None
-        )
-    frame = dataset_incidents(selection.dataset, selection.categories or None)
-    return frame if months is None else store.filter_incidents(frame, months)
+        return store.filter_incidents(every_incident(selection), months, categories)
+    if is_national(selection.dataset):
+        first, last = months or (None, None)
+        return force_incidents(selection.dataset, _force(selection), first, last, categories)
+    frame = dataset_incidents(selection.dataset)
+    if months is None and categories is None:
+        return frame
+    return store.filter_incidents(frame, months, categories)
 
 
 def every_incident(selection: Selection) -> gpd.GeoDataFrame:
-    """Every incident of the selected area, all months and categories (read-only)."""
+    """Every incident of the selected area (a national store: of the chosen force), all
+    months and categories (read-only)."""
     if selection.dataset == UPLOAD:
         return ingest_upload(selection.upload_name, selection.upload_bytes).incidents
     if selection.dataset == PARTNERS:
         return partner_incidents(selection.partner)
-    return dataset_incidents(selection.dataset, None)
+    if is_national(selection.dataset):
+        return force_incidents(selection.dataset, _force(selection), None, None, None)
+    return dataset_incidents(selection.dataset)
+
+
+def _force(selection: Selection) -> str:
+    if selection.force is None:
+        fail("this view needs one force", fix="Choose a force in the sidebar")
+    return selection.force
 
 
 def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
@@ -194,6 +247,8 @@ def data_quality(selection: Selection) -> tuple[dict, pd.DataFrame]:
     if selection.dataset == PARTNERS:  # validated when saved: nothing was rejected
         summary = analysis.summary(every_incident(selection))
         return summary, pd.DataFrame(columns=list(REJECTED_COLUMNS))
+    if is_national(selection.dataset):
+        return national_summary(selection.dataset), pd.DataFrame(columns=list(REJECTED_COLUMNS))
     return datasets.load_summary(selection.dataset), _rejected(selection.dataset)
 
 
@@ -221,6 +276,12 @@ def data_caveats(selection: Selection) -> list[str]:
 
 
 @st.cache_data(max_entries=8)
+def national_summary(dataset: str) -> dict:
+    """Coverage of a national store from its manifest (:func:`geo.io.datasets.national_summary`)."""
+    return datasets.national_summary(dataset)
+
+
+@st.cache_data(max_entries=8)
 def _rejected(dataset: str) -> pd.DataFrame:
     return datasets.load_rejected(dataset)
 
@@ -236,12 +297,32 @@ def missing_months(selection: Selection) -> list[str]:
 
 
 def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
-    """Monthly counts over the dataset's whole span, NaN in months without data."""
+    """Monthly counts over the dataset's whole span, NaN in months without data.
+
+    A national store's come from a query over the store (its manifest), never rows.
+    """
     summary, _ = data_quality(selection)
+    if is_national(selection.dataset) and by is None:
+        return timeseries.monthly_from_counts(
+            store_monthly_counts(selection.dataset, selection.force, selection.categories),
+            summary["first_month"],
+            summary["last_month"],
+            missing_months(selection),
+        )
     frame = incidents(selection, all_months=True)
     return timeseries.monthly_counts(
         frame, summary["first_month"], summary["last_month"], missing_months(selection), by=by
     )
+
+
+@st.cache_data(max_entries=64)
+def store_monthly_counts(
+    dataset: str, force: str | None, categories: tuple[str, ...]
+) -> pd.DataFrame:
+    """Incidents per month of a store (one force, or all when None; every category when
+    ``categories`` is empty): :func:`geo.io.query.monthly_counts`."""
+    selection = query.Selection.of(None if force is None else [force], None, categories or None)
+    return query.monthly_counts(datasets.store_path(dataset), selection)
 
 
 def stop_on_input_error(call, *args, **kwargs):
@@ -308,7 +389,29 @@ def area_defaults(selection: Selection) -> datasets.AreaDefaults:
         return datasets.with_funding_date(
             analysis.DATASET.defaults, summary["first_month"], summary["last_month"]
         )
+    if is_national(selection.dataset):
+        return _national_defaults(selection.dataset)
     return datasets.get_dataset(selection.dataset).defaults
+
+
+@st.cache_data(max_entries=8)
+def _national_defaults(dataset: str) -> datasets.AreaDefaults:
+    return national.national_defaults(dataset)
+
+
+@st.cache_data(show_spinner="Finding every force's hotspots…", max_entries=16)
+def national_overview(
+    dataset: str, first_month: str, last_month: str, categories: tuple[str, ...]
+) -> national.NationalOverview:
+    """Cached :func:`geo.hotspots.national.national_overview` at the store's defaults."""
+    defaults = _national_defaults(dataset)
+    return national.national_overview(
+        datasets.store_path(dataset),
+        months=(first_month, last_month),
+        categories=categories or None,
+        eps_m=defaults.eps_m,
+        min_samples=defaults.min_samples,
+    )
 
 
 @st.cache_data(max_entries=4)
@@ -321,6 +424,7 @@ def _upload_defaults(name: str, data: bytes) -> datasets.AreaDefaults:
 #: Session-state keys of the pages' settings whose defaults depend on the area: they go
 #: back to the new area's defaults when the user picks another area.
 AREA_SETTINGS = (
+    "force",
     "categories",
     "eps",
     "min_samples",
@@ -363,13 +467,18 @@ def _described(dataset: str) -> str | datasets.Dataset:
 def study_area(dataset: str) -> gpd.GeoDataFrame | None:
     """Study-area outline of a dataset (None: PAI uses the incidents' hull); for partner
     reports, the partnership area."""
-    return None if dataset == UPLOAD else datasets.load_study_area(_described(dataset))
+    if dataset == UPLOAD or is_national(dataset):
+        return None
+    return datasets.load_study_area(_described(dataset))
 
 
 @st.cache_data(max_entries=8)
 def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
-    """LSOA boundaries of a dataset (None for uploads and areas without them)."""
-    return None if dataset == UPLOAD else datasets.load_boundaries(_described(dataset))
+    """LSOA boundaries of a dataset (None for uploads, national stores and areas without
+    them)."""
+    if dataset == UPLOAD or is_national(dataset):
+        return None
+    return datasets.load_boundaries(_described(dataset))
 
 
 @st.cache_data(show_spinner="Computing Gi*…", max_entries=16)
@@ -434,7 +543,7 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
     """
     st.sidebar.header("Data")
     partner_frame = _partner_frame(partner)
-    labels = _area_labels(None if partner_frame is None else analysis.label(partner_frame))
+    labels = dataset_labels(None if partner_frame is None else analysis.label(partner_frame))
     dataset = _area_selector(labels)
     upload_name = upload_bytes = None
     if dataset == PARTNERS:
@@ -458,10 +567,15 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         summary = result.summary.to_dict()
         categories = sorted(result.incidents["category"].unique())
         default = _upload_defaults(upload_name, upload_bytes).category
+    elif is_national(dataset):
+        summary = national_summary(dataset)
+        categories = category_list(dataset)
+        default = _national_defaults(dataset).category
     else:
         summary = datasets.load_summary(dataset)
         categories = category_list(dataset)
         default = datasets.get_dataset(dataset).defaults.category
+    force = _force_selector(dataset) if is_national(dataset) else None
     if not summary["first_month"]:
         st.sidebar.error(
             "No partner reports yet."
@@ -499,7 +613,7 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         )
     return Selection(
         dataset=dataset,
-        label=labels[dataset] if dataset != UPLOAD else display_name(upload_name),
+        label=_label(labels[dataset], force) if dataset != UPLOAD else display_name(upload_name),
         first_month=first,
         last_month=last,
         categories=tuple(chosen),
@@ -507,15 +621,31 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         upload_name=upload_name,
         upload_bytes=upload_bytes,
         partner=partner if dataset == PARTNERS else None,
+        force=force,
     )
 
 
-def _area_labels(partner_label: str | None) -> dict[str, str]:
-    """Key -> label of the Area choices: police.uk areas, partner reports, upload."""
-    if partner_label is None:
-        return DATASET_LABELS
-    areas = {key: label for key, label in DATASET_LABELS.items() if key != UPLOAD}
-    return areas | {PARTNERS: partner_label, UPLOAD: DATASET_LABELS[UPLOAD]}
+def _label(area: str, force: str | None) -> str:
+    return area if force is None else f"{force}, {area}"
+
+
+def _force_selector(dataset: str) -> str | None:
+    """The Force selector of a national store (kept in ``?force=``); None for all forces."""
+    chosen = st.sidebar.selectbox(
+        "Force",
+        [ALL_FORCES, *store_forces(dataset)],
+        key="force",
+        bind="query-params",
+        help="All forces: the national summary. One force: its incidents and hotspots, "
+        "read from the store's partitions for that force only.",
+    )
+    return None if chosen == ALL_FORCES else chosen
+
+
+@st.cache_data(max_entries=8)
+def store_forces(dataset: str) -> list[str]:
+    """Forces of a store, sorted (a national store's from its manifest)."""
+    return query.forces(datasets.store_path(dataset))
 
 
 def _partner_frame(partner: PartnerAccess | None) -> gpd.GeoDataFrame | None:
@@ -537,7 +667,8 @@ def _area_selector(labels: dict[str, str]) -> str:
     writes the key back, so a copied link opens the same area.
     """
     if st.session_state.get("dataset") not in (None, *labels):
-        # e.g. partner reports after signing out: back to the default area's settings
+        # e.g. partner reports after signing out, or a national store removed meanwhile:
+        # back to the default area's settings
         _reset_area_settings()
         st.session_state["dataset"] = DEFAULT_AREA
     if "dataset" not in st.session_state:
@@ -568,7 +699,7 @@ def area_key(text: str | None, labels: dict[str, str] | None = None) -> str | No
     if not text:
         return None
     wanted = text.strip().casefold()
-    for key, label in (labels or DATASET_LABELS).items():
+    for key, label in (labels or dataset_labels()).items():
         if wanted in (key.casefold(), label.casefold()):
             return key
     return None
@@ -581,7 +712,7 @@ def category_list(dataset: str) -> list[str]:
     Counted from the store's category column alone, so the sidebar never loads (and
     caches a second copy of) every row.
     """
-    path = datasets.get_dataset(dataset).incidents_path
+    path = datasets.store_path(dataset)
     return query.category_counts(path, query.Selection())["category"].tolist()
 
 
@@ -590,8 +721,12 @@ def selection() -> Selection | None:
     return st.session_state.get("_selection")
 
 
-def require_selection() -> Selection:
-    """The current selection; stops the page with a hint when there is none."""
+def require_selection(*, all_forces: bool = False) -> Selection:
+    """The current selection; stops the page with a hint when there is none.
+
+    On a national store a page needs one force, unless it has a national view
+    (``all_forces``).
+    """
     run_through_entry_script()
     chosen = selection()
     if chosen is None:
@@ -599,6 +734,12 @@ def require_selection() -> Selection:
         st.stop()
     if is_synthetic(chosen):
         st.warning(caveats.SYNTHETIC_REPORTS)
+    if chosen.force is None and is_national(chosen.dataset) and not all_forces:
+        st.info(
+            "This page works on one force at a time: choose a force in the sidebar. "
+            "The Overview shows all forces."
+        )
+        st.stop()
     return chosen
 
 

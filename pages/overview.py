@@ -10,9 +10,12 @@ from geo import caveats, timeseries
 from geo.hotspots import peaktimes
 from geo.maps.hotspot import build_hotspot_map
 from geo.safety import csv_bytes, escape_markdown
-from pages import common, mapview
+from pages import common, mapview, national
 
-selection = common.require_selection()
+selection = common.require_selection(all_forces=True)
+if common.is_national(selection.dataset) and selection.force is None:
+    national.show_overview(selection)
+    st.stop()
 frame = common.incidents(selection)
 counts = common.monthly(selection)
 in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
@@ -123,9 +126,13 @@ right.download_button(
 st.subheader("Data quality")
 summary, rejected = common.data_quality(selection)
 cols = st.columns(3)
-cols[0].metric("Rows read", f"{summary['rows_read']:,}")
-cols[1].metric("Accepted", f"{summary['rows_accepted']:,}")
-cols[2].metric("Rejected", f"{summary['rows_rejected']:,}")
+if summary["rows_read"] is None:  # a national store records accepted rows only
+    cols[0].metric("Rows in the store", f"{summary['rows_accepted']:,}")
+    st.caption("Rejected rows are in the file `geo ingest --rejected` wrote for this store.")
+else:
+    cols[0].metric("Rows read", f"{summary['rows_read']:,}")
+    cols[1].metric("Accepted", f"{summary['rows_accepted']:,}")
+    cols[2].metric("Rejected", f"{summary['rows_rejected']:,}")
 if summary["rejected_by_reason"]:
     reasons = pd.DataFrame(summary["rejected_by_reason"].items(), columns=["reason", "rows"])
     common.show_table(reasons)

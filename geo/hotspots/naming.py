@@ -17,6 +17,7 @@ their compass direction from the others ("Charing Cross – Villiers Street",
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -388,23 +389,33 @@ def _tell_apart(names: pd.Series, centre: pd.DataFrame, own_streets: pd.Series) 
     its own specific streets not in the name and not taken, else its compass direction
     from the middle of the hotspots sharing the name. Names still equal (two hotspots in
     the same direction with no street of their own) get letters, ", area A".
+    Repeated names are handled in sorted order; a name is taken while any hotspot
+    carries it.
     """
     names = names.astype(str)
-    for base, group in names.groupby(names):
-        if len(group) == 1:
-            continue
-        members = group.index
-        offset = centre.loc[members] - centre.loc[members].mean()
-        side = pd.Series(compass(offset["x"], offset["y"]), index=members)
-        taken = set(names) - {base}
-        for hotspot in members:
-            streets = own_streets.get(hotspot, [])
+    is_repeated = names.duplicated(keep=False).to_numpy()
+    if not is_repeated.any():
+        return _letters_for_repeats(names)
+    # Plain arrays and a count of names in use: a set of all names per repeated name, or
+    # setting one item of a pandas Series at a time, made this quadratic in hotspots.
+    values = names.to_numpy(dtype=object).copy()
+    position = np.flatnonzero(is_repeated)
+    x = centre["x"].reindex(names.index).to_numpy(dtype="float64")[position]
+    y = centre["y"].reindex(names.index).to_numpy(dtype="float64")[position]
+    in_use = Counter(values.tolist())
+    groups = pd.Series(values[position]).groupby(values[position], sort=True).indices
+    for base in sorted(groups):
+        rows = groups[base]
+        sides = compass(x[rows] - x[rows].mean(), y[rows] - y[rows].mean())
+        for row, side in zip(position[rows], sides, strict=True):
+            streets = own_streets.get(names.index[row], [])
             options = [s for s in streets if isinstance(s, str) and s not in base and base not in s]
-            options.append(f"{side[hotspot]} side")
-            choice = next((o for o in options if f"{base} – {o}" not in taken), options[-1])
-            names[hotspot] = f"{base} – {choice}"
-            taken.add(names[hotspot])
-    return _letters_for_repeats(names)
+            options.append(f"{side} side")
+            choice = next((o for o in options if in_use[f"{base} – {o}"] == 0), options[-1])
+            values[row] = f"{base} – {choice}"
+            in_use[base] -= 1
+            in_use[values[row]] += 1
+    return _letters_for_repeats(pd.Series(values, index=names.index, dtype=names.dtype))
 
 
 def _letters_for_repeats(names: pd.Series) -> pd.Series:

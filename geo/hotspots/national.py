@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -50,6 +51,7 @@ from geo.hotspots.dbscan import (
     weighted_dbscan,
 )
 from geo.hotspots.naming import load_gazetteer, name_clusters, street_codes
+from geo.io.datasets import AreaDefaults, national_summary
 from geo.io.query import Selection, SnapWeights, forces, snap_weights
 from geo.projection import bng_to_lonlat
 from geo.schema import BNG, GB_EXTENT_BNG, WGS84
@@ -116,19 +118,28 @@ def _lonlat_box(box_m: tuple[float, float, float, float]) -> tuple[float, float,
     return (lon.min() - margin, lat.min() - margin, lon.max() + margin, lat.max() + margin)
 
 
-def _with_halo(task: ForceTask, own: SnapWeights, halo_m: float) -> tuple[SnapWeights, tuple]:
-    """The force's points followed by other forces' points inside its widened bbox."""
+def _with_halo(
+    task: ForceTask, own: SnapWeights, halo_m: float, everything: SnapWeights | None = None
+) -> tuple[SnapWeights, tuple]:
+    """The force's points followed by other forces' points inside its widened bbox.
+
+    The other points come from ``everything`` (the whole selection's weights, already
+    read) when given, else from a bbox query of the store: the same points in the same
+    order either way, since both are sorted as :class:`SnapWeights` says.
+    """
     box = (
         own.xy[:, 0].min() - halo_m,
         own.xy[:, 1].min() - halo_m,
         own.xy[:, 0].max() + halo_m,
         own.xy[:, 1].max() + halo_m,
     )
-    around = snap_weights(
-        task.store,
-        Selection(None, task.months, task.categories, _lonlat_box(box)),
-        with_location=True,
-    )
+    around = everything
+    if around is None:
+        around = snap_weights(
+            task.store,
+            Selection(None, task.months, task.categories, _lonlat_box(box)),
+            with_location=True,
+        )
     inside = (
         ~task.owns(around)
         & (around.xy[:, 0] >= box[0])
@@ -136,11 +147,12 @@ def _with_halo(task: ForceTask, own: SnapWeights, halo_m: float) -> tuple[SnapWe
         & (around.xy[:, 1] >= box[1])
         & (around.xy[:, 1] <= box[3])
     )
+    halo = around.subset(inside)
     both = SnapWeights(
-        np.concatenate([own.xy, around.xy[inside]]),
-        np.concatenate([own.weights, around.weights[inside]]),
-        np.concatenate([own.force, around.force[inside]]),
-        np.concatenate([own.location, around.location[inside]]),
+        np.concatenate([own.xy, halo.xy]),
+        np.concatenate([own.weights, halo.weights]),
+        np.concatenate([own.force, halo.force]),
+        np.concatenate([own.location, halo.location]),
     )
     return both, box
 
@@ -164,8 +176,10 @@ def _whole_country(box: tuple) -> bool:
     return box[0] <= west and box[1] <= south and box[2] >= east and box[3] >= north
 
 
-def _own_points(task: ForceTask) -> SnapWeights:
+def _own_points(task: ForceTask, everything: SnapWeights | None = None) -> SnapWeights:
     """The area's points; an area's own points carry its name in ``force``."""
+    if task.area_wkb is None and everything is not None:
+        return everything.subset(everything.force == task.force)
     if task.area_wkb is None:
         selection = Selection((task.force,), task.months, task.categories)
         return snap_weights(task.store, selection, with_location=True)
@@ -181,14 +195,19 @@ def _own_points(task: ForceTask) -> SnapWeights:
     )
 
 
-def force_hotspots(task: ForceTask) -> ForceHotspots:
-    """Hotspots reported by one area, and its summary row (see the module docstring)."""
-    own = _own_points(task)
+def force_hotspots(task: ForceTask, everything: SnapWeights | None = None) -> ForceHotspots:
+    """Hotspots reported by one area, and its summary row (see the module docstring).
+
+    ``everything``: the snap-point weights of the whole selection (all forces, with
+    location text), when already read; then the store is not queried again. Only for
+    force areas (``task.area_wkb`` None).
+    """
+    own = _own_points(task, everything)
     if len(own) == 0:
         return ForceHotspots(_empty_hotspots(), _summary_row(task.force, own, [], None, ""))
     halo_m = task.halo_m
     while True:
-        points, box = _with_halo(task, own, halo_m)
+        points, box = _with_halo(task, own, halo_m, everything)
         clustering = weighted_dbscan(points.xy, points.weights, task.eps_m, task.min_samples)
         reaches = _reaches_edge(points, clustering.labels, len(own), box, task.eps_m)
         if not reaches or _whole_country(box):
@@ -255,7 +274,7 @@ def _describe(
         per_incident,
         points.xy,
         BNG,
-        gazetteer=load_gazetteer(),
+        gazetteer=_gazetteer(),
         streets=(streets[0][per_incident], streets[1]),
     )
     k = len(polygons)
@@ -274,6 +293,13 @@ def _describe(
     )
     geometry = gpd.GeoSeries(polygons, crs=BNG).to_crs(WGS84)
     return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=WGS84)
+
+
+@cache
+def _gazetteer() -> pd.DataFrame:
+    """The embedded gazetteer, read once per process (every area's task names with it;
+    naming never modifies it)."""
+    return load_gazetteer()
 
 
 def _empty_hotspots() -> gpd.GeoDataFrame:
@@ -326,7 +352,8 @@ def national_hotspots(
     Returns ``(hotspots, summary)``: hotspots (EPSG:4326, :data:`NATIONAL_HOTSPOT_COLUMNS`,
     ``share`` = the hotspot's incidents over its area's) sorted by area and rank, and
     one summary row per area (:data:`SUMMARY_COLUMNS`; shares 0-1). ``scheduler`` as
-    :func:`geo.distributed.ordered_map`.
+    :func:`geo.distributed.ordered_map`. By force in this process (``"none"``), the
+    selection's snap-point weights are read once and every force is cut from them.
     """
     from geo.distributed import ordered_map
 
@@ -344,10 +371,97 @@ def national_hotspots(
             ForceTask(str(store), str(name), *common, area_wkb=shapely.to_wkb(polygon))
             for name, polygon in zip(metric[area_name], metric.geometry, strict=True)
         ]
-    results = list(ordered_map(scheduler)(force_hotspots, tasks))
+    if areas is None and scheduler == "none":
+        everything = snap_weights(store, selection, with_location=True)
+        results = [force_hotspots(task, everything) for task in tasks]
+    else:
+        results = list(ordered_map(scheduler)(force_hotspots, tasks))
+    return _combine(results)
+
+
+def _combine(results: list[ForceHotspots]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     parts = [r.hotspots for r in results if len(r.hotspots)]
     hotspots = (pd.concat(parts, ignore_index=True) if parts else _empty_hotspots()).reset_index(
         drop=True
     )
     summary = pd.DataFrame([r.summary for r in results], columns=list(SUMMARY_COLUMNS))
     return gpd.GeoDataFrame(hotspots, geometry="geometry", crs=WGS84), summary
+
+
+@dataclass(frozen=True)
+class NationalOverview:
+    """What the Overview of a national store shows.
+
+    ``hotspots`` and ``summary`` as :func:`national_hotspots` (by force). ``forces``: one
+    outline per force (EPSG:4326) with the summary's columns: the convex hull of the
+    force's snap points widened by :data:`OUTLINE_MARGIN_M`, because police force
+    boundaries are not shipped with the app (so outlines of neighbours overlap).
+    """
+
+    hotspots: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    forces: gpd.GeoDataFrame
+
+    @property
+    def incidents(self) -> int:
+        """Incidents of the selection, all forces."""
+        return int(self.summary["incidents"].sum())
+
+    @property
+    def share_in_hotspots(self) -> float:
+        """Share (0-1) of all forces' incidents that are in a hotspot."""
+        total = self.summary["incidents"].sum()
+        inside = (self.summary["share_in_hotspots"].fillna(0) * self.summary["incidents"]).sum()
+        return float(inside / total) if total else float("nan")
+
+
+#: Metres added around a force's convex hull when drawn, so a force with few points
+#: still shows as an area.
+OUTLINE_MARGIN_M = 500.0
+
+
+def national_overview(
+    store: str | Path,
+    *,
+    months: tuple[str | dt.date | None, str | dt.date | None] | None = None,
+    categories: tuple[str, ...] | None = None,
+    eps_m: float = DEFAULT_EPS_M,
+    min_samples: float = DEFAULT_MIN_SAMPLES,
+) -> NationalOverview:
+    """Per-force hotspots, the national summary and force outlines, from one read of
+    the selection's snap-point weights (never rows)."""
+    eps_m = check_positive("eps_m", eps_m, fix="Use a radius in metres, e.g. 100")
+    min_samples = check_positive("min_samples", min_samples, fix="Use incidents, e.g. 30")
+    selection = Selection.of(None, months, categories)
+    everything = snap_weights(store, selection, with_location=True)
+    names = sorted(set(everything.force.tolist()) - {None})
+    common = (selection.months, selection.categories, eps_m, min_samples, DEFAULT_HALO_M)
+    results = [force_hotspots(ForceTask(str(store), force, *common), everything) for force in names]
+    hotspots, summary = _combine(results)
+    return NationalOverview(hotspots, summary, _force_outlines(everything, summary))
+
+
+def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFrame:
+    codes = pd.Categorical(points.force, categories=summary["area"].tolist()).codes
+    keep = codes >= 0
+    order = np.argsort(codes[keep], kind="stable")
+    members = shapely.multipoints(
+        shapely.points(points.xy[keep][order]), indices=codes[keep][order]
+    )
+    hulls = shapely.buffer(shapely.convex_hull(members), OUTLINE_MARGIN_M)
+    outlines = gpd.GeoSeries(hulls, crs=BNG).to_crs(WGS84)
+    return gpd.GeoDataFrame(summary.reset_index(drop=True), geometry=outlines.to_numpy(), crs=WGS84)
+
+
+def national_defaults(key: str) -> AreaDefaults:
+    """The settings the national store ``key`` opens with: the library's DBSCAN defaults
+    (:data:`DEFAULT_EPS_M`, :data:`DEFAULT_MIN_SAMPLES`) and, as an example funding date,
+    the month half-way through the store's months."""
+    summary = national_summary(key)
+    months = pd.period_range(summary["first_month"], summary["last_month"], freq="M")
+    return AreaDefaults(
+        eps_m=DEFAULT_EPS_M,
+        min_samples=DEFAULT_MIN_SAMPLES,
+        funding_date=months[len(months) // 2].to_timestamp().date(),
+        funding_note="An example date half-way through the data, not a real funding start.",
+    )

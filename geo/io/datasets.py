@@ -1,23 +1,43 @@
-"""The embedded datasets shipped in ``data/`` and where their files live.
+"""The datasets the dashboard offers: embedded areas in ``data/`` and national stores.
 
-Each dataset is real police.uk data (Open Government Licence v3.0) already ingested into
-a GeoParquet store by :mod:`geo.build_data`; see ``data/README.md`` for provenance.
+Each embedded dataset is real police.uk data (Open Government Licence v3.0) already
+ingested into a GeoParquet store by :mod:`geo.build_data`; see ``data/README.md`` for
+provenance.
+
+A national store is a partitioned store folder (``python -m geo ingest ARCHIVE --out
+FOLDER``, :mod:`geo.io.partitioned`) placed, or linked, at
+``ASB_DATA_DIR/stores/<name>/``: every such folder holding a manifest is offered as the
+dataset ``<name>``. The app reads such a store by queries (:mod:`geo.io.query`), never
+whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo import schema, timeseries
-from geo.checks import check_choice
+from geo.checks import check_choice, fail
+from geo.io.partitioned import PartitionedStore, is_partitioned
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+#: Folder of deployment data (databases, national stores) when ``ASB_DATA_DIR`` is unset.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
+
+#: Sub-folder of the data folder whose store folders are offered as national datasets.
+STORES_FOLDER = "stores"
+
+#: Folder names usable as dataset keys (they travel in the URL as ``?dataset=``).
+_STORE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -228,3 +248,83 @@ def resolve_study_area(
             return None, f"the incidents' convex hull ({label} ships no outline)"
         return outline, f"the {label} outline"
     return read_polygons(study_area, "study area"), f"the outline in {Path(study_area).name}"
+
+
+def data_dir() -> Path:
+    """The deployment's data folder: ``ASB_DATA_DIR``, or ``var/`` at the repository root."""
+    return Path(os.environ.get("ASB_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+@dataclass(frozen=True)
+class NationalStore:
+    """A partitioned store offered as a dataset: ``key`` is its folder's name."""
+
+    key: str
+    path: Path
+
+    @property
+    def label(self) -> str:
+        """What the sidebar shows: the folder name in words, marked as national."""
+        return f"{self.key.replace('-', ' ').replace('_', ' ').capitalize()} (national store)"
+
+
+def national_stores() -> dict[str, NationalStore]:
+    """Store folders under ``data_dir()/stores/`` (a manifest each), by key, sorted.
+
+    Read when asked, so a store added while the server runs appears on the next page
+    load. Folder names must be lower-case letters, digits, ``-`` or ``_`` (they are URL
+    values), and may not repeat an embedded dataset's key; others are left out.
+    """
+    folder = data_dir() / STORES_FOLDER
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if _STORE_NAME.match(name) and name not in DATASETS and is_partitioned(path):
+            found[name] = NationalStore(name, path)
+    return found
+
+
+def get_national_store(key: str) -> NationalStore:
+    """The national store called ``key`` (see :func:`national_stores`)."""
+    return national_stores()[check_choice("dataset", key, national_stores())]
+
+
+def store_path(key: str) -> Path:
+    """The incident store of a dataset: an embedded file or a national store folder."""
+    if key in DATASETS:
+        return DATASETS[key].incidents_path
+    return get_national_store(key).path
+
+
+def national_summary(key: str) -> dict:
+    """The ingest summary of a national store, worked out from its manifest.
+
+    Same keys as :meth:`geo.io.incidents.IngestSummary.to_dict`; ``rows_read`` and
+    ``rows_rejected`` are None and ``rejected_by_reason`` empty, because the manifest
+    records accepted rows only (``geo ingest --rejected FILE`` writes the rejected rows).
+    Months missing are worked out per force, and across forces, as for an ingest.
+    """
+    store = PartitionedStore(get_national_store(key).path)
+    partitions = list(store.partitions.values())
+    if not partitions:
+        fail("the store has no rows", fix="Ingest police.uk files into it", file=store.root)
+    months = pd.PeriodIndex([p.month for p in partitions], freq="M")
+    forces = np.array([p.force or "unknown force" for p in partitions], dtype=object)
+    missing = {
+        force: timeseries.missing_months(pd.Series(months[forces == force]))
+        for force in sorted(set(forces))
+    }
+    if len(missing) > 1 and timeseries.missing_months(pd.Series(months)):
+        missing["all forces"] = timeseries.missing_months(pd.Series(months))
+    return {
+        "files": list(store.sources),
+        "rows_read": None,
+        "rows_accepted": sum(p.rows for p in partitions),
+        "rejected_by_reason": {},
+        "first_month": str(months.min()),
+        "last_month": str(months.max()),
+        "months_missing": missing,
+        "rows_rejected": None,
+    }

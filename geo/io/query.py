@@ -201,14 +201,29 @@ class SnapWeights:
         """Incidents in the selection."""
         return int(self.weights.sum())
 
+    def subset(self, mask: np.ndarray) -> SnapWeights:
+        """The points where ``mask`` (boolean, one per point) is true, order kept."""
+        return SnapWeights(
+            self.xy[mask],
+            self.weights[mask],
+            self.force[mask],
+            None if self.location is None else self.location[mask],
+        )
+
 
 def snap_weights(
     store: str | Path, selection: Selection, *, with_location: bool = False
 ) -> SnapWeights:
-    """Per-snap-point incident counts of the selection (three or four columns read)."""
+    """Per-snap-point incident counts of the selection (three or four columns read).
+
+    Grouped by DuckDB over the pruned part files: four to five times faster than
+    pyarrow's ``group_by`` on the same files (bench/README.md, "National scale"), with
+    the same answer.
+    """
     keys = ["force", "easting", "northing"] + (["location"] if with_location else [])
-    table = read_table(store, selection, columns=keys)
-    if table is None or table.num_rows == 0:
+    files = files_for(store, selection)
+    grouped = _grouped_counts(files, selection, keys) if files else None
+    if grouped is None or grouped.num_rows == 0:
         nothing = np.empty(0, dtype=object)
         return SnapWeights(
             np.empty((0, 2)),
@@ -216,8 +231,6 @@ def snap_weights(
             nothing,
             nothing if with_location else None,
         )
-    grouped = table.group_by(keys).aggregate([([], "count_all")])
-    grouped = grouped.take(pc.sort_indices(grouped, [(k, "ascending") for k in keys]))
     xy = np.column_stack(
         [grouped.column("easting").to_numpy(), grouped.column("northing").to_numpy()]
     )
@@ -227,3 +240,43 @@ def snap_weights(
         np.asarray(grouped.column("force").to_pylist(), dtype=object),
         np.asarray(grouped.column("location").to_pylist(), dtype=object) if with_location else None,
     )
+
+
+def _grouped_counts(files: list[str], selection: Selection, keys: list[str]) -> pa.Table | None:
+    """Rows of the selection in ``files`` counted per distinct ``keys``, sorted by them
+    (text in byte order, missing values last, as pyarrow sorts); None when the
+    selection's categories are an empty list."""
+    import duckdb
+
+    conditions, parameters = ["true"], {"files": files}
+    if selection.forces is not None:
+        conditions.append("force IN (SELECT unnest($forces))")
+        parameters["forces"] = list(selection.forces)
+    if selection.months is not None:
+        first, last = selection.months
+        if first is not None:
+            conditions.append("month >= $first")
+            parameters["first"] = first
+        if last is not None:
+            conditions.append("month <= $last")
+            parameters["last"] = last
+    if selection.categories is not None:
+        if not selection.categories:
+            return None
+        conditions.append("category IN (SELECT unnest($categories))")
+        parameters["categories"] = list(selection.categories)
+    if selection.bbox is not None:
+        conditions.append(
+            "bbox.xmax >= $west AND bbox.xmin <= $east AND bbox.ymax >= $south "
+            "AND bbox.ymin <= $north"
+        )
+        parameters.update(zip(("west", "south", "east", "north"), selection.bbox, strict=True))
+    columns = ", ".join(keys)
+    sql = (
+        f"SELECT {columns}, count(*)::BIGINT AS count_all "
+        "FROM read_parquet($files, hive_partitioning = false) "
+        f"WHERE {' AND '.join(conditions)} GROUP BY {columns} "
+        f"ORDER BY {', '.join(f'{k} ASC NULLS LAST' for k in keys)}"
+    )
+    with duckdb.connect() as connection:
+        return connection.sql(sql, params=parameters).to_arrow_table()

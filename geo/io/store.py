@@ -92,15 +92,18 @@ def read_incidents(
 
 def _read_selection(path: Path, months, categories, bbox, forces) -> gpd.GeoDataFrame:
     """Rows of a selection from a file or a partitioned folder, as :func:`read_incidents`."""
-    from geo.io.geoparquet import incident_schema
+    from geo.io.geoparquet import geometries_from_wkb, incident_schema
     from geo.io.query import Selection, read_table
 
     selection = Selection.of(forces, months, categories, bbox)
-    table = read_table(path, selection)
+    # The bbox covering column serves the filter only: not read into the result.
+    columns = [name for name in incident_schema().names if name != "bbox"]
+    table = read_table(path, selection, columns=columns)
     if table is None:
-        table = incident_schema().empty_table()
-    frame = gpd.GeoDataFrame.from_arrow(table.drop_columns(["bbox"]))
-    frame = frame.set_crs(schema.WGS84, allow_override=True)
+        table = incident_schema().empty_table().select(columns)
+    geometry = geometries_from_wkb(table.column("geometry"))
+    frame = table.drop_columns(["geometry"]).to_pandas()
+    frame = gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.WGS84)
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     return frame.reset_index(drop=True)
 
