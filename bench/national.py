@@ -32,6 +32,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from geo.io.incidents import POLICE_UK_STREET_COLUMNS  # noqa: E402
+
 WORK = ROOT / "bench" / "generated"
 PYTHON = sys.executable
 
@@ -71,20 +75,6 @@ STREETS = [
     "Parking Area",
     "Petrol Station",
     "Sports/Recreation Area",
-]
-HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
 ]
 
 
@@ -165,6 +155,7 @@ def generate(rows: int, seed: int = 16) -> Path:
                     "Context": [""] * per_file,
                 }
             )
+            table = table.select(list(POLICE_UK_STREET_COLUMNS))
             pacsv.write_csv(table, folder / month / f"{month}-{force['slug']}-street.csv")
     done.write_text(f"{months * FORCES * per_file} rows\n")
     return folder

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from geo import schema
 from geo.cli import main
-from geo.io.incidents import ingest
+from geo.io.incidents import POLICE_UK_STREET_COLUMNS, ingest
 from geo.io.partitioned import MANIFEST, PartitionedStore
 from geo.io.query import Selection, category_counts, monthly_counts, snap_weights
 from geo.io.store import read_incidents
@@ -22,10 +22,7 @@ from geo.projection import bng_to_lonlat
 
 ROOT = Path(__file__).resolve().parents[1]
 TORBAY_ZIP = ROOT / "data" / "police-uk" / "torbay-street.zip"
-HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-    "LSOA name,Crime type,Last outcome category,Context\n"
-)
+HEADER = ",".join(POLICE_UK_STREET_COLUMNS) + "\n"
 KEY = ["source", "incident_id", "easting", "northing", "category", "month", "location"]
 
 

@@ -38,7 +38,7 @@ from geo.io.incidents import (
     FileRead,
     IngestSummary,
     SourceFile,
-    _decoded,
+    arrow_strings_for_pandas,
     discover_sources,
     read_source,
     summarise,
@@ -209,7 +209,9 @@ def drop_duplicate_ids(
     first = ids.first_row.check(hashes[repeat], where[repeat])
     mask = np.zeros(accepted.num_rows, dtype=bool)
     mask[repeated] = True
-    raw = _decoded(accepted.filter(pa.array(mask)).drop_columns(["_row"])).to_pylist()
+    raw = arrow_strings_for_pandas(
+        accepted.filter(pa.array(mask)).drop_columns(["_row"])
+    ).to_pylist()
     rejected = pd.DataFrame(
         {
             "source": read.name,
@@ -231,7 +233,7 @@ def _first_seen(code: int, names: list[str]) -> str:
 
 def output_rows(accepted: pa.Table, source: str) -> pa.Table:
     """Accepted canonical rows with decoded text and their ``source`` file name."""
-    rows = _decoded(accepted.drop_columns(["_row"]))
+    rows = arrow_strings_for_pandas(accepted.drop_columns(["_row"]))
     return rows.append_column("source", pa.array([source] * rows.num_rows, pa.large_string()))
 
 
