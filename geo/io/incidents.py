@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from geo import schema
 from geo.checks import check_columns, fail
-from geo.io.csv import read_csv_table
+from geo.io.csv import read_csv_table, rejected_frame
 from geo.projection import bng_to_lonlat, lonlat_to_bng, points_from_lonlat
 from geo.timeseries import missing_months, month_ranges
 
@@ -658,15 +658,12 @@ def _rejected_rows(
     raw_rows = (
         arrow_strings_for_pandas(table.filter(pa.array(mask))).to_pylist() if len(rows) else []
     )
-    return pd.DataFrame(
-        {
-            "source": source,
-            "row": row_numbers[rows],
-            "reason": verdicts.reasons(rows),
-            "detail": verdicts.detail(rows),
-            "raw": [json.dumps(r, ensure_ascii=False) for r in raw_rows],
-        },
-        columns=list(schema.REJECTED_COLUMNS),
+    return rejected_frame(
+        source,
+        row_numbers[rows],
+        verdicts.reasons(rows),
+        verdicts.detail(rows),
+        [json.dumps(r, ensure_ascii=False) for r in raw_rows],
     )
 
 
@@ -724,11 +721,13 @@ def read_source(source: SourceFile, mapping: ColumnMapping) -> FileRead:
     canonical, keep, rejected = validate_rows(
         parsed.table, mapping, source.name, parsed.row_numbers
     )
+    if len(parsed.malformed):
+        rejected = pd.concat([parsed.malformed, rejected], ignore_index=True)
     return FileRead(
         source.name,
         canonical,
         keep,
-        pd.concat([parsed.malformed, rejected], ignore_index=True),
+        rejected,
         parsed.table.num_rows + len(parsed.malformed),
     )
 

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from geo import schema
 from geo.checks import fail
+from geo.io.csv import rejected_frame
 from geo.io.geoparquet import GeoParquetWriter
 from geo.io.incidents import (
     POLICE_UK_STREET,
@@ -43,6 +44,7 @@ from geo.io.incidents import (
     read_source,
     summarise,
 )
+from geo.io.partitioned import split_by_partition
 from geo.safety import csv_text
 
 #: Where-code of an id that was already in the store before this run.
@@ -75,6 +77,21 @@ def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     rows = np.flatnonzero(present)
     values = np.asarray(trimmed.take(rows).to_numpy(zero_copy_only=False), dtype=object)
     return rows, pd.util.hash_array(values, categorize=False)
+
+
+def _text_hashes(values: pa.ChunkedArray) -> np.ndarray:
+    """64-bit hash of each cell of a text column with few distinct values (e.g. crime
+    types), hashing each distinct value once; null hashes as the empty text."""
+    encoded = pc.dictionary_encode(pc.fill_null(values.cast(pa.string()), "")).combine_chunks()
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    return pd.util.hash_array(distinct, categorize=False)[encoded.indices.to_numpy()]
+
+
+def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One 64-bit hash of each pair of 64-bit hashes (multiply by an odd constant, add:
+    distinct pairs collide with probability about 2**-64, as distinct texts do)."""
+    with np.errstate(over="ignore"):
+        return first * np.uint64(0x9E3779B97F4A7C15) + second
 
 
 class IdHashes:
@@ -169,15 +186,13 @@ class OffenceIds:
         if len(hashes):
             self.first_month.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
 
-    def repeats(self, accepted: pa.Table, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """Mask over ``rows`` (rows of ``accepted`` with an id) of rows that repeat an offence."""
-        ids = accepted.column("incident_id").take(rows)
-        _, id_hashes = hash_ids(ids)
+    def repeats(
+        self, accepted: pa.Table, rows: np.ndarray, id_hashes: np.ndarray, where: np.ndarray
+    ) -> np.ndarray:
+        """Mask over ``rows`` (rows of ``accepted`` with an id, ``id_hashes`` their
+        :func:`hash_ids`) of rows that repeat an offence."""
         month = accepted.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
-        category = accepted.column("category").take(rows).cast(pa.string())
-        _, offence_hashes = hash_ids(
-            pc.binary_join_element_wise(ids.cast(pa.string()), category, "\x1f")
-        )
+        offence_hashes = _combine(id_hashes, _text_hashes(accepted.column("category").take(rows)))
         self.first_row.check(id_hashes, where)
         first_month = self.first_month.check(id_hashes, month)
         is_first = first_month == -2
@@ -201,10 +216,10 @@ def drop_duplicate_ids(
     if len(rows):
         for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
             ids.load_store(force)
-    repeat = ids.repeats(accepted, rows, where)
+    repeat = ids.repeats(accepted, rows, hashes, where)
     repeated = rows[repeat]
     if len(repeated) == 0:
-        return accepted, pd.DataFrame(columns=list(schema.REJECTED_COLUMNS))
+        return accepted, rejected_frame(read.name, repeated, [], [], [])
     # Where each repeated id was first seen, for the message (already recorded: no insert).
     first = ids.first_row.check(hashes[repeat], where[repeat])
     mask = np.zeros(accepted.num_rows, dtype=bool)
@@ -212,15 +227,12 @@ def drop_duplicate_ids(
     raw = arrow_strings_for_pandas(
         accepted.filter(pa.array(mask)).drop_columns(["_row"])
     ).to_pylist()
-    rejected = pd.DataFrame(
-        {
-            "source": read.name,
-            "row": row_numbers[repeated],
-            "reason": schema.REASON_DUPLICATE_ID,
-            "detail": [_first_seen(code, names) for code in first],
-            "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
-        },
-        columns=list(schema.REJECTED_COLUMNS),
+    rejected = rejected_frame(
+        read.name,
+        row_numbers[repeated],
+        schema.REASON_DUPLICATE_ID,
+        [_first_seen(code, names) for code in first],
+        [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
     )
     return accepted.filter(pa.array(~mask)), rejected
 
@@ -234,7 +246,9 @@ def _first_seen(code: int, names: list[str]) -> str:
 def output_rows(accepted: pa.Table, source: str) -> pa.Table:
     """Accepted canonical rows with decoded text and their ``source`` file name."""
     rows = arrow_strings_for_pandas(accepted.drop_columns(["_row"]))
-    return rows.append_column("source", pa.array([source] * rows.num_rows, pa.large_string()))
+    return rows.append_column(
+        "source", pa.repeat(pa.scalar(source, pa.large_string()), rows.num_rows)
+    )
 
 
 class SingleFileSink:
@@ -335,8 +349,11 @@ def ingest_to_store(
             rows_read += read.rows_read
             for frame in (read.rejected, duplicates):
                 rejected_out.write(frame)
-                for reason, n in frame["reason"].value_counts().items():
-                    reasons[reason] = reasons.get(reason, 0) + int(n)
+                values, counts = np.unique(
+                    frame["reason"].to_numpy(dtype=object), return_counts=True
+                )
+                for reason, n in zip(values.tolist(), counts.tolist(), strict=True):
+                    reasons[reason] = reasons.get(reason, 0) + n
             _count(coverage, rows)
             if progress:
                 progress(read.name, rows_read)
@@ -379,10 +396,9 @@ def _in_process(function: Callable, jobs: list, ahead: int = 2) -> Iterator:
 def _count(coverage: dict[tuple, int], rows: pa.Table) -> None:
     if rows.num_rows == 0:
         return
-    counts = rows.group_by(["force", "month"]).aggregate([([], "count_all")]).to_pylist()
-    for row in counts:
-        key = (row["force"], row["month"].isoformat())
-        coverage[key] = coverage.get(key, 0) + row["count_all"]
+    for key, part in split_by_partition(rows):
+        pair = (key["force"], key["month"].isoformat())
+        coverage[pair] = coverage.get(pair, 0) + part.num_rows
 
 
 class _RejectedCsv:
