@@ -16,13 +16,15 @@ Then, each in a fresh process (wall time and peak resident memory):
   reading every row; monthly counts; ASB snap-point weights; the same with DuckDB;
 - ``geo hotspots STORE --by force`` on ASB rows.
 
-Run from the repo root: ``python bench/national.py --rows 3000000``.
+Run from the repo root: ``python bench/national.py --rows 3000000``; ``--paired 3`` runs only
+DuckDB then ``geo ingest`` three times back to back (with the load average), for the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -197,23 +199,54 @@ def measure_cli(args: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(rows: int) -> dict:
-    archive = generate(rows)
-    store = archive.parent / f"{archive.name}-store"
-    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
-    subprocess.run(["rm", "-rf", str(store), str(parquet)], check=True)
-    results = {"rows": rows}
-    results["geo ingest (partitioned)"] = measure_cli(["ingest", str(archive), "--out", str(store)])
-    results["duckdb typed CSV -> Parquet"] = measure(
+def measure_duckdb(archive: Path, parquet: Path) -> dict:
+    """DuckDB's typed CSV -> one zstd Parquet over every file of ``archive``."""
+    parquet.unlink(missing_ok=True)
+    columns = dict.fromkeys(POLICE_UK_STREET_COLUMNS, "VARCHAR") | {
+        "Longitude": "DOUBLE",
+        "Latitude": "DOUBLE",
+    }
+    return measure(
         "import duckdb",
-        "cols = {'Crime ID': 'VARCHAR', 'Month': 'VARCHAR', 'Reported by': 'VARCHAR', "
-        "'Falls within': 'VARCHAR', 'Longitude': 'DOUBLE', 'Latitude': 'DOUBLE', "
-        "'Location': 'VARCHAR', 'LSOA code': 'VARCHAR', 'LSOA name': 'VARCHAR', "
-        "'Crime type': 'VARCHAR', 'Last outcome category': 'VARCHAR', 'Context': 'VARCHAR'}\n"
+        f"cols = {columns!r}\n"
         f"duckdb.sql(f\"COPY (SELECT * FROM read_csv('{archive}/*/*.csv', header=true, "
         "columns={cols})) TO '" + str(parquet) + "' (FORMAT parquet, COMPRESSION zstd)\")\n"
         "out = 'ok'",
     )
+
+
+def measure_geo_ingest(archive: Path, store: Path) -> dict:
+    """``python -m geo ingest ARCHIVE --out STORE/`` into a fresh store (imports timed)."""
+    subprocess.run(["rm", "-rf", str(store)], check=True)
+    return measure_cli(["ingest", str(archive), "--out", str(store)])
+
+
+def paired(rows: int, pairs: int) -> None:
+    """``pairs`` runs of DuckDB then ``geo ingest`` on the same files, back to back, with
+    the load average before each pair; prints each pair's ratio and the median ratio."""
+    archive = generate(rows)
+    store = archive.parent / f"{archive.name}-store"
+    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
+    ratios = []
+    for k in range(pairs):
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        duck = measure_duckdb(archive, parquet)
+        geo = measure_geo_ingest(archive, store)
+        ratios.append(geo["s"] / duck["s"])
+        print(
+            f"pair {k + 1} (load {load}): DuckDB {duck['s']:.1f} s {duck['gb']:.2f} GB, "
+            f"geo ingest {geo['s']:.1f} s {geo['gb']:.2f} GB, ratio {ratios[-1]:.2f}x"
+        )
+    print(f"median ratio geo / DuckDB: {float(np.median(ratios)):.2f}x (target <= 1.5x)")
+
+
+def run(rows: int) -> dict:
+    archive = generate(rows)
+    store = archive.parent / f"{archive.name}-store"
+    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
+    results = {"rows": rows}
+    results["geo ingest (partitioned)"] = measure_geo_ingest(archive, store)
+    results["duckdb typed CSV -> Parquet"] = measure_duckdb(archive, parquet)
     force = "Force 22 Police"
     results["read one force (pyarrow, pruned)"] = measure(
         "from geo.io.store import read_incidents",
@@ -263,8 +296,18 @@ def run(rows: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
+    parser.add_argument(
+        "--paired",
+        type=int,
+        metavar="N",
+        help="only N back-to-back pairs of DuckDB and geo ingest per size",
+    )
     args = parser.parse_args()
     for rows in args.rows or [3_000_000]:
+        if args.paired:
+            print(f"rows: {rows:,}")
+            paired(rows, args.paired)
+            continue
         results = run(rows)
         print(f"rows: {rows:,}")
         for name, value in results.items():

@@ -95,22 +95,28 @@ def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 class IdHashes:
-    """Hashes of the ids seen so far, with where each was first seen, in sorted runs.
+    """Hashes of the ids seen so far, with what was recorded of each id's first row.
 
-    ``where`` codes are ``file_index << 32 | row`` (1-based data row), or
-    :data:`IN_STORE` for ids already in the store. New ids are added as a sorted run and
-    runs of similar length are merged (a log-structured merge), so adding n ids costs
-    O(n log n) in all and a lookup searches O(log n) runs. Memory: 16 bytes per
-    distinct id (about 1 GB for the 65 million ids of police.uk 2010-2026).
+    Each id keeps the values given with its first row: ``where`` codes
+    (``file_index << 32 | row``, 1-based data row, or :data:`IN_STORE` for ids already in
+    the store), optionally with more columns (a 2-D ``where``). New ids are added as a
+    sorted run and runs of similar length are merged (a log-structured merge), so adding
+    n ids costs O(n log n) in all and a lookup searches O(log n) runs. Memory: 8 bytes
+    per distinct id plus 8 per value column (16 bytes with ``where`` alone, about 1 GB for
+    the 65 million ids of police.uk 2010-2026).
 
     Ids already in a store are loaded per force, when rows of that force first arrive
     (``existing(force)``): a police.uk Crime ID belongs to one force, and an archive
-    downloaded again repeats it in that force, though perhaps in a later month.
+    downloaded again repeats it in that force, though perhaps in a later month. Their
+    values are all :data:`IN_STORE`.
     """
 
-    def __init__(self, existing: Callable[[str | None], list[str]] | None = None) -> None:
+    def __init__(
+        self, existing: Callable[[str | None], list[str]] | None = None, columns: int = 1
+    ) -> None:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._existing = existing
+        self._columns = columns
         self._loaded: set[str | None] = set()
 
     def load_store(self, force: str | None) -> None:
@@ -120,35 +126,37 @@ class IdHashes:
         self._loaded.add(force)
         _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
         if len(hashes):
-            self.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
+            self.check(hashes, np.full((len(hashes), self._columns), IN_STORE, dtype=np.int64))
 
     def check(self, hashes: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """Where-code of the first row with each row's id, or -2 when the row is the first.
+        """The values recorded with the first row of each row's id, or -2 when the row is
+        the first (``where`` 1-D: one value per row; 2-D: a row of values per row).
 
         Rows are in file order; the first of several equal ids in one call is kept.
         """
+        values = where.reshape(len(where), 1) if where.ndim == 1 else where
         order = np.argsort(hashes, kind="stable")
-        sorted_hashes, sorted_where = hashes[order], where[order]
+        sorted_hashes, sorted_values = hashes[order], values[order]
         first = np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]
         run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        earlier = np.where(first, -2, sorted_where[run_start])
+        earlier = np.where(first[:, None], -2, sorted_values[run_start])
         seen = np.zeros(len(order), dtype=bool)
-        for run_hashes, run_where in self._runs:
+        for run_hashes, run_values in self._runs:
             position = np.minimum(np.searchsorted(run_hashes, sorted_hashes), len(run_hashes) - 1)
             hit = run_hashes[position] == sorted_hashes
-            earlier = np.where(hit, run_where[position], earlier)
+            earlier[hit] = run_values[position[hit]]
             seen |= hit
         new = first & ~seen
-        self._runs.append((sorted_hashes[new], sorted_where[new]))
+        self._runs.append((sorted_hashes[new], sorted_values[new]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (a, a_where), (b, b_where) = self._runs.pop(), self._runs.pop()
-            merged, merged_where = np.concatenate([b, a]), np.concatenate([b_where, a_where])
+            (a, a_values), (b, b_values) = self._runs.pop(), self._runs.pop()
+            merged = np.concatenate([b, a])
             merge = np.argsort(merged, kind="stable")
-            self._runs.append((merged[merge], merged_where[merge]))
+            self._runs.append((merged[merge], np.concatenate([b_values, a_values])[merge]))
         self._runs = [run for run in self._runs if len(run[0])]
-        result = np.empty(len(order), dtype=np.int64)
+        result = np.empty_like(earlier)
         result[order] = earlier
-        return result
+        return result.reshape(where.shape)
 
 
 @dataclass
@@ -165,44 +173,37 @@ class OffenceIds:
 
     A repeated Crime ID is a separate offence only in the id's first month and with a
     crime type not seen for the id yet (see :func:`geo.io.incidents._duplicate_ids`). So
-    three hash sets of accepted rows are kept: each id with where it was first seen, each
-    id with its first month, and each (id, crime type) pair; about 48 bytes per id.
+    each id keeps its first row's where-code, month and crime type (one hash set, 32
+    bytes per id), and a second, small set holds the further (id, crime type) pairs of
+    ids that came back in their first month with another type.
     """
 
     def __init__(self, existing: Callable[[str | None], Sequence[str]] | None = None) -> None:
-        self.first_row = IdHashes(existing)
-        self.first_month = IdHashes()
-        self.offences = IdHashes()
-        self._existing = existing
-        self._loaded: set[str | None] = set()
+        self.first = IdHashes(existing, columns=3)
+        self.more_offences = IdHashes()
 
     def load_store(self, force: str | None) -> None:
         """Ids the store already holds for ``force`` count as seen in no month of this run."""
-        self.first_row.load_store(force)
-        if force in self._loaded or self._existing is None:
-            return
-        self._loaded.add(force)
-        _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
-        if len(hashes):
-            self.first_month.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
+        self.first.load_store(force)
 
     def repeats(
         self, accepted: pa.Table, rows: np.ndarray, id_hashes: np.ndarray, where: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Mask over ``rows`` (rows of ``accepted`` with an id, ``id_hashes`` their
-        :func:`hash_ids`) of rows that repeat an offence."""
+        :func:`hash_ids`) of rows that repeat an offence, and the where-code of each row's
+        id's first row (-2 for a first row)."""
         month = accepted.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
-        offence_hashes = _combine(id_hashes, _text_hashes(accepted.column("category").take(rows)))
-        self.first_row.check(id_hashes, where)
-        first_month = self.first_month.check(id_hashes, month)
-        is_first = first_month == -2
-        same_month = ~is_first & (first_month == month)
-        candidate = is_first | same_month
-        new_offence = np.zeros(len(rows), dtype=bool)
-        new_offence[candidate] = (
-            self.offences.check(offence_hashes[candidate], where[candidate]) == -2
+        crime_type = _text_hashes(accepted.column("category").take(rows))
+        first = self.first.check(
+            id_hashes, np.column_stack([where, month, crime_type.view(np.int64)])
         )
-        return ~(is_first | (same_month & new_offence))
+        is_first = first[:, 0] == -2
+        same_month = ~is_first & (first[:, 1] == month)
+        other_type = same_month & (first[:, 2] != crime_type.view(np.int64))
+        new_offence = np.zeros(len(rows), dtype=bool)
+        pairs = _combine(id_hashes[other_type], crime_type[other_type])
+        new_offence[other_type] = self.more_offences.check(pairs, where[other_type]) == -2
+        return ~(is_first | new_offence), first[:, 0]
 
 
 def drop_duplicate_ids(
@@ -216,12 +217,10 @@ def drop_duplicate_ids(
     if len(rows):
         for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
             ids.load_store(force)
-    repeat = ids.repeats(accepted, rows, hashes, where)
-    repeated = rows[repeat]
+    repeat, first = ids.repeats(accepted, rows, hashes, where)
+    repeated, first = rows[repeat], first[repeat]
     if len(repeated) == 0:
         return accepted, rejected_frame(read.name, repeated, [], [], [])
-    # Where each repeated id was first seen, for the message (already recorded: no insert).
-    first = ids.first_row.check(hashes[repeat], where[repeat])
     mask = np.zeros(accepted.num_rows, dtype=bool)
     mask[repeated] = True
     raw = arrow_strings_for_pandas(
