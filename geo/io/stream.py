@@ -209,22 +209,30 @@ class OffenceIds:
 def drop_duplicate_ids(
     read: FileRead, file_index: int, names: list[str], ids: OffenceIds
 ) -> tuple[pa.Table, pd.DataFrame]:
-    """Accepted rows of ``read`` without repeated offences, and the repeats as rejected rows."""
-    accepted = read.canonical.filter(pa.array(read.keep))
-    rows, hashes = hash_ids(accepted.column("incident_id"))
-    row_numbers = accepted.column("_row").to_numpy()
+    """Accepted rows of ``read`` without repeated offences, and the repeats as rejected rows.
+
+    Only the id, month, crime type, force and row columns of the accepted rows are looked
+    at; the whole table is filtered once, at the end.
+    """
+    keep = read.keep.copy()
+    accepted = np.flatnonzero(keep)
+    checked = read.canonical.select(["incident_id", "month", "category", "force", "_row"])
+    checked = checked.take(pa.array(accepted))
+    rows, hashes = hash_ids(checked.column("incident_id"))
+    row_numbers = checked.column("_row").to_numpy()
     where = (np.int64(file_index) << 32) | row_numbers[rows]
     if len(rows):
-        for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
+        for force in pc.unique(checked.column("force").cast(pa.string())).to_pylist():
             ids.load_store(force)
-    repeat, first = ids.repeats(accepted, rows, hashes, where)
+    repeat, first = ids.repeats(checked, rows, hashes, where)
     repeated, first = rows[repeat], first[repeat]
     if len(repeated) == 0:
-        return accepted, rejected_frame(read.name, repeated, [], [], [])
-    mask = np.zeros(accepted.num_rows, dtype=bool)
-    mask[repeated] = True
+        return read.canonical.filter(pa.array(keep)), rejected_frame(
+            read.name, repeated, [], [], []
+        )
+    keep[accepted[repeated]] = False
     raw = arrow_strings_for_pandas(
-        accepted.filter(pa.array(mask)).drop_columns(["_row"])
+        read.canonical.take(pa.array(accepted[repeated])).drop_columns(["_row"])
     ).to_pylist()
     rejected = rejected_frame(
         read.name,
@@ -233,7 +241,7 @@ def drop_duplicate_ids(
         [_first_seen(code, names) for code in first],
         [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
     )
-    return accepted.filter(pa.array(~mask)), rejected
+    return read.canonical.filter(pa.array(keep)), rejected
 
 
 def _first_seen(code: int, names: list[str]) -> str:
