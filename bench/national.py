@@ -171,8 +171,9 @@ def measure(setup: str, code: str) -> dict:
         f"{setup}\n"
         "t0 = time.perf_counter()\n"
         f"{code}\n"
-        "print(json.dumps({'s': time.perf_counter() - t0, "
-        "'gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 'out': str(out)}))\n"
+        "use = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(json.dumps({'s': time.perf_counter() - t0, 'cpu': use.ru_utime + use.ru_stime, "
+        "'gb': use.ru_maxrss / 1024**2, 'out': str(out)}))\n"
     )
     done = subprocess.run(
         [PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
@@ -190,8 +191,9 @@ def measure_cli(args: list[str]) -> dict:
         f"done = subprocess.run([sys.executable, '-m', 'geo', *{args!r}], capture_output=True, "
         "text=True)\n"
         "lines = (done.stdout or done.stderr).strip().splitlines() or ['']\n"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(json.dumps({'s': time.perf_counter() - t0, 'out': lines[-1], "
-        "'gb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2}))\n"
+        "'cpu': use.ru_utime + use.ru_stime, 'gb': use.ru_maxrss / 1024**2}))\n"
     )
     done = subprocess.run(
         [PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
@@ -227,17 +229,22 @@ def paired(rows: int, pairs: int) -> None:
     archive = generate(rows)
     store = archive.parent / f"{archive.name}-store"
     parquet = archive.parent / f"{archive.name}-duckdb.parquet"
-    ratios = []
+    ratios, cpu_ratios = [], []
     for k in range(pairs):
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         duck = measure_duckdb(archive, parquet)
         geo = measure_geo_ingest(archive, store)
         ratios.append(geo["s"] / duck["s"])
+        cpu_ratios.append(geo["cpu"] / duck["cpu"])
         print(
-            f"pair {k + 1} (load {load}): DuckDB {duck['s']:.1f} s {duck['gb']:.2f} GB, "
-            f"geo ingest {geo['s']:.1f} s {geo['gb']:.2f} GB, ratio {ratios[-1]:.2f}x"
+            f"pair {k + 1} (load {load}): DuckDB {duck['s']:.1f} s ({duck['cpu']:.1f} s CPU) "
+            f"{duck['gb']:.2f} GB, geo ingest {geo['s']:.1f} s ({geo['cpu']:.1f} s CPU) "
+            f"{geo['gb']:.2f} GB, ratio {ratios[-1]:.2f}x wall, {cpu_ratios[-1]:.2f}x CPU"
         )
-    print(f"median ratio geo / DuckDB: {float(np.median(ratios)):.2f}x (target <= 1.5x)")
+    print(
+        f"median ratio geo / DuckDB: {float(np.median(ratios)):.2f}x wall, "
+        f"{float(np.median(cpu_ratios)):.2f}x CPU (target <= 1.5x)"
+    )
 
 
 def run(rows: int) -> dict:
