@@ -79,14 +79,6 @@ def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return rows, pd.util.hash_array(values, categorize=False)
 
 
-def _text_hashes(values: pa.ChunkedArray) -> np.ndarray:
-    """64-bit hash of each cell of a text column with few distinct values (e.g. crime
-    types), hashing each distinct value once; null hashes as the empty text."""
-    encoded = pc.dictionary_encode(pc.fill_null(values.cast(pa.string()), "")).combine_chunks()
-    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    return pd.util.hash_array(distinct, categorize=False)[encoded.indices.to_numpy()]
-
-
 def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """One 64-bit hash of each pair of 64-bit hashes (multiply by an odd constant, add:
     distinct pairs collide with probability about 2**-64, as distinct texts do)."""
@@ -173,14 +165,16 @@ class OffenceIds:
 
     A repeated Crime ID is a separate offence only in the id's first month and with a
     crime type not seen for the id yet (see :func:`geo.io.incidents._duplicate_ids`). So
-    each id keeps its first row's where-code, month and crime type (one hash set, 32
-    bytes per id), and a second, small set holds the further (id, crime type) pairs of
-    ids that came back in their first month with another type.
+    each id keeps its first row's where-code and, packed in one integer, its month (days
+    since 1970, upper 32 bits) and crime type (a number per distinct type, lower 32
+    bits): one hash set, 24 bytes per id. A second, small set holds the further
+    (id, crime type) pairs of ids that came back in their first month with another type.
     """
 
     def __init__(self, existing: Callable[[str | None], Sequence[str]] | None = None) -> None:
-        self.first = IdHashes(existing, columns=3)
+        self.first = IdHashes(existing, columns=2)
         self.more_offences = IdHashes()
+        self._type_codes: dict[str, int] = {}
 
     def load_store(self, force: str | None) -> None:
         """Ids the store already holds for ``force`` count as seen in no month of this run."""
@@ -193,17 +187,25 @@ class OffenceIds:
         :func:`hash_ids`) of rows that repeat an offence, and the where-code of each row's
         id's first row (-2 for a first row)."""
         month = accepted.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
-        crime_type = _text_hashes(accepted.column("category").take(rows))
-        first = self.first.check(
-            id_hashes, np.column_stack([where, month, crime_type.view(np.int64)])
-        )
+        crime_type = self._codes(accepted.column("category").take(rows))
+        first = self.first.check(id_hashes, np.column_stack([where, (month << 32) | crime_type]))
         is_first = first[:, 0] == -2
-        same_month = ~is_first & (first[:, 1] == month)
-        other_type = same_month & (first[:, 2] != crime_type.view(np.int64))
+        # Ids already in the store carry IN_STORE (-1): month -1, never a row's month.
+        same_month = ~is_first & ((first[:, 1] >> 32) == month)
+        other_type = same_month & ((first[:, 1] & 0xFFFFFFFF) != crime_type)
         new_offence = np.zeros(len(rows), dtype=bool)
-        pairs = _combine(id_hashes[other_type], crime_type[other_type])
+        pairs = _combine(id_hashes[other_type], crime_type[other_type].astype(np.uint64))
         new_offence[other_type] = self.more_offences.check(pairs, where[other_type]) == -2
         return ~(is_first | new_offence), first[:, 0]
+
+    def _codes(self, values: pa.ChunkedArray) -> np.ndarray:
+        """A number (0, 1, ...) per crime type, the same for a type in every file."""
+        encoded = pc.dictionary_encode(pc.fill_null(values.cast(pa.string()), "")).combine_chunks()
+        codes = [
+            self._type_codes.setdefault(name, len(self._type_codes))
+            for name in encoded.dictionary.to_pylist()
+        ]
+        return np.asarray(codes, dtype=np.int64)[encoded.indices.to_numpy()]
 
 
 def drop_duplicate_ids(
