@@ -80,8 +80,9 @@ def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """One 64-bit hash of each pair of 64-bit hashes (multiply by an odd constant, add:
-    distinct pairs collide with probability about 2**-64, as distinct texts do)."""
+    """One 64-bit hash of each (64-bit hash, unsigned number) pair: multiply the hash by
+    an odd constant and add the number. Pairs with the same hash never collide; others
+    with probability about 2**-64, as distinct texts do."""
     with np.errstate(over="ignore"):
         return first * np.uint64(0x9E3779B97F4A7C15) + second
 
