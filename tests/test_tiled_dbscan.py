@@ -59,6 +59,18 @@ def test_a_cluster_across_four_tiles_is_found_whole():
     assert len(tiles) >= 4  # the street really was cut
 
 
+def test_a_link_across_an_edge_whose_ends_are_core_only_by_far_points_is_kept():
+    """s - p | q - r along x, the tile edge (|) at 1000 m, eps 60 m: p is core only with
+    s and q only with r, each more than eps from the other tile. A halo of one eps would
+    see neither as core from across the edge and cut the cluster in two."""
+    xy = np.repeat(
+        np.array([[0.0, 0.0], [935.0, 0.0], [990.0, 0.0], [1040.0, 0.0], [1095.0, 0.0]]), 2, axis=0
+    )
+    labels, core = assert_same_as_sklearn(xy, 60.0, min_samples=6, tile_m=1_000.0)
+    assert labels[2:].tolist() == [0] * 8
+    assert core.tolist() == [False] * 4 + [True] * 4 + [False] * 2
+
+
 def test_tiles_on_dask_give_the_same_labels():
     from dask.distributed import LocalCluster
 
