@@ -17,13 +17,15 @@ Then, each in a fresh process (wall time and peak resident memory):
   with DuckDB) and the same as one raw DuckDB query;
 - ``geo hotspots STORE --by force`` on ASB rows.
 
-Run from the repo root: ``python bench/national.py --rows 3000000``.
+Run from the repo root: ``python bench/national.py --rows 3000000``; ``--paired 3`` runs only
+DuckDB then ``geo ingest`` three times back to back (with the load average), for the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +35,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from geo.io.incidents import POLICE_UK_STREET_COLUMNS  # noqa: E402
+
 WORK = ROOT / "bench" / "generated"
 PYTHON = sys.executable
 
@@ -72,20 +78,6 @@ STREETS = [
     "Parking Area",
     "Petrol Station",
     "Sports/Recreation Area",
-]
-HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
 ]
 
 
@@ -166,6 +158,7 @@ def generate(rows: int, seed: int = 16) -> Path:
                     "Context": [""] * per_file,
                 }
             )
+            table = table.select(list(POLICE_UK_STREET_COLUMNS))
             pacsv.write_csv(table, folder / month / f"{month}-{force['slug']}-street.csv")
     done.write_text(f"{months * FORCES * per_file} rows\n")
     return folder
@@ -179,8 +172,9 @@ def measure(setup: str, code: str) -> dict:
         f"{setup}\n"
         "t0 = time.perf_counter()\n"
         f"{code}\n"
-        "print(json.dumps({'s': time.perf_counter() - t0, "
-        "'gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 'out': str(out)}))\n"
+        "use = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(json.dumps({'s': time.perf_counter() - t0, 'cpu': use.ru_utime + use.ru_stime, "
+        "'gb': use.ru_maxrss / 1024**2, 'out': str(out)}))\n"
     )
     done = subprocess.run(
         [PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
@@ -198,8 +192,9 @@ def measure_cli(args: list[str]) -> dict:
         f"done = subprocess.run([sys.executable, '-m', 'geo', *{args!r}], capture_output=True, "
         "text=True)\n"
         "lines = (done.stdout or done.stderr).strip().splitlines() or ['']\n"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(json.dumps({'s': time.perf_counter() - t0, 'out': lines[-1], "
-        "'gb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2}))\n"
+        "'cpu': use.ru_utime + use.ru_stime, 'gb': use.ru_maxrss / 1024**2}))\n"
     )
     done = subprocess.run(
         [PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
@@ -207,23 +202,59 @@ def measure_cli(args: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(rows: int) -> dict:
-    archive = generate(rows)
-    store = archive.parent / f"{archive.name}-store"
-    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
-    subprocess.run(["rm", "-rf", str(store), str(parquet)], check=True)
-    results = {"rows": rows}
-    results["geo ingest (partitioned)"] = measure_cli(["ingest", str(archive), "--out", str(store)])
-    results["duckdb typed CSV -> Parquet"] = measure(
+def measure_duckdb(archive: Path, parquet: Path) -> dict:
+    """DuckDB's typed CSV -> one zstd Parquet over every file of ``archive``."""
+    parquet.unlink(missing_ok=True)
+    columns = dict.fromkeys(POLICE_UK_STREET_COLUMNS, "VARCHAR") | {
+        "Longitude": "DOUBLE",
+        "Latitude": "DOUBLE",
+    }
+    return measure(
         "import duckdb",
-        "cols = {'Crime ID': 'VARCHAR', 'Month': 'VARCHAR', 'Reported by': 'VARCHAR', "
-        "'Falls within': 'VARCHAR', 'Longitude': 'DOUBLE', 'Latitude': 'DOUBLE', "
-        "'Location': 'VARCHAR', 'LSOA code': 'VARCHAR', 'LSOA name': 'VARCHAR', "
-        "'Crime type': 'VARCHAR', 'Last outcome category': 'VARCHAR', 'Context': 'VARCHAR'}\n"
+        f"cols = {columns!r}\n"
         f"duckdb.sql(f\"COPY (SELECT * FROM read_csv('{archive}/*/*.csv', header=true, "
         "columns={cols})) TO '" + str(parquet) + "' (FORMAT parquet, COMPRESSION zstd)\")\n"
         "out = 'ok'",
     )
+
+
+def measure_geo_ingest(archive: Path, store: Path) -> dict:
+    """``python -m geo ingest ARCHIVE --out STORE/`` into a fresh store (imports timed)."""
+    subprocess.run(["rm", "-rf", str(store)], check=True)
+    return measure_cli(["ingest", str(archive), "--out", str(store)])
+
+
+def paired(rows: int, pairs: int) -> None:
+    """``pairs`` runs of DuckDB then ``geo ingest`` on the same files, back to back, with
+    the load average before each pair; prints each pair's ratio and the median ratio."""
+    archive = generate(rows)
+    store = archive.parent / f"{archive.name}-store"
+    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
+    ratios, cpu_ratios = [], []
+    for k in range(pairs):
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        duck = measure_duckdb(archive, parquet)
+        geo = measure_geo_ingest(archive, store)
+        ratios.append(geo["s"] / duck["s"])
+        cpu_ratios.append(geo["cpu"] / duck["cpu"])
+        print(
+            f"pair {k + 1} (load {load}): DuckDB {duck['s']:.1f} s ({duck['cpu']:.1f} s CPU) "
+            f"{duck['gb']:.2f} GB, geo ingest {geo['s']:.1f} s ({geo['cpu']:.1f} s CPU) "
+            f"{geo['gb']:.2f} GB, ratio {ratios[-1]:.2f}x wall, {cpu_ratios[-1]:.2f}x CPU"
+        )
+    print(
+        f"median ratio geo / DuckDB: {float(np.median(ratios)):.2f}x wall, "
+        f"{float(np.median(cpu_ratios)):.2f}x CPU (target <= 1.5x)"
+    )
+
+
+def run(rows: int) -> dict:
+    archive = generate(rows)
+    store = archive.parent / f"{archive.name}-store"
+    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
+    results = {"rows": rows}
+    results["geo ingest (partitioned)"] = measure_geo_ingest(archive, store)
+    results["duckdb typed CSV -> Parquet"] = measure_duckdb(archive, parquet)
     force = "Force 22 Police"
     results["read one force (pyarrow, pruned)"] = measure(
         "from geo.io.store import read_incidents",
@@ -273,8 +304,18 @@ def run(rows: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
+    parser.add_argument(
+        "--paired",
+        type=int,
+        metavar="N",
+        help="only N back-to-back pairs of DuckDB and geo ingest per size",
+    )
     args = parser.parse_args()
     for rows in args.rows or [3_000_000]:
+        if args.paired:
+            print(f"rows: {rows:,}")
+            paired(rows, args.paired)
+            continue
         results = run(rows)
         print(f"rows: {rows:,}")
         for name, value in results.items():

@@ -219,6 +219,12 @@ def _add_coverage(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", required=True, help="COVERAGE.csv to write")
     parser.add_argument("--rejected", help="CSV file for rejected pings, with reasons")
+    parser.add_argument(
+        "--scheduler",
+        help="measure per (day, unit) partition: 'none' (here), 'local' (a Dask cluster, "
+        "one worker per core) or tcp://HOST:8786; default: in one piece, or "
+        "DASK_SCHEDULER_ADDRESS when set",
+    )
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
@@ -237,6 +243,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
             args.funding_date,
             buffer_m=args.buffer_m,
             max_gap_min=args.max_gap_min,
+            scheduler=_partition_scheduler(args.scheduler),
         )
         write_csv(result.table[result.table["role"] == ALL_ROLES], out)
         if rejected:
@@ -248,6 +255,15 @@ def _run_coverage(args: argparse.Namespace) -> int:
         print(f"flagged {count:,} pings: {flag}")
     print(f"wrote {len(result.zones)} hotspots x 2 periods to {args.out}")
     return 0
+
+
+def _partition_scheduler(scheduler: str | None) -> str | None:
+    """None (in one piece) unless ``--scheduler`` or DASK_SCHEDULER_ADDRESS names one."""
+    from geo.distributed import SCHEDULER_ENV, resolve_scheduler
+
+    if scheduler is None and not os.environ.get(SCHEDULER_ENV):
+        return None
+    return resolve_scheduler(scheduler, default="none")
 
 
 def _add_synth_patrols(parser: argparse.ArgumentParser) -> None:

@@ -16,27 +16,13 @@ from geo import schema
 from geo.checks import GeoInputError
 from geo.cli import main
 from geo.io.csv import read_csv_table
-from geo.io.incidents import ColumnMapping, SourceFile, ingest
+from geo.io.incidents import POLICE_UK_STREET_COLUMNS, ColumnMapping, SourceFile, ingest
 from geo.projection import metric_crs_for
 from geo.timeseries import missing_months, month_ranges
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
 TORBAY_ZIP = ROOT / "data" / "police-uk" / "torbay-street.zip"
-POLICE_UK_HEADER = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
 
 
 def _counts_add_up(result) -> None:
@@ -307,7 +293,7 @@ _cells = st.text(
 @given(st.lists(st.tuples(_cells, _cells, _cells, _cells), min_size=1, max_size=25))
 def test_counts_always_add_up_whatever_the_cells(rows):
     """Property: arbitrary cell text never crashes a row-level check, and nothing vanishes."""
-    lines = [",".join(POLICE_UK_HEADER)]
+    lines = [",".join(POLICE_UK_STREET_COLUMNS)]
     for crime_id, month, lon, category in rows:
         fields = [crime_id, month, "F", "F", lon, "50.47", "On or near X", "", "", category, "", ""]
         lines.append(",".join('"' + f.replace('"', '""') + '"' for f in fields))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from geo import schema
 from geo.cli import main
-from geo.io.incidents import ingest
+from geo.io.incidents import POLICE_UK_STREET_COLUMNS, ingest
 from geo.io.partitioned import MANIFEST, PartitionedStore
 from geo.io.query import Selection, category_counts, monthly_counts, snap_weights
 from geo.io.store import read_incidents
@@ -22,10 +22,7 @@ from geo.projection import bng_to_lonlat
 
 ROOT = Path(__file__).resolve().parents[1]
 TORBAY_ZIP = ROOT / "data" / "police-uk" / "torbay-street.zip"
-HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-    "LSOA name,Crime type,Last outcome category,Context\n"
-)
+HEADER = ",".join(POLICE_UK_STREET_COLUMNS) + "\n"
 KEY = ["source", "incident_id", "easting", "northing", "category", "month", "location"]
 
 
@@ -141,6 +138,47 @@ def test_id_hashes_find_the_first_row_of_every_id(batches):
             expected.append(first.get(value, -2))
             first.setdefault(value, code)
     assert got == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2), st.integers(0, 2)), max_size=15),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_offence_ids_follow_the_crime_id_rule(batches):
+    """A repeated id is a new offence only in its first month with a crime type not seen
+    for it yet; every other repeat is reported with its id's first row."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from geo.io.stream import OffenceIds
+
+    ids, first, offences = OffenceIds(), {}, set()
+    for file_index, batch in enumerate(batches):
+        months = [dt.date(2025, 1 + m, 1) for _, m, _ in batch]
+        table = pa.table(
+            {"month": pa.array(months, pa.date32()), "category": [f"type {t}" for *_, t in batch]}
+        )
+        where = (np.int64(file_index) << 32) | np.arange(1, len(batch) + 1, dtype=np.int64)
+        hashes = np.array([1000 + i for i, _, _ in batch], dtype=np.uint64)
+        repeat, first_where = ids.repeats(table, np.arange(len(batch)), hashes, where)
+        for k, (i, m, t) in enumerate(batch):
+            if i not in first:
+                first[i] = (int(where[k]), m)
+                offences.add((i, t))
+                expected = False
+            elif first[i][1] == m and (i, t) not in offences:
+                offences.add((i, t))
+                expected = False
+            else:
+                expected = True
+            assert repeat[k] == expected
+            if expected:
+                assert first_where[k] == first[i][0]
 
 
 def _chain(force_a: str, force_b: str, folder: Path) -> None:

@@ -31,6 +31,18 @@ from geopandas.tools.hilbert_curve import _continuous_to_discrete_coords, _encod
 
 from geo import schema
 
+#: Columns with few distinct values, Parquet dictionary-encoded.
+DICTIONARY_COLUMNS = (
+    "month",
+    "category",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "force",
+    "outcome",
+    "source",
+)
+
 #: Rows per Parquet row group; small enough for pruning on force-sized files.
 ROW_GROUP_SIZE = 65_536
 
@@ -150,7 +162,17 @@ class GeoParquetWriter:
         target = incident_schema()
         without_geo = {k: v for k, v in target.metadata.items() if k != b"geo"}
         self._writer = pq.ParquetWriter(
-            self._temporary, target.with_metadata(without_geo), compression="zstd"
+            self._temporary,
+            target.with_metadata(without_geo),
+            compression="zstd",
+            # Dictionaries only where values repeat: trying one for ids, times,
+            # coordinates and WKB costs a quarter of the write and makes files larger.
+            use_dictionary=list(DICTIONARY_COLUMNS),
+            # Min/max of WKB bytes prunes nothing; the bbox columns' statistics do.
+            write_statistics=[
+                *(name for name in target.names if name not in ("geometry", "bbox")),
+                *(f"bbox.{part}" for part in ("xmin", "ymin", "xmax", "ymax")),
+            ],
         )
         self._pending: list[pa.Table] = []
         self._pending_rows = 0

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from geo import schema
 from geo.checks import check_columns, fail
-from geo.io.csv import read_csv_table
+from geo.io.csv import read_csv_table, rejected_frame
 from geo.projection import bng_to_lonlat, lonlat_to_bng, points_from_lonlat
 from geo.timeseries import missing_months, month_ranges
 
@@ -102,6 +102,24 @@ class ColumnMapping:
         """Source column names this mapping reads."""
         skip = {"date_format", "dayfirst", "constants"}
         return [v for k, v in asdict(self).items() if k not in skip and isinstance(v, str)]
+
+
+#: The columns of a police.uk street-level CSV, in the order police.uk writes them
+#: (https://data.police.uk/about/#columns).
+POLICE_UK_STREET_COLUMNS: tuple[str, ...] = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
 
 
 POLICE_UK_STREET = ColumnMapping(
@@ -637,16 +655,15 @@ def _rejected_rows(
     table: pa.Table, mask: np.ndarray, verdicts: _Verdicts, source: str, row_numbers: np.ndarray
 ) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
-    raw_rows = _decoded(table.filter(pa.array(mask))).to_pylist() if len(rows) else []
-    return pd.DataFrame(
-        {
-            "source": source,
-            "row": row_numbers[rows],
-            "reason": verdicts.reasons(rows),
-            "detail": verdicts.detail(rows),
-            "raw": [json.dumps(r, ensure_ascii=False) for r in raw_rows],
-        },
-        columns=list(schema.REJECTED_COLUMNS),
+    raw_rows = (
+        arrow_strings_for_pandas(table.filter(pa.array(mask))).to_pylist() if len(rows) else []
+    )
+    return rejected_frame(
+        source,
+        row_numbers[rows],
+        verdicts.reasons(rows),
+        verdicts.detail(rows),
+        [json.dumps(r, ensure_ascii=False) for r in raw_rows],
     )
 
 
@@ -704,11 +721,13 @@ def read_source(source: SourceFile, mapping: ColumnMapping) -> FileRead:
     canonical, keep, rejected = validate_rows(
         parsed.table, mapping, source.name, parsed.row_numbers
     )
+    if len(parsed.malformed):
+        rejected = pd.concat([parsed.malformed, rejected], ignore_index=True)
     return FileRead(
         source.name,
         canonical,
         keep,
-        pd.concat([parsed.malformed, rejected], ignore_index=True),
+        rejected,
         parsed.table.num_rows + len(parsed.malformed),
     )
 
@@ -753,7 +772,7 @@ def ingest_groups(
         checked = pool.submit(_duplicate_ids, canonical, keep, np.asarray(names), file_index)
         lon, lat = (canonical.column(c).to_numpy()[keep] for c in ("lon", "lat"))
         placed = pool.submit(points_from_lonlat, lon, lat)
-        accepted = _decoded(canonical.filter(pa.array(keep)))
+        accepted = arrow_strings_for_pandas(canonical.filter(pa.array(keep)))
         accepted = accepted.append_column(
             "source", pa.DictionaryArray.from_arrays(file_index[keep].astype("int32"), names)
         )
@@ -769,7 +788,7 @@ def ingest_groups(
     return IngestResult(_to_geodataframe(accepted, points), rejected, summary)
 
 
-def _decoded(table: pa.Table) -> pa.Table:
+def arrow_strings_for_pandas(table: pa.Table) -> pa.Table:
     """``table`` with text as ``large_string``, the layout pandas' Arrow strings use as is."""
     for i, column in enumerate(table.schema):
         if pa.types.is_dictionary(column.type) or column.type == pa.string():
@@ -819,7 +838,9 @@ def _duplicate_ids(
     dup_rows = np.flatnonzero(duplicated)
     row = canonical.column("_row").to_numpy()
     where = [first_row[c] for c in codes[dup_rows]] if len(dup_rows) else []
-    raw = _decoded(canonical.filter(pa.array(duplicated)).drop_columns(["_row"])).to_pylist()
+    raw = arrow_strings_for_pandas(
+        canonical.filter(pa.array(duplicated)).drop_columns(["_row"])
+    ).to_pylist()
     rejected = pd.DataFrame(
         {
             "source": names[file_index[dup_rows]],
@@ -834,7 +855,7 @@ def _duplicate_ids(
 
 
 def _to_geodataframe(accepted: pa.Table, points: np.ndarray) -> gpd.GeoDataFrame:
-    frame = _decoded(accepted.drop_columns(["lon", "lat", "_row"])).to_pandas(
+    frame = arrow_strings_for_pandas(accepted.drop_columns(["lon", "lat", "_row"])).to_pandas(
         types_mapper={pa.large_string(): _TEXT}.get  # no copy; dates stay datetime.date
     )
     return gpd.GeoDataFrame(frame, geometry=points, crs=schema.WGS84)[list(schema.INCIDENT_COLUMNS)]

@@ -151,15 +151,7 @@ class PartitionedStore:
         if rows.num_rows == 0:
             return
         tag = hashlib.sha1(source.encode()).hexdigest()[:16]
-        force = rows.column("force").cast(pa.string())
-        month = rows.column("month")
-        keys = rows.select(["force", "month"]).group_by(["force", "month"]).aggregate([])
-        for key in keys.to_pylist():
-            same_force = (
-                pc.is_null(force) if key["force"] is None else pc.equal(force, key["force"])
-            )
-            mask = pc.and_(pc.fill_null(same_force, False), pc.equal(month, key["month"]))
-            part = rows.filter(mask)
+        for key, part in split_by_partition(rows):
             month_text = key["month"].isoformat()[:7]
             relative = f"{partition_dir(key['force'], month_text)}/part-{tag}.parquet"
             path = self.root / relative
@@ -235,6 +227,24 @@ class PartitionedStore:
     def files(self, partitions: Sequence[Partition]) -> list[str]:
         """Paths of the part files of ``partitions``."""
         return [str(self.root / f) for p in partitions for f in p.files]
+
+
+def split_by_partition(rows: pa.Table) -> list[tuple[dict, pa.Table]]:
+    """``({"force", "month"}, rows of that force and month)`` for each pair in ``rows``.
+
+    A police.uk file holds one force and one month, so that case skips the grouping.
+    """
+    force, month = rows.column("force"), rows.column("month")
+    if pc.count_distinct(force, mode="all").as_py() == 1 and len(pc.unique(month)) == 1:
+        return [({"force": force[0].as_py(), "month": month[0].as_py()}, rows)]
+    force = force.cast(pa.string())
+    keys = rows.select(["force", "month"]).group_by(["force", "month"]).aggregate([])
+    parts = []
+    for key in keys.to_pylist():
+        same_force = pc.is_null(force) if key["force"] is None else pc.equal(force, key["force"])
+        mask = pc.and_(pc.fill_null(same_force, False), pc.equal(month, key["month"]))
+        parts.append((key, rows.filter(mask)))
+    return parts
 
 
 def _file_name(source: str) -> str:

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from geo import schema
 from geo.checks import fail
+from geo.io.csv import rejected_frame
 from geo.io.geoparquet import GeoParquetWriter
 from geo.io.incidents import (
     POLICE_UK_STREET,
@@ -38,11 +39,12 @@ from geo.io.incidents import (
     FileRead,
     IngestSummary,
     SourceFile,
-    _decoded,
+    arrow_strings_for_pandas,
     discover_sources,
     read_source,
     summarise,
 )
+from geo.io.partitioned import split_by_partition
 from geo.safety import csv_text
 
 #: Where-code of an id that was already in the store before this run.
@@ -77,23 +79,38 @@ def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return rows, pd.util.hash_array(values, categorize=False)
 
 
-class IdHashes:
-    """Hashes of the ids seen so far, with where each was first seen, in sorted runs.
+def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One 64-bit hash of each (64-bit hash, unsigned number) pair: multiply the hash by
+    an odd constant and add the number. Pairs with the same hash never collide; others
+    with probability about 2**-64, as distinct texts do."""
+    with np.errstate(over="ignore"):
+        return first * np.uint64(0x9E3779B97F4A7C15) + second
 
-    ``where`` codes are ``file_index << 32 | row`` (1-based data row), or
-    :data:`IN_STORE` for ids already in the store. New ids are added as a sorted run and
-    runs of similar length are merged (a log-structured merge), so adding n ids costs
-    O(n log n) in all and a lookup searches O(log n) runs. Memory: 16 bytes per
-    distinct id (about 1 GB for the 65 million ids of police.uk 2010-2026).
+
+class IdHashes:
+    """Hashes of the ids seen so far, with what was recorded of each id's first row.
+
+    Each id keeps the values given with its first row: ``where`` codes
+    (``file_index << 32 | row``, 1-based data row, or :data:`IN_STORE` for ids already in
+    the store), optionally with more columns (a 2-D ``where``). New ids are added as a
+    sorted run and runs of similar length are merged (a log-structured merge), so adding
+    n ids costs O(n log n) in all and a lookup searches O(log n) runs. Memory: 8 bytes
+    per distinct id plus 8 per value column (16 bytes with ``where`` alone; the ingest's
+    :class:`OffenceIds` keeps two columns, 24 bytes, about 1.6 GB for the 65 million ids
+    of police.uk 2010-2026).
 
     Ids already in a store are loaded per force, when rows of that force first arrive
     (``existing(force)``): a police.uk Crime ID belongs to one force, and an archive
-    downloaded again repeats it in that force, though perhaps in a later month.
+    downloaded again repeats it in that force, though perhaps in a later month. Their
+    values are all :data:`IN_STORE`.
     """
 
-    def __init__(self, existing: Callable[[str | None], list[str]] | None = None) -> None:
+    def __init__(
+        self, existing: Callable[[str | None], list[str]] | None = None, columns: int = 1
+    ) -> None:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._existing = existing
+        self._columns = columns
         self._loaded: set[str | None] = set()
 
     def load_store(self, force: str | None) -> None:
@@ -103,35 +120,37 @@ class IdHashes:
         self._loaded.add(force)
         _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
         if len(hashes):
-            self.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
+            self.check(hashes, np.full((len(hashes), self._columns), IN_STORE, dtype=np.int64))
 
     def check(self, hashes: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """Where-code of the first row with each row's id, or -2 when the row is the first.
+        """The values recorded with the first row of each row's id, or -2 when the row is
+        the first (``where`` 1-D: one value per row; 2-D: a row of values per row).
 
         Rows are in file order; the first of several equal ids in one call is kept.
         """
+        values = where.reshape(len(where), 1) if where.ndim == 1 else where
         order = np.argsort(hashes, kind="stable")
-        sorted_hashes, sorted_where = hashes[order], where[order]
+        sorted_hashes, sorted_values = hashes[order], values[order]
         first = np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]
         run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        earlier = np.where(first, -2, sorted_where[run_start])
+        earlier = np.where(first[:, None], -2, sorted_values[run_start])
         seen = np.zeros(len(order), dtype=bool)
-        for run_hashes, run_where in self._runs:
+        for run_hashes, run_values in self._runs:
             position = np.minimum(np.searchsorted(run_hashes, sorted_hashes), len(run_hashes) - 1)
             hit = run_hashes[position] == sorted_hashes
-            earlier = np.where(hit, run_where[position], earlier)
+            earlier[hit] = run_values[position[hit]]
             seen |= hit
         new = first & ~seen
-        self._runs.append((sorted_hashes[new], sorted_where[new]))
+        self._runs.append((sorted_hashes[new], sorted_values[new]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (a, a_where), (b, b_where) = self._runs.pop(), self._runs.pop()
-            merged, merged_where = np.concatenate([b, a]), np.concatenate([b_where, a_where])
+            (a, a_values), (b, b_values) = self._runs.pop(), self._runs.pop()
+            merged = np.concatenate([b, a])
             merge = np.argsort(merged, kind="stable")
-            self._runs.append((merged[merge], merged_where[merge]))
+            self._runs.append((merged[merge], np.concatenate([b_values, a_values])[merge]))
         self._runs = [run for run in self._runs if len(run[0])]
-        result = np.empty(len(order), dtype=np.int64)
+        result = np.empty_like(earlier)
         result[order] = earlier
-        return result
+        return result.reshape(where.shape)
 
 
 @dataclass
@@ -148,79 +167,85 @@ class OffenceIds:
 
     A repeated Crime ID is a separate offence only in the id's first month and with a
     crime type not seen for the id yet (see :func:`geo.io.incidents._duplicate_ids`). So
-    three hash sets of accepted rows are kept: each id with where it was first seen, each
-    id with its first month, and each (id, crime type) pair; about 48 bytes per id.
+    each id keeps its first row's where-code and, packed in one integer, its month (days
+    since 1970, upper 32 bits) and crime type (a number per distinct type, lower 32
+    bits): one hash set, 24 bytes per id. A second, small set holds the further
+    (id, crime type) pairs of ids that came back in their first month with another type.
     """
 
     def __init__(self, existing: Callable[[str | None], Sequence[str]] | None = None) -> None:
-        self.first_row = IdHashes(existing)
-        self.first_month = IdHashes()
-        self.offences = IdHashes()
-        self._existing = existing
-        self._loaded: set[str | None] = set()
+        self.first = IdHashes(existing, columns=2)
+        self.more_offences = IdHashes()
+        self._type_codes: dict[str, int] = {}
 
     def load_store(self, force: str | None) -> None:
         """Ids the store already holds for ``force`` count as seen in no month of this run."""
-        self.first_row.load_store(force)
-        if force in self._loaded or self._existing is None:
-            return
-        self._loaded.add(force)
-        _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
-        if len(hashes):
-            self.first_month.check(hashes, np.full(len(hashes), IN_STORE, dtype=np.int64))
+        self.first.load_store(force)
 
-    def repeats(self, accepted: pa.Table, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """Mask over ``rows`` (rows of ``accepted`` with an id) of rows that repeat an offence."""
-        ids = accepted.column("incident_id").take(rows)
-        _, id_hashes = hash_ids(ids)
+    def repeats(
+        self, accepted: pa.Table, rows: np.ndarray, id_hashes: np.ndarray, where: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mask over ``rows`` (rows of ``accepted`` with an id, ``id_hashes`` their
+        :func:`hash_ids`) of rows that repeat an offence, and the where-code of each row's
+        id's first row (-2 for a first row)."""
         month = accepted.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
-        category = accepted.column("category").take(rows).cast(pa.string())
-        _, offence_hashes = hash_ids(
-            pc.binary_join_element_wise(ids.cast(pa.string()), category, "\x1f")
-        )
-        self.first_row.check(id_hashes, where)
-        first_month = self.first_month.check(id_hashes, month)
-        is_first = first_month == -2
-        same_month = ~is_first & (first_month == month)
-        candidate = is_first | same_month
+        crime_type = self._codes(accepted.column("category").take(rows))
+        first = self.first.check(id_hashes, np.column_stack([where, (month << 32) | crime_type]))
+        is_first = first[:, 0] == -2
+        # Ids already in the store carry IN_STORE (-1): month -1, never a row's month.
+        same_month = ~is_first & ((first[:, 1] >> 32) == month)
+        other_type = same_month & ((first[:, 1] & 0xFFFFFFFF) != crime_type)
         new_offence = np.zeros(len(rows), dtype=bool)
-        new_offence[candidate] = (
-            self.offences.check(offence_hashes[candidate], where[candidate]) == -2
-        )
-        return ~(is_first | (same_month & new_offence))
+        pairs = _combine(id_hashes[other_type], crime_type[other_type].astype(np.uint64))
+        new_offence[other_type] = self.more_offences.check(pairs, where[other_type]) == -2
+        return ~(is_first | new_offence), first[:, 0]
+
+    def _codes(self, values: pa.ChunkedArray) -> np.ndarray:
+        """A number (0, 1, ...) per crime type, the same for a type in every file."""
+        encoded = pc.dictionary_encode(pc.fill_null(values.cast(pa.string()), "")).combine_chunks()
+        codes = [
+            self._type_codes.setdefault(name, len(self._type_codes))
+            for name in encoded.dictionary.to_pylist()
+        ]
+        return np.asarray(codes, dtype=np.int64)[encoded.indices.to_numpy()]
 
 
 def drop_duplicate_ids(
     read: FileRead, file_index: int, names: list[str], ids: OffenceIds
 ) -> tuple[pa.Table, pd.DataFrame]:
-    """Accepted rows of ``read`` without repeated offences, and the repeats as rejected rows."""
-    accepted = read.canonical.filter(pa.array(read.keep))
-    rows, hashes = hash_ids(accepted.column("incident_id"))
-    row_numbers = accepted.column("_row").to_numpy()
+    """Accepted rows of ``read`` without repeated offences, and the repeats as rejected rows.
+
+    Only the id, month, crime type, force and row columns of the accepted rows are looked
+    at; the whole table is filtered once, at the end.
+    """
+    keep = read.keep.copy()
+    accepted = np.flatnonzero(keep)
+    checked = read.canonical.select(["incident_id", "month", "category", "force", "_row"])
+    checked = checked.take(pa.array(accepted))
+    rows, hashes = hash_ids(checked.column("incident_id"))
+    row_numbers = checked.column("_row").to_numpy()
     where = (np.int64(file_index) << 32) | row_numbers[rows]
     if len(rows):
-        for force in pc.unique(accepted.column("force").cast(pa.string())).to_pylist():
+        for force in pc.unique(checked.column("force").cast(pa.string())).to_pylist():
             ids.load_store(force)
-    repeat = ids.repeats(accepted, rows, where)
-    repeated = rows[repeat]
+    repeat, first = ids.repeats(checked, rows, hashes, where)
+    repeated, first = rows[repeat], first[repeat]
     if len(repeated) == 0:
-        return accepted, pd.DataFrame(columns=list(schema.REJECTED_COLUMNS))
-    # Where each repeated id was first seen, for the message (already recorded: no insert).
-    first = ids.first_row.check(hashes[repeat], where[repeat])
-    mask = np.zeros(accepted.num_rows, dtype=bool)
-    mask[repeated] = True
-    raw = _decoded(accepted.filter(pa.array(mask)).drop_columns(["_row"])).to_pylist()
-    rejected = pd.DataFrame(
-        {
-            "source": read.name,
-            "row": row_numbers[repeated],
-            "reason": schema.REASON_DUPLICATE_ID,
-            "detail": [_first_seen(code, names) for code in first],
-            "raw": [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
-        },
-        columns=list(schema.REJECTED_COLUMNS),
+        return read.canonical.filter(pa.array(keep)), rejected_frame(
+            read.name, repeated, [], [], []
+        )
+    keep[accepted[repeated]] = False
+    raw = arrow_strings_for_pandas(
+        read.canonical.take(pa.array(accepted[repeated])).drop_columns(["_row"])
+    ).to_pylist()
+    rejected = rejected_frame(
+        read.name,
+        row_numbers[repeated],
+        schema.REASON_DUPLICATE_ID,
+        [_first_seen(code, names) for code in first],
+        [json.dumps(r, default=str, ensure_ascii=False) for r in raw],
     )
-    return accepted.filter(pa.array(~mask)), rejected
+    return read.canonical.filter(pa.array(keep)), rejected
 
 
 def _first_seen(code: int, names: list[str]) -> str:
@@ -231,8 +256,10 @@ def _first_seen(code: int, names: list[str]) -> str:
 
 def output_rows(accepted: pa.Table, source: str) -> pa.Table:
     """Accepted canonical rows with decoded text and their ``source`` file name."""
-    rows = _decoded(accepted.drop_columns(["_row"]))
-    return rows.append_column("source", pa.array([source] * rows.num_rows, pa.large_string()))
+    rows = arrow_strings_for_pandas(accepted.drop_columns(["_row"]))
+    return rows.append_column(
+        "source", pa.repeat(pa.scalar(source, pa.large_string()), rows.num_rows)
+    )
 
 
 class SingleFileSink:
@@ -333,8 +360,11 @@ def ingest_to_store(
             rows_read += read.rows_read
             for frame in (read.rejected, duplicates):
                 rejected_out.write(frame)
-                for reason, n in frame["reason"].value_counts().items():
-                    reasons[reason] = reasons.get(reason, 0) + int(n)
+                values, counts = np.unique(
+                    frame["reason"].to_numpy(dtype=object), return_counts=True
+                )
+                for reason, n in zip(values.tolist(), counts.tolist(), strict=True):
+                    reasons[reason] = reasons.get(reason, 0) + n
             _count(coverage, rows)
             if progress:
                 progress(read.name, rows_read)
@@ -377,10 +407,9 @@ def _in_process(function: Callable, jobs: list, ahead: int = 2) -> Iterator:
 def _count(coverage: dict[tuple, int], rows: pa.Table) -> None:
     if rows.num_rows == 0:
         return
-    counts = rows.group_by(["force", "month"]).aggregate([([], "count_all")]).to_pylist()
-    for row in counts:
-        key = (row["force"], row["month"].isoformat())
-        coverage[key] = coverage.get(key, 0) + row["count_all"]
+    for key, part in split_by_partition(rows):
+        pair = (key["force"], key["month"].isoformat())
+        coverage[pair] = coverage.get(pair, 0) + part.num_rows
 
 
 class _RejectedCsv:

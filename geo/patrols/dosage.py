@@ -214,14 +214,7 @@ def presence_intervals(
     gap_ms = check_positive("max_gap_min", max_gap_min) * _MS_PER_MIN
     tolerance = check_non_negative("edge_tolerance_m", edge_tolerance_m)
     tracks = tracks or track_zones(pings, zones)
-    parts = [
-        _zone_stays(tracks, polygon, zone_index, gap_ms, tolerance)
-        for zone_index, polygon in enumerate(zones.geometry.to_numpy())
-    ]
-    first_ping = np.concatenate([part[0] for part in parts])
-    zone = np.concatenate([part[1] for part in parts])
-    start_ms = np.concatenate([part[2] for part in parts])
-    end_ms = np.concatenate([part[3] for part in parts])
+    first_ping, zone, start_ms, end_ms = _stays(tracks, zones, gap_ms, tolerance)
     source_rows = tracks.order[first_ping]
     return _interval_frame(
         unit_id=pings["unit_id"].to_numpy()[source_rows],
@@ -230,6 +223,17 @@ def presence_intervals(
         start_ms=start_ms,
         end_ms=end_ms,
     )
+
+
+def _stays(
+    tracks: ZoneTracks, zones: gpd.GeoDataFrame, gap_ms: float, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stays in every zone, zone by zone: ``(first inside ping, zone, start_ms, end_ms)``."""
+    parts = [
+        _zone_stays(tracks, polygon, zone_index, gap_ms, tolerance)
+        for zone_index, polygon in enumerate(zones.geometry.to_numpy())
+    ]
+    return tuple(np.concatenate([part[k] for part in parts]) for k in range(4))
 
 
 def _zone_stays(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +26,7 @@ from geo.patrols.dosage import (
     track_zones,
     visits,
 )
+from geo.patrols.partitions import dosage_of_files, partitioned_dosage
 from geo.patrols.summaries import (
     coverage_by_hour,
     dosage_change,
@@ -59,11 +61,15 @@ def measure_coverage(
     max_gap_min: float = MAX_GAP_MIN,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    scheduler: str | None = None,
 ) -> Coverage:
     """Compute all coverage tables for canonical ``pings`` (see :mod:`geo.patrols`).
 
     ``start``/``end`` bound the before and after windows (local dates, end exclusive);
-    by default the first ping's day and the day after the last ping.
+    by default the first ping's day and the day after the last ping. With a
+    ``scheduler`` (``"none"``, ``"local"`` or a Dask address) the pings are measured per
+    (day, unit) partition, one task per day (:mod:`geo.patrols.partitions`), with
+    identical results; without one, in one piece.
     """
     check_not_empty("pings", len(pings), fix="Read at least one ping file")
     zones = hotspot_zones(hotspots, buffer_m=buffer_m)
@@ -73,8 +79,46 @@ def measure_coverage(
         start or days.min().date(),
         end or days.max().date() + dt.timedelta(days=1),
     )
+    if scheduler is not None:
+        intervals, share = partitioned_dosage(
+            pings, zones, periods, max_gap_min=max_gap_min, scheduler=scheduler
+        )
+        return _coverage(zones, periods, intervals, share)
     tracks = track_zones(pings, zones)
     intervals = presence_intervals(pings, zones, max_gap_min=max_gap_min, tracks=tracks)
+    share = hotspot_share(pings, zones, periods, max_gap_min=max_gap_min, tracks=tracks)
+    return _coverage(zones, periods, intervals, share)
+
+
+def coverage_of_files(
+    paths: list[str | Path],
+    hotspots: gpd.GeoDataFrame,
+    funding_date: dt.date | str,
+    *,
+    start: dt.date | str,
+    end: dt.date | str,
+    buffer_m: float = 0.0,
+    max_gap_min: float = MAX_GAP_MIN,
+    scheduler: str = "none",
+) -> Coverage:
+    """:func:`measure_coverage` of ping Parquet files that each hold whole (day, unit)
+    partitions (:func:`geo.patrols.partitions.dosage_of_files`), never all pings at once.
+
+    ``start``/``end`` are the local dates bounding the windows (end exclusive).
+    """
+    check_not_empty("paths", len(paths), fix="Give at least one ping Parquet file")
+    zones = hotspot_zones(hotspots, buffer_m=buffer_m)
+    periods = funding_periods(funding_date, start, end)
+    intervals, share = dosage_of_files(
+        list(paths), zones, periods, max_gap_min=max_gap_min, scheduler=scheduler
+    )
+    return _coverage(zones, periods, intervals, share)
+
+
+def _coverage(
+    zones: gpd.GeoDataFrame, periods: pd.DataFrame, intervals: pd.DataFrame, share: pd.DataFrame
+) -> Coverage:
+    """Every table of :class:`Coverage` from the presence intervals and hotspot share."""
     visit_table = visits(intervals)
     table = coverage_table(intervals, zones, periods, visit_table=visit_table)
     return Coverage(
@@ -86,7 +130,7 @@ def measure_coverage(
         change=compare_periods(table),
         hourly=coverage_by_hour(intervals, periods),
         visit_lengths=visit_length_distribution(visit_table, periods),
-        share=hotspot_share(pings, zones, periods, max_gap_min=max_gap_min, tracks=tracks),
+        share=share,
     )
 
 

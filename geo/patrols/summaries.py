@@ -135,24 +135,48 @@ def hotspot_share(
     """
     gap_ms = check_positive("max_gap_min", max_gap_min) * _MS_PER_MIN
     tracks = tracks or track_zones(pings, zones)
+    role_codes, roles = pd.factorize(pings["role"])
+    total_ms, inside_ms = hotspot_time_ms(
+        tracks, role_codes[tracks.order], len(roles), periods, gap_ms
+    )
+    return share_table(total_ms, inside_ms, periods, list(roles))
+
+
+def hotspot_time_ms(
+    tracks: ZoneTracks, role_codes: np.ndarray, n_roles: int, periods: pd.DataFrame, gap_ms: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Patrol time and time in a hotspot, integer ms, as (periods, roles) arrays.
+
+    ``role_codes`` are the pings' role numbers in track order (``tracks.order``). Whole
+    milliseconds add up exactly in any order, so sums over partitions of the pings equal
+    the sum over all of them (see :func:`hotspot_share` for what counts).
+    """
     units, t_ms, ping, zone = tracks.units, tracks.t_ms, tracks.ping, tracks.zone
-    step_min = np.r_[np.diff(t_ms), 0] / _MS_PER_MIN
-    counted = np.r_[units[1:] == units[:-1], False] & (step_min <= gap_ms / _MS_PER_MIN)
+    step_ms = np.r_[np.diff(t_ms), 0]
+    counted = np.r_[units[1:] == units[:-1], False] & (step_ms <= gap_ms)
     in_hotspot = np.zeros(len(t_ms), dtype=bool)
     in_hotspot[ping[:-1][(zone[1:] == zone[:-1]) & (ping[1:] == ping[:-1] + 1)]] = True
-    role_codes, roles = pd.factorize(pings["role"])
-    role_codes = role_codes[tracks.order]
     period_codes = _period_code(t_ms, periods)
     keep = counted & (period_codes >= 0)
-    cell = period_codes[keep] * len(roles) + role_codes[keep]
-    size = len(periods) * len(roles)
-    total = np.bincount(cell, weights=step_min[keep], minlength=size).reshape(len(periods), -1)
-    inside = np.bincount(
-        cell, weights=np.where(in_hotspot[keep], step_min[keep], 0.0), minlength=size
-    ).reshape(len(periods), -1)
+    cell = period_codes[keep] * n_roles + role_codes[keep]
+    size = len(periods) * n_roles
+    # float64 holds integer sums exactly up to 2**53 ms (285,000 years).
+    total = np.bincount(cell, weights=step_ms[keep], minlength=size)
+    inside = np.bincount(cell, weights=np.where(in_hotspot[keep], step_ms[keep], 0), minlength=size)
+    shape = (len(periods), n_roles)
+    return total.astype("int64").reshape(shape), inside.astype("int64").reshape(shape)
+
+
+def share_table(
+    total_ms: np.ndarray, inside_ms: np.ndarray, periods: pd.DataFrame, roles: list[str]
+) -> pd.DataFrame:
+    """:func:`hotspot_share`'s table from :func:`hotspot_time_ms`'s (periods, roles) sums."""
+    total, inside = total_ms / _MS_PER_MIN, inside_ms / _MS_PER_MIN
     rows = []
     for p, period in enumerate(periods["period"]):
-        rows.append((period, ALL_ROLES, total[p].sum(), inside[p].sum()))
+        rows.append(
+            (period, ALL_ROLES, total_ms[p].sum() / _MS_PER_MIN, inside_ms[p].sum() / _MS_PER_MIN)
+        )
         rows.extend(
             (period, role, total[p, r], inside[p, r])
             for r, role in enumerate(roles)
