@@ -153,3 +153,8 @@ def show_map(
         on_change=remember_interaction,
         wrap_longitude=False,
     )
+
+
+# Streamlit's legacy mode also lists this helper module as a page (``/mapview``).
+if __name__ == "__main__":
+    common.run_through_entry_script()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import caveats
 from geo.formatting import month_text
 from geo.maps.national import build_forces_map
 from geo.safety import escape_markdown
-from pages import common
+from pages import common, mapview
 
 
 def show_overview(selection: common.Selection) -> None:
@@ -51,12 +50,8 @@ def show_overview(selection: common.Selection) -> None:
         "any (0: evenly; 1: all at one point). police.uk lists no empty snap points, so "
         "it understates concentration. Choose a force in the sidebar to explore it."
     )
-    st_folium(
-        build_forces_map(found.forces),
-        key="forces_map",
-        height=520,
-        use_container_width=True,
-        returned_objects=[],
+    mapview.show_map(
+        lambda: build_forces_map(found.forces), view=selection, key="forces_map", height=520
     )
 
     st.subheader("Monthly trend, all forces")
