@@ -310,7 +310,17 @@ def _add_hotspots(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--halo-m", type=float, default=1000.0, help="with --by: first halo width, metres"
     )
-    _add_scheduler(parser, "with --by: run forces on this Dask scheduler (default: 'local')")
+    parser.add_argument(
+        "--tile-m",
+        type=float,
+        help="without --by: cluster in square tiles of this side, metres, with a halo (same "
+        "result; for partner reports or GPS fixes, whose points are not police.uk's snap "
+        "points); the tiles run on --scheduler (default: 'none', this process)",
+    )
+    _add_scheduler(
+        parser,
+        "with --by: run forces on this Dask scheduler (default: 'local'); with --tile-m: the tiles",
+    )
 
 
 def _run_national_hotspots(args: argparse.Namespace) -> int:
@@ -321,8 +331,8 @@ def _run_national_hotspots(args: argparse.Namespace) -> int:
     from geo.safety import write_csv
     from geo.timeseries import parse_month_range
 
-    if args.auto or args.labels:
-        fail("`--by` works with --eps and --min-samples, not --auto or --labels")
+    if args.auto or args.labels or args.tile_m:
+        fail("`--by` works with --eps and --min-samples, not --auto, --labels or --tile-m")
     by_file = None if args.by == "force" else args.by
     check_outputs([args.incidents, by_file], [args.out, args.summary])
     areas = None if by_file is None else read_polygons(by_file, "area")
@@ -350,6 +360,7 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         return _run_national_hotspots(args)
     import pandas as pd
 
+    from geo.distributed import resolve_scheduler
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
     from geo.io.datasets import resolve_study_area
     from geo.io.store import read_incidents
@@ -363,7 +374,13 @@ def _run_hotspots(args: argparse.Namespace) -> int:
         incidents = read_incidents(args.incidents, months=months, categories=args.category)
         study_area, study_area_text = resolve_study_area(args.study_area, args.incidents)
         result = find_hotspots(
-            incidents, args.eps, args.min_samples, auto=args.auto, study_area=study_area
+            incidents,
+            args.eps,
+            args.min_samples,
+            auto=args.auto,
+            study_area=study_area,
+            tile_m=args.tile_m,
+            scheduler=resolve_scheduler(args.scheduler, default="none"),
         )
         write_hotspots(result.hotspots, out)
         if labels:

@@ -319,6 +319,26 @@ def test_cli_writes_geojson_and_labels(tmp_path, capsys):
     assert "eps = 100.0 m, min_samples = 30 (given)" in capsys.readouterr().out
 
 
+def test_cli_in_tiles_writes_the_same_hotspots(tmp_path):
+    from geo.cli import main
+
+    args = ["hotspots", str(TORBAY), "--category", ASB, "--eps", "100", "--min-samples", "30"]
+    whole, tiled = tmp_path / "whole.geojson", tmp_path / "tiled.geojson"
+    assert main([*args, "--out", str(whole)]) == 0
+    # 500 m tiles cut Torquay's hotspots across several tiles; the halo keeps them whole.
+    assert main([*args, "--out", str(tiled), "--tile-m", "500", "--scheduler", "none"]) == 0
+    assert len(gpd.read_file(whole)) > 5
+    assert tiled.read_bytes() == whole.read_bytes()
+
+
+def test_cli_refuses_tiles_with_by(tmp_path, capsys):
+    from geo.cli import main
+
+    out = str(tmp_path / "h.parquet")
+    assert main(["hotspots", str(TORBAY), "--by", "force", "--tile-m", "500", "--out", out]) == 2
+    assert "not --auto, --labels or --tile-m" in capsys.readouterr().err
+
+
 def test_cli_reports_bad_input_in_one_line(tmp_path, capsys):
     from geo.cli import main
 

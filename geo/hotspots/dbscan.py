@@ -396,6 +396,8 @@ def find_hotspots(
     auto: bool = False,
     study_area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
     gazetteer: pd.DataFrame | None = None,
+    tile_m: float | None = None,
+    scheduler: str = "none",
 ) -> HotspotResult:
     """Find, describe and name DBSCAN hotspots of incidents.
 
@@ -410,6 +412,11 @@ def find_hotspots(
         area is the ``A`` of PAI; default the convex hull of all incidents.
     gazetteer : places for naming (:func:`geo.naming.load_gazetteer` columns); ``None``
         uses the embedded ``data/gazetteer.csv``, an empty frame names by streets only.
+    tile_m : cluster in square tiles of this side (metres) with a halo, each tile a task
+        on ``scheduler`` (:func:`geo.hotspots.tiles.tiled_dbscan`): the same result, for
+        sources whose distinct points are not bounded by police.uk's snap points
+        (partner reports, GPS fixes). ``None``: in one piece, in this process.
+    scheduler : where the tiles run (:func:`geo.distributed.resolve_scheduler`'s values).
 
     Returns
     -------
@@ -424,7 +431,14 @@ def find_hotspots(
         eps_m, min_samples = auto_parameters(x, y)
     eps_m, min_samples = _check_parameters(eps_m, min_samples)
     unique, inverse, counts = collapse_duplicates(x, y)
-    clustering = weighted_dbscan(unique, counts, eps_m, min_samples)
+    if tile_m is None:
+        clustering = weighted_dbscan(unique, counts, eps_m, min_samples)
+    else:
+        from geo.hotspots.tiles import tiled_dbscan  # it builds on this module
+
+        clustering = tiled_dbscan(
+            unique, counts, eps_m, min_samples, tile_m=tile_m, scheduler=scheduler
+        )
     if clustering.labels.max() < 0:
         _fail_all_noise(len(x), eps_m, min_samples, auto)
     polygons, rank_of_label = rank_clusters(unique, counts, clustering.labels, eps_m)
