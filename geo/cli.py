@@ -358,10 +358,13 @@ def _run_national_hotspots(args: argparse.Namespace) -> int:
 def _run_hotspots(args: argparse.Namespace) -> int:
     if args.by:
         return _run_national_hotspots(args)
+    import functools
+
     import pandas as pd
 
     from geo.distributed import resolve_scheduler
     from geo.hotspots.dbscan import find_hotspots, write_hotspots
+    from geo.hotspots.tiles import tiled_dbscan
     from geo.io.datasets import resolve_study_area
     from geo.io.store import read_incidents
     from geo.projection import metric_xy
@@ -379,8 +382,13 @@ def _run_hotspots(args: argparse.Namespace) -> int:
             args.min_samples,
             auto=args.auto,
             study_area=study_area,
-            tile_m=args.tile_m,
-            scheduler=resolve_scheduler(args.scheduler, default="none"),
+            clusterer=None
+            if args.tile_m is None
+            else functools.partial(
+                tiled_dbscan,
+                tile_m=args.tile_m,
+                scheduler=resolve_scheduler(args.scheduler, default="none"),
+            ),
         )
         write_hotspots(result.hotspots, out)
         if labels:

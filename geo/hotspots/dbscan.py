@@ -30,6 +30,7 @@ or more a month over two years, so a hotspot is a recurring place, not a one-off
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -396,8 +397,7 @@ def find_hotspots(
     auto: bool = False,
     study_area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
     gazetteer: pd.DataFrame | None = None,
-    tile_m: float | None = None,
-    scheduler: str = "none",
+    clusterer: Callable[[np.ndarray, np.ndarray, float, int], Clustering] | None = None,
 ) -> HotspotResult:
     """Find, describe and name DBSCAN hotspots of incidents.
 
@@ -412,11 +412,11 @@ def find_hotspots(
         area is the ``A`` of PAI; default the convex hull of all incidents.
     gazetteer : places for naming (:func:`geo.naming.load_gazetteer` columns); ``None``
         uses the embedded ``data/gazetteer.csv``, an empty frame names by streets only.
-    tile_m : cluster in square tiles of this side (metres) with a halo, each tile a task
-        on ``scheduler`` (:func:`geo.hotspots.tiles.tiled_dbscan`): the same result, for
-        sources whose distinct points are not bounded by police.uk's snap points
-        (partner reports, GPS fixes). ``None``: in one piece, in this process.
-    scheduler : where the tiles run (:func:`geo.distributed.resolve_scheduler`'s values).
+    clusterer : ``clusterer(xy, weights, eps_m, min_samples)`` in place of
+        :func:`weighted_dbscan` with the same result, e.g.
+        :func:`geo.hotspots.tiles.tiled_dbscan` (tiles as Dask tasks) for sources whose
+        distinct points are not bounded by police.uk's snap points (partner reports, GPS
+        fixes). ``None``: :func:`weighted_dbscan`, in one piece, in this process.
 
     Returns
     -------
@@ -431,14 +431,7 @@ def find_hotspots(
         eps_m, min_samples = auto_parameters(x, y)
     eps_m, min_samples = _check_parameters(eps_m, min_samples)
     unique, inverse, counts = collapse_duplicates(x, y)
-    if tile_m is None:
-        clustering = weighted_dbscan(unique, counts, eps_m, min_samples)
-    else:
-        from geo.hotspots.tiles import tiled_dbscan  # it builds on this module
-
-        clustering = tiled_dbscan(
-            unique, counts, eps_m, min_samples, tile_m=tile_m, scheduler=scheduler
-        )
+    clustering = (clusterer or weighted_dbscan)(unique, counts, eps_m, min_samples)
     if clustering.labels.max() < 0:
         _fail_all_noise(len(x), eps_m, min_samples, auto)
     polygons, rank_of_label = rank_clusters(unique, counts, clustering.labels, eps_m)
