@@ -266,16 +266,16 @@ def _describe(
     local = np.where(keep, relabel[np.maximum(labels, 0)], -1)
     polygons, rank_of_label = rank_clusters(points.xy, points.weights, local, task.eps_m)
     ids = np.where(local >= 0, rank_of_label[np.maximum(local, 0)], -1)
-    # Naming counts incidents, so each point stands for its weight in incidents.
-    per_incident = np.repeat(np.arange(len(points)), points.weights)
+    # Naming counts incidents: each point counts as its weight, never expanded to rows.
     streets = street_codes(pd.Series(points.location, dtype="string"), keep_generic=True)
     names = name_clusters(
-        ids[per_incident],
-        per_incident,
+        ids,
+        np.arange(len(points)),
         points.xy,
         BNG,
         gazetteer=_gazetteer(),
-        streets=(streets[0][per_incident], streets[1]),
+        streets=streets,
+        weights=points.weights,
     )
     k = len(polygons)
     incidents = np.bincount(ids[ids >= 0], weights=points.weights[ids >= 0], minlength=k + 1)[1:]
