@@ -508,7 +508,8 @@ def hotspot_polygons(
     Every cluster needs at least one member in ``labels``.
     """
     order = np.argsort(labels, kind="stable")
-    members = shapely.multipoints(shapely.points(xy[order]), indices=labels[order])
+    # Coordinates straight in: no shapely Point per member on the way.
+    members = shapely.multipoints(xy[order], indices=labels[order])
     hulls = shapely.concave_hull(members, ratio=HULL_RATIO)
     return shapely.buffer(hulls, eps_m / 2)[:n_clusters]
 

@@ -258,9 +258,14 @@ def ranked_counts(counts: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
     ``names[code]`` is the name of each code; codes sharing a name (a gazetteer place
     with several points) are added up. Ties are broken by name, so the order is stable.
     """
-    counts = counts.assign(name=names[counts["code"].to_numpy()])
-    counts = counts.groupby(["hotspot_id", "name"], as_index=False)["n"].sum()
-    return counts.sort_values(["hotspot_id", "n", "name"], ascending=[True, False, True])
+    distinct, name = np.unique(names[counts["code"].to_numpy()], return_inverse=True)
+    ids = counts["hotspot_id"].to_numpy(dtype=np.int64)
+    key, pair = np.unique(ids * len(distinct) + name.ravel(), return_inverse=True)
+    n = np.rint(np.bincount(pair.ravel(), weights=counts["n"], minlength=len(key)))
+    ids, name, n = key // max(len(distinct), 1), key % max(len(distinct), 1), n.astype(np.int64)
+    # Names sort as their positions in ``distinct``, which np.unique sorted.
+    order = np.lexsort((name, -n, ids))
+    return pd.DataFrame({"hotspot_id": ids[order], "name": distinct[name[order]], "n": n[order]})
 
 
 def _top_names(counts: pd.DataFrame, names: np.ndarray, limit: int) -> pd.Series:

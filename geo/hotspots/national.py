@@ -47,6 +47,7 @@ from geo.hotspots.dbscan import (
     DEFAULT_EPS_M,
     DEFAULT_MIN_SAMPLES,
     Clustering,
+    collapse_duplicates,
     rank_clusters,
     weighted_dbscan,
 )
@@ -94,7 +95,7 @@ class ForceTask:
     def owns(self, points: SnapWeights) -> np.ndarray:
         """Mask of the points that belong to this task's area."""
         if self.area_wkb is None:
-            return points.force == self.force
+            return points.of_force(self.force)
         polygon = shapely.from_wkb(self.area_wkb)
         return shapely.intersects_xy(polygon, points.xy[:, 0], points.xy[:, 1])
 
@@ -179,7 +180,7 @@ def _whole_country(box: tuple) -> bool:
 def _own_points(task: ForceTask, everything: SnapWeights | None = None) -> SnapWeights:
     """The area's points; an area's own points carry its name in ``force``."""
     if task.area_wkb is None and everything is not None:
-        return everything.subset(everything.force == task.force)
+        return everything.subset(everything.of_force(task.force))
     if task.area_wkb is None:
         selection = Selection((task.force,), task.months, task.categories)
         return snap_weights(task.store, selection, with_location=True)
@@ -227,13 +228,14 @@ def _clusters_owned_by(points: SnapWeights, labels: np.ndarray, force: str) -> n
     member = labels >= 0
     if not member.any():
         return np.empty(0, dtype=np.int64)
-    frame = pd.DataFrame(
-        {"label": labels[member], "force": points.force[member], "w": points.weights[member]}
-    )
-    totals = frame.groupby(["label", "force"], as_index=False)["w"].sum()
-    totals = totals.sort_values(["label", "w", "force"], ascending=[True, False, True])
-    owner = totals.drop_duplicates("label")
-    return np.sort(owner.loc[owner["force"] == force, "label"].to_numpy())
+    code, names = pd.factorize(points.force[member], sort=True)  # codes in name order
+    key, pair = np.unique(labels[member] * len(names) + code, return_inverse=True)
+    weight = np.bincount(pair.ravel(), weights=points.weights[member], minlength=len(key))
+    label, code = key // len(names), key % len(names)
+    order = np.lexsort((code, -weight, label))  # per label: heaviest, then first name
+    first = order[np.r_[True, label[order][1:] != label[order][:-1]]]
+    owned = first[np.asarray(names, dtype=object)[code[first]] == force]
+    return np.sort(label[owned])
 
 
 def _clusters_whose_heaviest_point_is_own(
@@ -328,8 +330,8 @@ def _summary_row(
 
 def _per_point(points: SnapWeights) -> np.ndarray:
     """Incidents per distinct point (rows of one point with several location texts summed)."""
-    _, inverse = np.unique(points.xy, axis=0, return_inverse=True)
-    return np.bincount(inverse.ravel(), weights=points.weights)
+    _, inverse, _ = collapse_duplicates(points.xy[:, 0], points.xy[:, 1])
+    return np.bincount(inverse, weights=points.weights)
 
 
 def national_hotspots(
@@ -445,9 +447,7 @@ def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFr
     codes = pd.Categorical(points.force, categories=summary["area"].tolist()).codes
     keep = codes >= 0
     order = np.argsort(codes[keep], kind="stable")
-    members = shapely.multipoints(
-        shapely.points(points.xy[keep][order]), indices=codes[keep][order]
-    )
+    members = shapely.multipoints(points.xy[keep][order], indices=codes[keep][order])
     hulls = shapely.buffer(shapely.convex_hull(members), OUTLINE_MARGIN_M)
     outlines = gpd.GeoSeries(hulls, crs=BNG).to_crs(WGS84)
     return gpd.GeoDataFrame(summary.reset_index(drop=True), geometry=outlines.to_numpy(), crs=WGS84)
