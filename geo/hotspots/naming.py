@@ -271,9 +271,16 @@ def ranked_counts(counts: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
 def _top_names(counts: pd.DataFrame, names: np.ndarray, limit: int) -> pd.Series:
     """Per ``id``: up to ``limit`` names with >= MIN_SHARE_OF_TOP of the top's count."""
     counts = ranked_counts(counts, names)
-    top = counts.groupby("hotspot_id")["n"].transform("max")
-    keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("hotspot_id").head(limit)
-    return join_by_id(keep["hotspot_id"].to_numpy(), keep["name"].to_numpy(), " / ")
+    ids, n = counts["hotspot_id"].to_numpy(), counts["n"].to_numpy()
+    if len(ids) == 0:
+        return pd.Series(dtype=object)
+    # Rows come in runs per id, most frequent first: the top count opens each run.
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    run = np.cumsum(np.r_[True, ids[1:] != ids[:-1]]) - 1
+    keep = n >= MIN_SHARE_OF_TOP * n[starts][run]
+    kept_before = np.cumsum(keep) - keep  # kept rows before this one, all ids
+    keep &= kept_before - kept_before[starts][run] < limit
+    return join_by_id(ids[keep], counts["name"].to_numpy()[keep], " / ")
 
 
 def name_clusters(
