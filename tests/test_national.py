@@ -423,3 +423,25 @@ def test_naming_from_weights_equals_naming_one_entry_per_incident_across_a_force
     # The halo is in play: a hotspot straddles the edge, named from both forces' points.
     bounds = overview.hotspots.bounds
     assert ((bounds["minx"] < -3.54) & (bounds["maxx"] > -3.54)).any()
+
+
+def test_hull_candidates_keep_every_convex_hull_vertex_of_each_force():
+    import shapely
+
+    from geo.hotspots.national import _hull_candidates
+
+    rng = np.random.default_rng(3)
+    xy = np.vstack(
+        [
+            rng.normal(300_000, 5_000, (5_000, 2)).round(),  # rounded: ties and collinear runs
+            rng.uniform(0, 1_000, (3_000, 2)) + 400_000,
+            [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]],  # on a line
+            [[7.0, 7.0]],  # one point
+        ]
+    )
+    group = np.repeat([0, 1, 2, 3], [5_000, 3_000, 3, 1])
+    keep = _hull_candidates(xy, group)
+    assert keep.sum() < len(xy) / 20  # most interior points are dropped
+    every = shapely.convex_hull(shapely.multipoints(xy, indices=group))
+    candidates = shapely.convex_hull(shapely.multipoints(xy[keep], indices=group[keep]))
+    assert shapely.to_wkb(every).tolist() == shapely.to_wkb(candidates).tolist()

@@ -447,10 +447,51 @@ def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFr
     codes = pd.Categorical(points.force, categories=summary["area"].tolist()).codes
     keep = codes >= 0
     order = np.argsort(codes[keep], kind="stable")
-    members = shapely.multipoints(points.xy[keep][order], indices=codes[keep][order])
+    xy, group = points.xy[keep][order], codes[keep][order]
+    candidate = _hull_candidates(xy, group)
+    members = shapely.multipoints(xy[candidate], indices=group[candidate])
     hulls = shapely.buffer(shapely.convex_hull(members), OUTLINE_MARGIN_M)
     outlines = gpd.GeoSeries(hulls, crs=BNG).to_crs(WGS84)
     return gpd.GeoDataFrame(summary.reset_index(drop=True), geometry=outlines.to_numpy(), crs=WGS84)
+
+
+#: Points closer than this (metres) to the octagon's edge are kept as hull candidates:
+#: a margin far above the rounding of the cross products, so no hull vertex is lost.
+_HULL_MARGIN_M = 0.001
+
+
+def _hull_candidates(xy: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Mask of the points that may be convex hull vertices of their group (Akl &
+    Toussaint 1978, https://doi.org/10.1016/0020-0190(78)90026-4): a point strictly inside
+    the octagon of its group's extreme points (least and greatest y, x - y, x, x + y)
+    cannot be one, and is dropped, so shapely builds points only for the rest.
+
+    ``xy`` (n, 2) metres; ``group`` (n,) sorted, each group's points in one run.
+    """
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    run = np.cumsum(np.r_[True, group[1:] != group[:-1]]) - 1
+    x, y = xy[:, 0], xy[:, 1]
+    index = np.arange(len(xy))
+    # Anticlockwise: bottom, bottom-right, right, top-right, top, ..., bottom-left.
+    directions = ((y, -1), (x - y, 1), (x, 1), (x + y, 1))
+    directions += tuple((values, -sign) for values, sign in directions)
+    corners = [_extreme(sign * values, starts, run, index) for values, sign in directions]
+    inside = np.ones(len(xy), dtype=bool)
+    for k in range(8):
+        a, b = xy[corners[k]][run], xy[corners[(k + 1) % 8]][run]
+        edge = b - a
+        length = np.hypot(edge[:, 0], edge[:, 1])
+        cross = edge[:, 0] * (y - a[:, 1]) - edge[:, 1] * (x - a[:, 0])
+        inside &= (length == 0) | (cross > _HULL_MARGIN_M * length)
+    for corner in corners:  # a group of one point, or of one repeated point
+        inside[corner] = False
+    return ~inside
+
+
+def _extreme(values: np.ndarray, starts: np.ndarray, run: np.ndarray, index: np.ndarray):
+    """Index of the first point with its group's greatest ``values``, per group."""
+    greatest = np.maximum.reduceat(values, starts)
+    return np.minimum.reduceat(np.where(values == greatest[run], index, len(index)), starts)
 
 
 def national_defaults(key: str) -> AreaDefaults:
