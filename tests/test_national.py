@@ -325,3 +325,123 @@ def test_cli_defaults_agree_with_the_library():
         dbscan.DEFAULT_EPS_M,
         dbscan.DEFAULT_MIN_SAMPLES,
     )
+
+
+def _torbay_as_forces(folder: Path, forces) -> Path:
+    """Torbay's police.uk CSVs rewritten as other forces: ``forces`` maps a force name
+    to ``(keep(lon, lat) -> mask, lon shift, lat shift)`` in degrees."""
+    import zipfile
+
+    folder.mkdir()
+    with zipfile.ZipFile(TORBAY_ZIP) as archive:
+        for member in archive.namelist():
+            if not member.endswith(".csv"):
+                continue
+            rows = pd.read_csv(archive.open(member), dtype=str, keep_default_na=False)
+            lon, lat = (pd.to_numeric(rows[c], errors="coerce") for c in ("Longitude", "Latitude"))
+            for force, (keep, dlon, dlat) in forces.items():
+                part = rows[keep(lon, lat).to_numpy()].copy()
+                part["Longitude"] = (lon[part.index] + dlon).map("{:.6f}".format)
+                part["Latitude"] = (lat[part.index] + dlat).map("{:.6f}".format)
+                part["Reported by"] = part["Falls within"] = force
+                slug = force.lower().replace(" ", "-")
+                month = Path(member).name[:7]
+                part.to_csv(folder / f"{month}-{slug}-street.csv", index=False)
+    return folder
+
+
+def test_national_hotspots_of_far_apart_forces_equal_find_hotspots_on_their_rows(tmp_path):
+    """Reference: find_hotspots on each force's rows names, counts and ranks from one
+    entry per incident; national hotspots do it from weighted snap points."""
+    from geo.hotspots.dbscan import find_hotspots
+    from geo.hotspots.national import national_hotspots
+
+    every = (lambda lon, lat: lon.notna(), 0.0, 0.0)
+    archive = _torbay_as_forces(
+        tmp_path / "archive",
+        {"Torbay Police": every, "Far Police": (every[0], 1.0, 0.8)},  # ~90 km north-east
+    )
+    ingest_to_store([archive], tmp_path / "store")
+    hotspots, summary = national_hotspots(tmp_path / "store", categories=(schema.ASB,))
+    assert summary["area"].tolist() == ["Far Police", "Torbay Police"]
+    columns = ["rank", "name", "incidents", "share", "area_m2", "density_per_ha"]
+    for force in summary["area"]:
+        rows = read_incidents(tmp_path / "store", forces=[force], categories=[schema.ASB])
+        expected = find_hotspots(rows).hotspots.reset_index(drop=True)
+        got = hotspots[hotspots["area"] == force].reset_index(drop=True)
+        assert len(got) > 10
+        pd.testing.assert_frame_equal(
+            got[columns], expected[columns], check_dtype=False, check_exact=True
+        )
+        assert got.geometry.geom_equals_exact(expected.geometry, tolerance=1e-9).all()
+    far = hotspots.loc[hotspots["area"] == "Far Police", "name"]
+    torbay = hotspots.loc[hotspots["area"] == "Torbay Police", "name"]
+    assert (far != torbay.to_numpy()).any()  # no gazetteer place reaches the copy
+
+
+def test_naming_from_weights_equals_naming_one_entry_per_incident_across_a_force_edge(
+    tmp_path, monkeypatch
+):
+    """Torbay cut into two forces: each force's points with its halo are named from
+    their weights, and the reference expands them to one entry per incident."""
+    import geo.hotspots.national as national
+    from geo.hotspots.naming import name_clusters
+
+    archive = _torbay_as_forces(
+        tmp_path / "archive",
+        {
+            "West Police": (lambda lon, lat: lon < -3.54, 0.0, 0.0),
+            "East Police": (lambda lon, lat: lon >= -3.54, 0.0, 0.0),
+        },
+    )
+    ingest_to_store([archive], tmp_path / "store")
+    compared = []
+
+    def both_ways(ids, point, xy, crs, *, gazetteer, streets, weights):
+        named = name_clusters(
+            ids, point, xy, crs, gazetteer=gazetteer, streets=streets, weights=weights
+        )
+        per_incident = np.repeat(point, weights)
+        expected = name_clusters(
+            ids[per_incident],
+            per_incident,
+            xy,
+            crs,
+            gazetteer=gazetteer,
+            streets=(streets[0][per_incident], streets[1]),
+        )
+        pd.testing.assert_series_equal(named, expected, check_names=False)
+        compared.append(named)
+        return named
+
+    monkeypatch.setattr(national, "name_clusters", both_ways)
+    overview = national.national_overview(tmp_path / "store", categories=(schema.ASB,))
+    assert overview.summary["area"].tolist() == ["East Police", "West Police"]
+    assert [len(names) for names in compared] == overview.summary["hotspots"].tolist()
+    assert len(overview.hotspots) > 10
+    assert overview.hotspots["name"].tolist() == [n for names in compared for n in names]
+    # The halo is in play: a hotspot straddles the edge, named from both forces' points.
+    bounds = overview.hotspots.bounds
+    assert ((bounds["minx"] < -3.54) & (bounds["maxx"] > -3.54)).any()
+
+
+def test_hull_candidates_keep_every_convex_hull_vertex_of_each_force():
+    import shapely
+
+    from geo.hotspots.national import _hull_candidates
+
+    rng = np.random.default_rng(3)
+    xy = np.vstack(
+        [
+            rng.normal(300_000, 5_000, (5_000, 2)).round(),  # rounded: ties and collinear runs
+            rng.uniform(0, 1_000, (3_000, 2)) + 400_000,
+            [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]],  # on a line
+            [[7.0, 7.0]],  # one point
+        ]
+    )
+    group = np.repeat([0, 1, 2, 3], [5_000, 3_000, 3, 1])
+    keep = _hull_candidates(xy, group)
+    assert keep.sum() < len(xy) / 20  # most interior points are dropped
+    every = shapely.convex_hull(shapely.multipoints(xy, indices=group))
+    candidates = shapely.convex_hull(shapely.multipoints(xy[keep], indices=group[keep]))
+    assert shapely.to_wkb(every).tolist() == shapely.to_wkb(candidates).tolist()

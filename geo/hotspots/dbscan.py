@@ -54,6 +54,7 @@ from geo.checks import (
 from geo.hotspots.concentration import pai
 from geo.hotspots.naming import (
     count_by_id,
+    join_by_id,
     load_gazetteer,
     name_clusters,
     ranked_counts,
@@ -500,7 +501,8 @@ def hotspot_polygons(
     Every cluster needs at least one member in ``labels``.
     """
     order = np.argsort(labels, kind="stable")
-    members = shapely.multipoints(shapely.points(xy[order]), indices=labels[order])
+    # Coordinates straight in: no shapely Point per member on the way.
+    members = shapely.multipoints(xy[order], indices=labels[order])
     hulls = shapely.concave_hull(members, ratio=HULL_RATIO)
     return shapely.buffer(hulls, eps_m / 2)[:n_clusters]
 
@@ -615,7 +617,7 @@ def _top_values(ids: np.ndarray, codes: np.ndarray, names: np.ndarray, k: int) -
     counts = ranked_counts(count_by_id(ids[ids >= 0], codes[ids >= 0]), names)
     top = counts.groupby("hotspot_id").head(TOP_N)
     text = top["name"].astype(str) + " (" + top["n"].astype(str) + ")"
-    joined = text.groupby(top["hotspot_id"]).agg("; ".join)
+    joined = join_by_id(top["hotspot_id"].to_numpy(), text.to_numpy(), "; ")
     return joined.reindex(np.arange(1, k + 1), fill_value="").to_numpy(dtype=object)
 
 

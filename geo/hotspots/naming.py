@@ -161,15 +161,49 @@ def street_codes(location: pd.Series, keep_generic: bool = False) -> tuple[np.nd
     return merged[codes], np.asarray(names, dtype=object)
 
 
-def count_by_id(ids: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
-    """Rows per (id, code) pair, ignoring code -1: frame with ``id``, ``code``, ``n``."""
+def count_by_id(
+    ids: np.ndarray, codes: np.ndarray, weights: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Incidents per (id, code) pair, ignoring code -1: frame with ``hotspot_id``,
+    ``code``, ``n``, sorted by id then code.
+
+    Each row is one incident, or ``weights`` (integers) incidents when given.
+    """
     keep = codes >= 0
     ids, codes = ids[keep].astype(np.int64), codes[keep].astype(np.int64)
     if len(ids) == 0:
         return pd.DataFrame({"hotspot_id": [], "code": [], "n": []}, dtype=np.int64)
     width = int(codes.max()) + 1
-    key, n = np.unique(ids * width + codes, return_counts=True)
+    key, inverse, n = np.unique(ids * width + codes, return_inverse=True, return_counts=True)
+    if weights is not None:
+        n = np.bincount(inverse.ravel(), weights=weights[keep], minlength=len(key))
+        n = np.rint(n).astype(np.int64)
     return pd.DataFrame({"hotspot_id": key // width, "code": key % width, "n": n})
+
+
+def join_by_id(ids: np.ndarray, texts: np.ndarray, separator: str) -> pd.Series:
+    """``texts`` joined with ``separator`` per id, in their order; ``ids`` must come in
+    runs (sorted). Indexed by id. Vectorised: a pandas ``agg(separator.join)`` calls
+    Python once per id, seconds for tens of thousands of hotspots."""
+    ids = np.asarray(ids)
+    if len(ids) == 0:
+        return pd.Series(dtype=object)
+    texts = np.asarray(texts, dtype=str).astype(object)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    follows = np.ones(len(ids), dtype=bool)
+    follows[starts] = False
+    texts[follows] = separator + texts[follows]
+    return pd.Series(np.add.reduceat(texts, starts), index=ids[starts], dtype=object)
+
+
+def lists_by_id(ids: np.ndarray, values: np.ndarray) -> dict:
+    """``{id: [values in order]}`` for ``ids`` in runs (sorted)."""
+    ids, values = np.asarray(ids), np.asarray(values, dtype=object)
+    if len(ids) == 0:
+        return {}
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    groups = np.split(values, starts[1:])
+    return {key: group.tolist() for key, group in zip(ids[starts].tolist(), groups, strict=True)}
 
 
 def load_gazetteer(path: str | Path | None = None) -> pd.DataFrame:
@@ -224,17 +258,29 @@ def ranked_counts(counts: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
     ``names[code]`` is the name of each code; codes sharing a name (a gazetteer place
     with several points) are added up. Ties are broken by name, so the order is stable.
     """
-    counts = counts.assign(name=names[counts["code"].to_numpy()])
-    counts = counts.groupby(["hotspot_id", "name"], as_index=False)["n"].sum()
-    return counts.sort_values(["hotspot_id", "n", "name"], ascending=[True, False, True])
+    distinct, name = np.unique(names[counts["code"].to_numpy()], return_inverse=True)
+    ids = counts["hotspot_id"].to_numpy(dtype=np.int64)
+    key, pair = np.unique(ids * len(distinct) + name.ravel(), return_inverse=True)
+    n = np.rint(np.bincount(pair.ravel(), weights=counts["n"], minlength=len(key)))
+    ids, name, n = key // max(len(distinct), 1), key % max(len(distinct), 1), n.astype(np.int64)
+    # Names sort as their positions in ``distinct``, which np.unique sorted.
+    order = np.lexsort((name, -n, ids))
+    return pd.DataFrame({"hotspot_id": ids[order], "name": distinct[name[order]], "n": n[order]})
 
 
 def _top_names(counts: pd.DataFrame, names: np.ndarray, limit: int) -> pd.Series:
     """Per ``id``: up to ``limit`` names with >= MIN_SHARE_OF_TOP of the top's count."""
     counts = ranked_counts(counts, names)
-    top = counts.groupby("hotspot_id")["n"].transform("max")
-    keep = counts[counts["n"] >= MIN_SHARE_OF_TOP * top].groupby("hotspot_id").head(limit)
-    return keep.groupby("hotspot_id")["name"].agg(" / ".join)
+    ids, n = counts["hotspot_id"].to_numpy(), counts["n"].to_numpy()
+    if len(ids) == 0:
+        return pd.Series(dtype=object)
+    # Rows come in runs per id, most frequent first: the top count opens each run.
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    run = np.cumsum(np.r_[True, ids[1:] != ids[:-1]]) - 1
+    keep = n >= MIN_SHARE_OF_TOP * n[starts][run]
+    kept_before = np.cumsum(keep) - keep  # kept rows before this one, all ids
+    keep &= kept_before - kept_before[starts][run] < limit
+    return join_by_id(ids[keep], counts["name"].to_numpy()[keep], " / ")
 
 
 def name_clusters(
@@ -245,6 +291,7 @@ def name_clusters(
     *,
     gazetteer: pd.DataFrame,
     streets: tuple[np.ndarray, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
 ) -> pd.Series:
     """Name every cluster id of incidents, each name distinct and free of coordinates.
 
@@ -257,6 +304,9 @@ def name_clusters(
     gazetteer : places (:func:`load_gazetteer`); may be empty.
     streets : ``(codes, names)`` of streets per incident, generic snap names kept
         (``street_codes(location, keep_generic=True)``).
+    weights : incidents (integers) each entry of ``ids``/``point``/``streets`` stands
+        for; default one. Entries may then be distinct (point, street) pairs with their
+        counts instead of one per incident: the same names, without expanding them.
 
     Returns
     -------
@@ -270,25 +320,29 @@ def name_clusters(
     wanted = np.unique(ids[member])
     if len(wanted) == 0:
         return pd.Series(dtype=object)
-    centre = _centroids(ids[member], xy[point[member]], wanted)
+    weight = None if weights is None else np.asarray(weights)[member]
+    centre = _centroids(ids[member], xy[point[member]], wanted, weight)
     place = nearest_place(xy, crs, gazetteer)[point[member]]
     place_names = np.asarray(gazetteer.get("name", []), dtype=object)
-    names = _top_names(count_by_id(ids[member], place), place_names, MAX_PLACES)
-    own_streets = pd.Series(dtype=object)
+    names = _top_names(count_by_id(ids[member], place, weight), place_names, MAX_PLACES)
+    own = pd.DataFrame({"hotspot_id": [], "name": []})  # specific streets, none without text
     if streets is not None:
         codes, street = np.asarray(streets[0]), np.asarray(streets[1], dtype=object)
         is_generic = np.append(np.isin(street, list(GENERIC_LOCATIONS)), False)  # [-1] = none
         specific = np.where(is_generic[codes] | (codes < 0), -1, codes)
-        own = ranked_counts(count_by_id(ids[member], specific[member]), street)
-        own_streets = own.groupby("hotspot_id")["name"].agg(list)
+        own = ranked_counts(count_by_id(ids[member], specific[member], weight), street)
         unnamed = np.isin(ids[member], names.index.to_numpy())
         named_by_street = _top_names(
-            count_by_id(ids[member], np.where(unnamed, -1, specific[member])), street, MAX_STREETS
+            count_by_id(ids[member], np.where(unnamed, -1, specific[member]), weight),
+            street,
+            MAX_STREETS,
         )
         names = pd.concat([names, named_by_street])
         missing = np.setdiff1d(wanted, names.index.to_numpy())
         kinds = _top_names(
-            count_by_id(ids[member], np.where(np.isin(ids[member], missing), codes[member], -1)),
+            count_by_id(
+                ids[member], np.where(np.isin(ids[member], missing), codes[member], -1), weight
+            ),
             street,
             1,
         )
@@ -309,13 +363,22 @@ def name_clusters(
         )
     missing = np.setdiff1d(wanted, names.index.to_numpy())
     names = pd.concat([names, _names_by_bearing(centre.loc[missing], crs, gazetteer)])
-    return _tell_apart(names.reindex(wanted), centre, own_streets)
+    return _tell_apart(names.reindex(wanted), centre, own)
 
 
-def _centroids(ids: np.ndarray, member_xy: np.ndarray, wanted: np.ndarray) -> pd.DataFrame:
-    """Mean member position (x, y metres) per cluster id."""
-    frame = pd.DataFrame({"id": ids, "x": member_xy[:, 0], "y": member_xy[:, 1]})
-    return frame.groupby("id")[["x", "y"]].mean().reindex(wanted)
+def _centroids(
+    ids: np.ndarray, member_xy: np.ndarray, wanted: np.ndarray, weights: np.ndarray | None
+) -> pd.DataFrame:
+    """Mean member position (x, y metres) per cluster id, over incidents (each row
+    counted ``weights`` times when given)."""
+    if weights is None:
+        frame = pd.DataFrame({"id": ids, "x": member_xy[:, 0], "y": member_xy[:, 1]})
+        return frame.groupby("id")[["x", "y"]].mean().reindex(wanted)
+    index = np.searchsorted(wanted, ids)  # wanted = the sorted distinct ids
+    total = np.bincount(index, weights=weights, minlength=len(wanted))
+    x = np.bincount(index, weights=weights * member_xy[:, 0], minlength=len(wanted)) / total
+    y = np.bincount(index, weights=weights * member_xy[:, 1], minlength=len(wanted)) / total
+    return pd.DataFrame({"x": x, "y": y}, index=pd.Index(wanted, name="id"))
 
 
 def _generic_names(
@@ -382,7 +445,7 @@ def compass(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     return np.asarray(COMPASS, dtype=object)[np.round(angle / 45).astype(int) % 8]
 
 
-def _tell_apart(names: pd.Series, centre: pd.DataFrame, own_streets: pd.Series) -> pd.Series:
+def _tell_apart(names: pd.Series, centre: pd.DataFrame, own: pd.DataFrame) -> pd.Series:
     """Make equal names distinct by a street or a direction, never by a number.
 
     Every hotspot of a repeated name gets a qualifier, in rank (id) order: the first of
@@ -390,7 +453,7 @@ def _tell_apart(names: pd.Series, centre: pd.DataFrame, own_streets: pd.Series) 
     from the middle of the hotspots sharing the name. Names still equal (two hotspots in
     the same direction with no street of their own) get letters, ", area A".
     Repeated names are handled in sorted order; a name is taken while any hotspot
-    carries it.
+    carries it. ``own``: each hotspot's specific streets, :func:`ranked_counts` order.
     """
     names = names.astype(str)
     is_repeated = names.duplicated(keep=False).to_numpy()
@@ -403,6 +466,8 @@ def _tell_apart(names: pd.Series, centre: pd.DataFrame, own_streets: pd.Series) 
     x = centre["x"].reindex(names.index).to_numpy(dtype="float64")[position]
     y = centre["y"].reindex(names.index).to_numpy(dtype="float64")[position]
     in_use = Counter(values.tolist())
+    repeated_own = own[own["hotspot_id"].isin(names.index[position])]
+    own_streets = lists_by_id(repeated_own["hotspot_id"].to_numpy(), repeated_own["name"])
     groups = pd.Series(values[position]).groupby(values[position], sort=True).indices
     for base in sorted(groups):
         rows = groups[base]

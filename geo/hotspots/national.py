@@ -47,6 +47,7 @@ from geo.hotspots.dbscan import (
     DEFAULT_EPS_M,
     DEFAULT_MIN_SAMPLES,
     Clustering,
+    collapse_duplicates,
     rank_clusters,
     weighted_dbscan,
 )
@@ -94,7 +95,7 @@ class ForceTask:
     def owns(self, points: SnapWeights) -> np.ndarray:
         """Mask of the points that belong to this task's area."""
         if self.area_wkb is None:
-            return points.force == self.force
+            return points.of_force(self.force)
         polygon = shapely.from_wkb(self.area_wkb)
         return shapely.intersects_xy(polygon, points.xy[:, 0], points.xy[:, 1])
 
@@ -179,7 +180,7 @@ def _whole_country(box: tuple) -> bool:
 def _own_points(task: ForceTask, everything: SnapWeights | None = None) -> SnapWeights:
     """The area's points; an area's own points carry its name in ``force``."""
     if task.area_wkb is None and everything is not None:
-        return everything.subset(everything.force == task.force)
+        return everything.subset(everything.of_force(task.force))
     if task.area_wkb is None:
         selection = Selection((task.force,), task.months, task.categories)
         return snap_weights(task.store, selection, with_location=True)
@@ -227,13 +228,14 @@ def _clusters_owned_by(points: SnapWeights, labels: np.ndarray, force: str) -> n
     member = labels >= 0
     if not member.any():
         return np.empty(0, dtype=np.int64)
-    frame = pd.DataFrame(
-        {"label": labels[member], "force": points.force[member], "w": points.weights[member]}
-    )
-    totals = frame.groupby(["label", "force"], as_index=False)["w"].sum()
-    totals = totals.sort_values(["label", "w", "force"], ascending=[True, False, True])
-    owner = totals.drop_duplicates("label")
-    return np.sort(owner.loc[owner["force"] == force, "label"].to_numpy())
+    code, names = pd.factorize(points.force[member], sort=True)  # codes in name order
+    key, pair = np.unique(labels[member] * len(names) + code, return_inverse=True)
+    weight = np.bincount(pair.ravel(), weights=points.weights[member], minlength=len(key))
+    label, code = key // len(names), key % len(names)
+    order = np.lexsort((code, -weight, label))  # per label: heaviest, then first name
+    first = order[np.r_[True, label[order][1:] != label[order][:-1]]]
+    owned = first[np.asarray(names, dtype=object)[code[first]] == force]
+    return np.sort(label[owned])
 
 
 def _clusters_whose_heaviest_point_is_own(
@@ -266,16 +268,16 @@ def _describe(
     local = np.where(keep, relabel[np.maximum(labels, 0)], -1)
     polygons, rank_of_label = rank_clusters(points.xy, points.weights, local, task.eps_m)
     ids = np.where(local >= 0, rank_of_label[np.maximum(local, 0)], -1)
-    # Naming counts incidents, so each point stands for its weight in incidents.
-    per_incident = np.repeat(np.arange(len(points)), points.weights)
+    # Naming counts incidents: each point counts as its weight, never expanded to rows.
     streets = street_codes(pd.Series(points.location, dtype="string"), keep_generic=True)
     names = name_clusters(
-        ids[per_incident],
-        per_incident,
+        ids,
+        np.arange(len(points)),
         points.xy,
         BNG,
         gazetteer=_gazetteer(),
-        streets=(streets[0][per_incident], streets[1]),
+        streets=streets,
+        weights=points.weights,
     )
     k = len(polygons)
     incidents = np.bincount(ids[ids >= 0], weights=points.weights[ids >= 0], minlength=k + 1)[1:]
@@ -328,8 +330,8 @@ def _summary_row(
 
 def _per_point(points: SnapWeights) -> np.ndarray:
     """Incidents per distinct point (rows of one point with several location texts summed)."""
-    _, inverse = np.unique(points.xy, axis=0, return_inverse=True)
-    return np.bincount(inverse.ravel(), weights=points.weights)
+    _, inverse, _ = collapse_duplicates(points.xy[:, 0], points.xy[:, 1])
+    return np.bincount(inverse, weights=points.weights)
 
 
 def national_hotspots(
@@ -445,12 +447,51 @@ def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFr
     codes = pd.Categorical(points.force, categories=summary["area"].tolist()).codes
     keep = codes >= 0
     order = np.argsort(codes[keep], kind="stable")
-    members = shapely.multipoints(
-        shapely.points(points.xy[keep][order]), indices=codes[keep][order]
-    )
+    xy, group = points.xy[keep][order], codes[keep][order]
+    candidate = _hull_candidates(xy, group)
+    members = shapely.multipoints(xy[candidate], indices=group[candidate])
     hulls = shapely.buffer(shapely.convex_hull(members), OUTLINE_MARGIN_M)
     outlines = gpd.GeoSeries(hulls, crs=BNG).to_crs(WGS84)
     return gpd.GeoDataFrame(summary.reset_index(drop=True), geometry=outlines.to_numpy(), crs=WGS84)
+
+
+#: Points closer than this (metres) to the octagon's edge are kept as hull candidates:
+#: a margin far above the rounding of the cross products, so no hull vertex is lost.
+_HULL_MARGIN_M = 0.001
+
+
+def _hull_candidates(xy: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Mask of the points that may be convex hull vertices of their group (Akl &
+    Toussaint 1978, https://doi.org/10.1016/0020-0190(78)90026-4): a point strictly inside
+    the octagon of its group's extreme points (least and greatest y, x - y, x, x + y)
+    cannot be one, and is dropped, so shapely builds points only for the rest.
+
+    ``xy`` (n, 2) metres; ``group`` (n,) sorted, each group's points in one run.
+    """
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    run = np.cumsum(np.r_[True, group[1:] != group[:-1]]) - 1
+    x, y = xy[:, 0], xy[:, 1]
+    index = np.arange(len(xy))
+    # Anticlockwise: bottom, bottom-right, right, top-right, top, ..., bottom-left.
+    directions = ((y, -1), (x - y, 1), (x, 1), (x + y, 1))
+    directions += tuple((values, -sign) for values, sign in directions)
+    corners = [_extreme(sign * values, starts, run, index) for values, sign in directions]
+    inside = np.ones(len(xy), dtype=bool)
+    for k in range(8):
+        a, b = xy[corners[k]][run], xy[corners[(k + 1) % 8]][run]
+        edge = b - a
+        length = np.hypot(edge[:, 0], edge[:, 1])
+        cross = edge[:, 0] * (y - a[:, 1]) - edge[:, 1] * (x - a[:, 0])
+        inside &= (length == 0) | (cross > _HULL_MARGIN_M * length)
+    for corner in corners:  # a group of one point, or of one repeated point
+        inside[corner] = False
+    return ~inside
+
+
+def _extreme(values: np.ndarray, starts: np.ndarray, run: np.ndarray, index: np.ndarray):
+    """Index of the first point with its group's greatest ``values``, per group."""
+    greatest = np.maximum.reduceat(values, starts)
+    return np.minimum.reduceat(np.where(values == greatest[run], index, len(index)), starts)
 
 
 def national_defaults(key: str) -> AreaDefaults:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +201,18 @@ class SnapWeights:
     def incidents(self) -> int:
         """Incidents in the selection."""
         return int(self.weights.sum())
+
+    def of_force(self, force: str) -> np.ndarray:
+        """Mask of the points of ``force``: integer codes, worked out once per object,
+        are compared instead of the text of every point for each force asked."""
+        codes, names = self._force_codes
+        found = np.flatnonzero(names == force)
+        return codes == (found[0] if len(found) else -2)
+
+    @cached_property
+    def _force_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        codes, names = pd.factorize(self.force)
+        return codes, np.asarray(names, dtype=object)
 
     def subset(self, mask: np.ndarray) -> SnapWeights:
         """The points where ``mask`` (boolean, one per point) is true, order kept."""
