@@ -782,11 +782,6 @@ def table_csv(frame: pd.DataFrame) -> str:
     return safety.csv_text(formatting.present_table(frame)[0])
 
 
-# Streamlit's legacy mode also lists this helper module as a page (``/common``).
-if __name__ == "__main__":
-    run_through_entry_script()
-
-
 def weekday_hour_chart(grid: pd.DataFrame, value: str, title: str) -> alt.Chart:
     """Heatmap of ``value`` by hour of day (``hour``) and day of week (``weekday`` names),
     the one layout used for peak times, partner reports and aoristic profiles."""
@@ -800,3 +795,22 @@ def weekday_hour_chart(grid: pd.DataFrame, value: str, title: str) -> alt.Chart:
             tooltip=["weekday", "hour", value],
         )
     )
+
+
+def monthly_chart(counts: pd.DataFrame) -> alt.Chart:
+    """Line of incidents (``count``) by ``month``, the one layout of every monthly trend;
+    months without data (NaN) leave gaps."""
+    return (
+        alt.Chart(counts)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="Month"),
+            y=alt.Y("count:Q", title="Incidents"),
+            tooltip=["month", "count"],
+        )
+    )
+
+
+# Streamlit's legacy mode also lists this helper module as a page (``/common``).
+if __name__ == "__main__":
+    run_through_entry_script()

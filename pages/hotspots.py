@@ -222,12 +222,7 @@ if focus is not None:
     trend = timeseries.monthly_counts(
         members, selection.first_month, selection.last_month, common.missing_months(selection)
     )
-    left.altair_chart(
-        alt.Chart(trend)
-        .mark_line(point=True)
-        .encode(x=alt.X("month:O", title="Month"), y=alt.Y("count:Q", title="Incidents")),
-        width="stretch",
-    )
+    left.altair_chart(common.monthly_chart(trend), width="stretch")
     right.dataframe(timeseries.category_counts(members), hide_index=True)
     st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 

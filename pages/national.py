@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
 from geo import caveats
@@ -57,16 +56,7 @@ def show_overview(selection: common.Selection) -> None:
     st.subheader("Monthly trend, all forces")
     counts = common.monthly(selection)
     in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
-    st.altair_chart(
-        alt.Chart(in_range)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:O", title="Month"),
-            y=alt.Y("count:Q", title="Incidents"),
-            tooltip=["month", "count"],
-        ),
-        width="stretch",
-    )
+    st.altair_chart(common.monthly_chart(in_range), width="stretch")
     st.info(caveats.LOCATION_ANONYMISATION)
     st.caption(caveats.MONTH_ONLY + " " + caveats.ASB_IS_NOT_CRIME)
 

@@ -61,16 +61,7 @@ else:
     kpi[2].metric("Hotspots", "0", help=no_hotspots)
 
 st.subheader("Monthly trend")
-chart = (
-    alt.Chart(in_range)
-    .mark_line(point=True)
-    .encode(
-        x=alt.X("month:O", title="Month"),
-        y=alt.Y("count:Q", title="Incidents"),
-        tooltip=["month", "count"],
-    )
-)
-st.altair_chart(chart, width="stretch")
+st.altair_chart(common.monthly_chart(in_range), width="stretch")
 gaps = in_range.loc[in_range["count"].isna(), "month"].tolist()
 if gaps:
     st.caption(f"Gaps: no data for {timeseries.month_ranges(gaps)}. " + caveats.MISSING_MONTHS)
