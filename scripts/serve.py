@@ -32,6 +32,28 @@ def warm_up() -> None:
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
     if app.exception:  # a broken default page must not stop the server: it shows the error
         print(f"warm-up: the Overview raised {app.exception[0].message}", file=sys.stderr)
+    forget_components()
+
+
+#: Modules that declare Streamlit custom components (the maps' streamlit-folium), and
+#: the project module that holds on to one.
+COMPONENT_MODULES = ("streamlit_folium", "pages.mapview")
+
+
+def forget_components() -> None:
+    """Unload the modules that declared custom components during the warm-up.
+
+    A component registers with the Streamlit runtime that runs when its module is first
+    imported: the warm-up's, not the server's. The server would then answer the map's
+    component files with 404 and draw no map. Unloaded, they are imported again by the
+    server's first run and register with it; the caches they filled stay warm.
+    """
+    for name in list(sys.modules):
+        if name.split(".")[0] == COMPONENT_MODULES[0] or name in COMPONENT_MODULES:
+            del sys.modules[name]
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:  # else ``from parent import child`` finds the old one
+                vars(sys.modules[parent]).pop(child, None)
 
 
 def main() -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, is_local
+from streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, dashboard_server, is_local
 
 from geo.maps.base import missing_vendor_files
 
@@ -51,7 +51,7 @@ def browser_ready() -> None:
 @pytest.fixture(scope="session")
 def dashboard(browser_ready: None) -> Iterator[StreamlitServer]:
     """The real app (``dashboard.py``) on a free localhost port."""
-    with StreamlitServer(ROOT / "dashboard.py") as server:
+    with dashboard_server() as server:
         yield server
 
 

@@ -55,6 +55,20 @@ def is_local(url: str) -> bool:
     )
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dashboard_server(*, timeout_s: float = 180.0, **options) -> StreamlitServer:
+    """The dashboard started as README's command starts it: ``scripts/serve.py``, which
+    warms the default page up before the server opens (not yet started)."""
+    return StreamlitServer(
+        ROOT / "dashboard.py",
+        timeout_s=timeout_s,
+        launcher=ROOT / "scripts" / "serve.py",
+        **options,
+    )
+
+
 class StreamlitServer:
     """``streamlit run script`` on 127.0.0.1:<free port>, waited for until healthy."""
 

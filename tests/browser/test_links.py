@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import ROOT
-from streamlit_server import StreamlitServer, is_local
+from streamlit_server import StreamlitServer, dashboard_server, is_local
 from test_e2e import KNOWN_PAGES, assert_no_exception, nav_paths, open_page, wait_until_idle
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def fresh_server(browser_ready: None):
-    with StreamlitServer(ROOT / "dashboard.py") as server:
+    with dashboard_server() as server:
         yield server
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import ROOT
-from streamlit_server import StreamlitServer
+from streamlit_server import StreamlitServer, dashboard_server
 from test_e2e import MAP_FRAME, assert_no_exception, open_page
 from test_national_app import FORCES, write_national_store
 
@@ -23,7 +22,7 @@ def server(browser_ready, tmp_path_factory):
     data = write_national_store(tmp_path_factory.mktemp("national-store"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASB_DATA_DIR", str(data))
-        with StreamlitServer(ROOT / "dashboard.py", timeout_s=120) as running:
+        with dashboard_server() as running:
             yield running
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from streamlit_server import StreamlitServer
+from streamlit_server import StreamlitServer, dashboard_server
 from test_e2e import MAP_FRAME, PAGE_TIMEOUT_MS, assert_no_exception, wait_until_idle
 from test_partners_roles import change_address_in_app, sign_in
 
@@ -56,7 +56,7 @@ def hub(browser_ready, tmp_path_factory) -> Iterator[tuple[StreamlitServer, Data
         patch.setenv("ASB_DATA_DIR", str(folder))
         db = Database(f"sqlite:///{folder / 'partners.db'}")
         demo.seed_demo(db)
-        with StreamlitServer(ROOT / "dashboard.py", timeout_s=120) as server:
+        with dashboard_server() as server:
             yield server, db
 
 

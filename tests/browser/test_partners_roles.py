@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from streamlit_server import StreamlitServer
+from streamlit_server import StreamlitServer, dashboard_server
 from test_e2e import PAGE_TIMEOUT_MS, assert_no_exception, nav_paths, wait_until_idle
 
 from geo.partners import demo
@@ -36,7 +36,7 @@ def hub_server(browser_ready, tmp_path_factory) -> Iterator[StreamlitServer]:
         patch.delenv("DATABASE_URL", raising=False)
         patch.setenv("ASB_DATA_DIR", str(folder))
         demo.seed_demo(Database(f"sqlite:///{folder / 'partners.db'}"))
-        with StreamlitServer(ROOT / "dashboard.py", timeout_s=120) as server:
+        with dashboard_server() as server:
             yield server
 
 
