@@ -163,12 +163,20 @@ def ingest_upload(name: str, data: bytes) -> IngestResult:
 
 
 # cache_resource, not cache_data: one shared frame instead of an unpickled copy on every
-# call (0.05 s for Torbay, more for bigger areas). Callers must never modify it. One entry
-# per dataset: months and categories are filtered from it, never cached as second copies.
+# call (0.05 s for Torbay, more for bigger areas). Callers must never modify it.
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=8)
 def dataset_incidents(dataset: str) -> gpd.GeoDataFrame:
     """Every row of an embedded dataset (read-only)."""
     return store.read_incidents(datasets.get_dataset(dataset).incidents_path)
+
+
+# Filtering is cheap alone but ran on every run of every session; the embedded areas are
+# small (at most a few hundred thousand rows), so a few filtered copies are shared too.
+@st.cache_resource(max_entries=8)
+def _filtered_incidents(
+    dataset: str, months: tuple[str, str] | None, categories: tuple[str, ...] | None
+) -> gpd.GeoDataFrame:
+    return store.filter_incidents(dataset_incidents(dataset), months, categories)
 
 
 # A national store is never loaded whole: only the rows of the force being looked at,
@@ -215,10 +223,9 @@ def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataF
     if is_national(selection.dataset):
         first, last = months or (None, None)
         return force_incidents(selection.dataset, _force(selection), first, last, categories)
-    frame = dataset_incidents(selection.dataset)
     if months is None and categories is None:
-        return frame
-    return store.filter_incidents(frame, months, categories)
+        return dataset_incidents(selection.dataset)
+    return _filtered_incidents(selection.dataset, months, categories)
 
 
 def every_incident(selection: Selection) -> gpd.GeoDataFrame:
@@ -513,10 +520,41 @@ def static_base(selection: Selection) -> StaticBase:
 
 
 @st.cache_data(max_entries=16)
-def k_distance(selection: Selection, k: int) -> pd.DataFrame:
-    """k-distance curve (metres) of the selection's incidents for the eps chart."""
+def k_distance_chart(selection: Selection, min_samples: int, eps_m: float) -> dict:
+    """Vega-Lite chart of the selection's k-distance curve (metres) for choosing eps, with
+    ``eps_m`` as a red line.
+
+    A core point has ``min_samples`` incidents within eps counting itself, so the curve
+    is each incident's distance to its ``min_samples - 1``-th neighbour.
+    """
     x, y, _ = metric_xy(incidents(selection))
-    return hotspots.k_distance_curve(x, y, k)
+    curve = hotspots.k_distance_curve(x, y, min_samples - 1)
+    line = (
+        alt.Chart(curve)
+        .mark_line()
+        .encode(
+            x=alt.X("share:Q", title="Share of incidents (sorted)", axis=alt.Axis(format="%")),
+            y=alt.Y("distance_m:Q", title=f"Distance to neighbour {min_samples - 1} (m)"),
+        )
+    )
+    rule = alt.Chart({"values": [{"eps": eps_m}]}).mark_rule(color="red").encode(y="eps:Q")
+    return (line + rule).to_dict()
+
+
+@st.cache_resource(max_entries=64)
+def hotspot_profile(
+    selection: Selection, eps_m: float, min_samples: int, auto: bool, hotspot_id: int
+) -> hotspots.HotspotProfile:
+    """:func:`geo.hotspots.dbscan.profile_hotspot` of one hotspot of :func:`find_hotspots`
+    (shared by every session; read-only)."""
+    return hotspots.profile_hotspot(
+        incidents(selection),
+        find_hotspots(selection, eps_m, min_samples, auto).labels,
+        hotspot_id,
+        first_month=selection.first_month,
+        last_month=selection.last_month,
+        missing_months=missing_months(selection),
+    )
 
 
 # Streamlit runs every script run on a new thread, and pyproj keeps its CRS
@@ -782,7 +820,12 @@ def table_csv(frame: pd.DataFrame) -> str:
     return safety.csv_text(formatting.present_table(frame)[0])
 
 
-def weekday_hour_chart(grid: pd.DataFrame, value: str, title: str) -> alt.Chart:
+# Charts are returned as Vega-Lite specs (for ``st.vega_lite_chart``) built once per table
+# for every session: altair's validation of a chart costs several milliseconds a run.
+
+
+@st.cache_data(max_entries=256)
+def weekday_hour_chart(grid: pd.DataFrame, value: str, title: str) -> dict:
     """Heatmap of ``value`` by hour of day (``hour``) and day of week (``weekday`` names),
     the one layout used for peak times, partner reports and aoristic profiles."""
     return (
@@ -794,10 +837,12 @@ def weekday_hour_chart(grid: pd.DataFrame, value: str, title: str) -> alt.Chart:
             color=alt.Color(f"{value}:Q", title=title),
             tooltip=["weekday", "hour", value],
         )
+        .to_dict()
     )
 
 
-def monthly_chart(counts: pd.DataFrame) -> alt.Chart:
+@st.cache_data(max_entries=256)
+def monthly_chart(counts: pd.DataFrame) -> dict:
     """Line of incidents (``count``) by ``month``, the one layout of every monthly trend;
     months without data (NaN) leave gaps."""
     return (
@@ -808,6 +853,7 @@ def monthly_chart(counts: pd.DataFrame) -> alt.Chart:
             y=alt.Y("count:Q", title="Incidents"),
             tooltip=["month", "count"],
         )
+        .to_dict()
     )
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import timeseries
 from geo.hotspots import dbscan as hotspots
 from geo.maps.hotspot import (
     build_hotspot_map,
@@ -70,16 +68,8 @@ kpi[2].metric(
 kpi[3].metric("Incidents", f"{len(frame):,}")
 
 with st.expander("Choosing eps: k-distance chart"):
-    # A core point has min_samples incidents within eps counting itself: min_samples - 1 others.
-    curve = common.k_distance(selection, int(result.min_samples) - 1)
-    st.altair_chart(
-        alt.Chart(curve)
-        .mark_line()
-        .encode(
-            x=alt.X("share:Q", title="Share of incidents (sorted)", axis=alt.Axis(format="%")),
-            y=alt.Y("distance_m:Q", title=f"Distance to neighbour {result.min_samples - 1} (m)"),
-        )
-        + alt.Chart({"values": [{"eps": result.eps_m}]}).mark_rule(color="red").encode(y="eps:Q"),
+    st.vega_lite_chart(
+        spec=common.k_distance_chart(selection, int(result.min_samples), result.eps_m),
         width="stretch",
     )
     st.caption("The knee of the curve is a good eps; the red line is the eps in use.")
@@ -195,7 +185,8 @@ downloads[1].download_button(
 
 if focus is not None:
     chosen = focus.iloc[0]
-    members = hotspots.hotspot_members(frame, result.labels, int(chosen["hotspot_id"]))
+    profile = common.hotspot_profile(selection, eps_m, min_samples, auto, int(chosen["hotspot_id"]))
+    members = profile.members
     if common.row_level_allowed(selection):
         downloads[2].download_button(
             f"Incidents of #{chosen['rank']} (CSV)",
@@ -219,11 +210,8 @@ if focus is not None:
     )
     detail[3].metric("Trend", str(chosen["trend"]))
     left, right = st.columns(2)
-    trend = timeseries.monthly_counts(
-        members, selection.first_month, selection.last_month, common.missing_months(selection)
-    )
-    left.altair_chart(common.monthly_chart(trend), width="stretch")
-    right.dataframe(timeseries.category_counts(members), hide_index=True)
+    left.vega_lite_chart(spec=common.monthly_chart(profile.monthly), width="stretch")
+    right.dataframe(profile.categories, hide_index=True)
     st.markdown(f"**Top streets:** {escape_markdown(chosen['top_streets'] or 'none named')}")
 
 st.caption(common.data_caveats(selection)[0])

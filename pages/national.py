@@ -56,7 +56,7 @@ def show_overview(selection: common.Selection) -> None:
     st.subheader("Monthly trend, all forces")
     counts = common.monthly(selection)
     in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
-    st.altair_chart(common.monthly_chart(in_range), width="stretch")
+    st.vega_lite_chart(spec=common.monthly_chart(in_range), width="stretch")
     st.info(caveats.LOCATION_ANONYMISATION)
     st.caption(caveats.MONTH_ONLY + " " + caveats.ASB_IS_NOT_CRIME)
 

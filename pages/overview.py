@@ -61,7 +61,7 @@ else:
     kpi[2].metric("Hotspots", "0", help=no_hotspots)
 
 st.subheader("Monthly trend")
-st.altair_chart(common.monthly_chart(in_range), width="stretch")
+st.vega_lite_chart(spec=common.monthly_chart(in_range), width="stretch")
 gaps = in_range.loc[in_range["count"].isna(), "month"].tolist()
 if gaps:
     st.caption(f"Gaps: no data for {timeseries.month_ranges(gaps)}. " + caveats.MISSING_MONTHS)
@@ -89,7 +89,9 @@ if found is not None and len(found.hotspots):
 if peaktimes.has_times(frame):
     st.subheader("When: day of week and hour of day")
     by_hour = peaktimes.weekday_hour_counts(frame)
-    st.altair_chart(common.weekday_hour_chart(by_hour, "incidents", "Incidents"), width="stretch")
+    st.vega_lite_chart(
+        spec=common.weekday_hour_chart(by_hour, "incidents", "Incidents"), width="stretch"
+    )
     st.caption("UK time (Europe/London) of every incident that has one.")
 
 st.subheader("Incidents by category")

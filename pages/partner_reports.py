@@ -43,7 +43,7 @@ if visible.empty:
 st.map(visible, latitude="latitude", longitude="longitude")
 st.subheader("When: day of week and hour of day")
 grid = peaktimes.weekday_hour_counts(visible)
-st.altair_chart(common.weekday_hour_chart(grid, "incidents", "Reports"), width="stretch")
+st.vega_lite_chart(spec=common.weekday_hour_chart(grid, "incidents", "Reports"), width="stretch")
 # st.dataframe shows every cell as plain text, so stored markup never runs.
 st.dataframe(visible, hide_index=True)
 

@@ -35,7 +35,7 @@ if frame.empty:
 
 st.subheader("Hour of the week (aoristic)")
 profile = repetition.aoristic_hour_of_week(frame["occurred_at"])
-st.altair_chart(common.weekday_hour_chart(profile, "weight", "Incidents"), width="stretch")
+st.vega_lite_chart(spec=common.weekday_hour_chart(profile, "weight", "Incidents"), width="stretch")
 
 st.subheader(
     f"Repeat locations: premises with 3 or more incidents in {repetition.REPEAT_DAYS} days"

@@ -325,7 +325,9 @@ else:
     grid = peaks[peaks["hotspot_id"] == chosen].assign(
         weekday=lambda f: f["weekday"].map(dict(enumerate(peaktimes.WEEKDAYS)))
     )
-    st.altair_chart(common.weekday_hour_chart(grid, "incidents", "Incidents"), width="stretch")
+    st.vega_lite_chart(
+        spec=common.weekday_hour_chart(grid, "incidents", "Incidents"), width="stretch"
+    )
     busiest = peaktimes.busiest_hours(peaks[peaks["hotspot_id"].isin(ids)])
     if busiest:
         st.caption(

@@ -29,6 +29,7 @@ from geo.hotspots.dbscan import (
     find_hotspots,
     k_distance_curve,
     k_distances,
+    profile_hotspot,
     trend,
     weighted_median,
 )
@@ -253,6 +254,29 @@ def test_top_categories_and_streets_are_counted(make_incidents):
     ).hotspots
     assert table["top_categories"].iloc[0] == "Anti-social behaviour (20); Shoplifting (15)"
     assert table["top_streets"].iloc[0] == "Fleet Street (30)"  # generic snap names left out
+
+
+def test_profile_counts_one_hotspots_incidents_by_month_and_category(make_incidents):
+    # 40 incidents at one point (a hotspot) and 5 far away (noise): Jan 2025 x 25 ASB,
+    # Mar 2025 x 15 shoplifting; Feb 2025 has no data at all, so it is NaN, not 0.
+    xy = np.vstack([np.zeros((40, 2)), np.full((5, 2), 5_000.0)])
+    months = [dt.date(2025, 1, 1)] * 25 + [dt.date(2025, 3, 1)] * 15 + [dt.date(2025, 1, 1)] * 5
+    categories = [ASB] * 25 + ["Shoplifting"] * 15 + [ASB] * 5
+    incidents = make_incidents(xy, months=months, categories=categories)
+    result = find_hotspots(incidents, eps_m=100, min_samples=30)
+    profile = profile_hotspot(
+        incidents,
+        result.labels,
+        1,
+        first_month="2025-01",
+        last_month="2025-04",
+        missing_months=["2025-02"],
+    )
+    assert len(profile.members) == 40
+    counts = profile.monthly.set_index("month")["count"]
+    assert counts.iloc[[0, 2, 3]].tolist() == [25, 15, 0]
+    assert np.isnan(counts.iloc[1])
+    assert profile.categories.values.tolist() == [[ASB, 25], ["Shoplifting", 15]]
 
 
 # CHECK INPUTS ----------------------------------------------------------------------

@@ -30,7 +30,7 @@ or more a month over two years, so a hotspot is a recurring place, not a one-off
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -693,3 +693,42 @@ def hotspot_members(
 ) -> gpd.GeoDataFrame:
     """The incidents in hotspot ``hotspot_id`` (``labels`` as in :class:`HotspotResult`)."""
     return incidents[np.asarray(labels) == hotspot_id]
+
+
+@dataclass(frozen=True)
+class HotspotProfile:
+    """One hotspot's incidents and what the explorer shows of them.
+
+    Attributes
+    ----------
+    members
+        The incidents in the hotspot (:func:`hotspot_members`).
+    monthly
+        Incidents per month over the study period (:func:`geo.timeseries.monthly_counts`;
+        NaN in months without data).
+    categories
+        Incidents per category, most first (:func:`geo.timeseries.category_counts`).
+    """
+
+    members: gpd.GeoDataFrame
+    monthly: pd.DataFrame
+    categories: pd.DataFrame
+
+
+def profile_hotspot(
+    incidents: gpd.GeoDataFrame,
+    labels: np.ndarray,
+    hotspot_id: int,
+    *,
+    first_month: str,
+    last_month: str,
+    missing_months: Sequence[str] = (),
+) -> HotspotProfile:
+    """Incidents, monthly counts and categories of hotspot ``hotspot_id``.
+
+    ``labels`` as in :class:`HotspotResult`; the months (``YYYY-MM``) bound the monthly
+    counts, and ``missing_months`` (months without data) are NaN there, never zero.
+    """
+    members = hotspot_members(incidents, labels, hotspot_id)
+    monthly = timeseries.monthly_counts(members, first_month, last_month, missing_months)
+    return HotspotProfile(members, monthly, timeseries.category_counts(members))
