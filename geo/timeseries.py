@@ -147,6 +147,12 @@ class YearOnYear:
         return 100 * (self.current - self.previous) / self.previous
 
 
+def between_months(counts: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """The rows of monthly ``counts`` (a ``month`` column of ``YYYY-MM`` labels, as
+    :func:`monthly_counts` gives) from ``first`` to ``last`` inclusive."""
+    return counts[counts["month"].between(first, last)]
+
+
 def year_on_year(counts: pd.DataFrame, first: str, last: str) -> YearOnYear:
     """Compare months ``first..last`` with the same months a year earlier.
 

@@ -31,10 +31,7 @@ after = right.select_slider(
 )
 params = st.columns(2)
 defaults = common.area_defaults(selection)
-eps_m = params[0].slider("eps (metres)", 25, 500, int(defaults.eps_m), 5, key="eps")
-min_samples = params[1].number_input(
-    "Minimum incidents", 1, 1000, defaults.min_samples, key="min_samples"
-)
+eps_m, min_samples = common.hotspot_settings(params[0], params[1], defaults)
 
 
 @st.cache_data(show_spinner="Comparing periods…", max_entries=16)

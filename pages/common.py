@@ -322,6 +322,13 @@ def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
     )
 
 
+def monthly_in_view(selection: Selection) -> pd.DataFrame:
+    """:func:`monthly` for the selection's months only (what the trend chart draws)."""
+    return timeseries.between_months(
+        monthly(selection), selection.first_month, selection.last_month
+    )
+
+
 @st.cache_data(max_entries=64)
 def store_monthly_counts(
     dataset: str, force: str | None, categories: tuple[str, ...]
@@ -385,6 +392,52 @@ def default_hotspots(selection: Selection) -> tuple[hotspots.HotspotResult | Non
     except GeoInputError as error:
         return None, str(error)
     return result, ""
+
+
+#: What the DBSCAN settings mean, said the same way on every page that has them.
+EPS_HELP = (
+    "Incidents closer than this join one hotspot. police.uk snap points are about one "
+    "street segment apart, so below ~50 m DBSCAN mostly re-finds single snap points."
+)
+MIN_SAMPLES_HELP = "Incidents within eps (counting the point itself) needed to start a hotspot."
+
+
+def hotspot_settings(
+    eps_slot,
+    min_samples_slot,
+    defaults: datasets.AreaDefaults,
+    *,
+    key_prefix: str = "",
+    min_samples_help: str = MIN_SAMPLES_HELP,
+    in_link: bool = False,
+) -> tuple[int, int]:
+    """DBSCAN's eps (metres) and minimum incidents, the one pair of controls of every
+    page that finds hotspots, starting at the area's ``defaults``.
+
+    Widgets are keyed ``<key_prefix>eps`` and ``<key_prefix>min_samples`` (pages with
+    the same prefix share the settings); ``in_link`` keeps them in the page's address.
+    """
+    bind = "query-params" if in_link else None
+    eps_m = eps_slot.slider(
+        "Neighbourhood radius, eps (metres)",
+        min_value=25,
+        max_value=500,
+        value=int(defaults.eps_m),
+        step=5,
+        key=f"{key_prefix}eps",
+        bind=bind,
+        help=EPS_HELP,
+    )
+    min_samples = min_samples_slot.number_input(
+        "Minimum incidents",
+        min_value=1,
+        max_value=1000,
+        value=int(defaults.min_samples),
+        key=f"{key_prefix}min_samples",
+        bind=bind,
+        help=min_samples_help,
+    )
+    return int(eps_m), int(min_samples)
 
 
 def area_defaults(selection: Selection) -> datasets.AreaDefaults:

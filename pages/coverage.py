@@ -252,16 +252,8 @@ hotspot_source = st.sidebar.radio(
 )
 eps_m, min_samples, top_n = defaults.eps_m, defaults.min_samples, 0
 if hotspot_source == DBSCAN:
-    eps_m = st.sidebar.number_input(
-        "DBSCAN eps (m)", min_value=10.0, max_value=1000.0, value=eps_m, step=10.0, key="cov_eps"
-    )
-    min_samples = st.sidebar.number_input(
-        "DBSCAN min_samples (incidents)",
-        min_value=2,
-        max_value=1000,
-        value=min_samples,
-        step=1,
-        key="cov_min_samples",
+    eps_m, min_samples = common.hotspot_settings(
+        st.sidebar, st.sidebar, defaults, key_prefix="cov_"
     )
     top_n = st.sidebar.number_input(
         "Hotspots analysed (top by incidents)",

@@ -25,26 +25,7 @@ st.caption(
 
 defaults = common.area_defaults(selection)
 controls = st.columns([2, 2, 1])
-eps_m = controls[0].slider(
-    "Neighbourhood radius, eps (metres)",
-    min_value=25,
-    max_value=500,
-    value=int(defaults.eps_m),
-    step=5,
-    key="eps",
-    bind="query-params",
-    help="Incidents closer than this join one hotspot. police.uk snap points are about one "
-    "street segment apart, so below ~50 m DBSCAN mostly re-finds single snap points.",
-)
-min_samples = controls[1].number_input(
-    "Minimum incidents",
-    min_value=1,
-    max_value=1000,
-    value=defaults.min_samples,
-    key="min_samples",
-    bind="query-params",
-    help="Incidents within eps (counting the point itself) needed to start a hotspot.",
-)
+eps_m, min_samples = common.hotspot_settings(controls[0], controls[1], defaults, in_link=True)
 auto = controls[2].toggle(
     "Auto", key="auto", help="sfhotspot's rule: eps and minimum from the data's density."
 )

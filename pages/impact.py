@@ -208,21 +208,13 @@ defaults = common.area_defaults(selection)
 funding = left.date_input(
     "Funding date", value=defaults.funding_date, key="impact_funding", help=defaults.funding_note
 )
-eps_m = right.number_input(
-    "Hotspot radius, eps (m)",
-    min_value=25,
-    max_value=500,
-    value=int(defaults.eps_m),
-    step=5,
-    key="impact_eps",
-)
-min_samples = right.number_input(
-    "Incidents to form a hotspot (over the whole span)",
-    min_value=2,
-    max_value=1000,
-    value=int(defaults.min_samples),
-    key="impact_min_samples",
-    help="Scaled down to the share of months the hotspots are found on.",
+eps_m, min_samples = common.hotspot_settings(
+    right,
+    right,
+    defaults,
+    key_prefix="impact_",
+    min_samples_help="Over the whole span; scaled down to the share of months the hotspots "
+    "are found on.",
 )
 try:
     found = design_table(selection, outcome, funding.isoformat(), float(eps_m), int(min_samples))

@@ -54,9 +54,8 @@ def show_overview(selection: common.Selection) -> None:
     )
 
     st.subheader("Monthly trend, all forces")
-    counts = common.monthly(selection)
-    in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
-    st.vega_lite_chart(spec=common.monthly_chart(in_range), width="stretch")
+    trend = common.monthly_in_view(selection)
+    st.vega_lite_chart(spec=common.monthly_chart(trend), width="stretch")
     st.info(caveats.LOCATION_ANONYMISATION)
     st.caption(caveats.MONTH_ONLY + " " + caveats.ASB_IS_NOT_CRIME)
 

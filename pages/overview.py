@@ -18,7 +18,7 @@ if common.is_national(selection.dataset) and selection.force is None:
     st.stop()
 frame = common.incidents(selection)
 counts = common.monthly(selection)
-in_range = counts[counts["month"].between(selection.first_month, selection.last_month)]
+in_range = common.monthly_in_view(selection)
 
 st.title(f"Overview: {escape_markdown(selection.label)}")
 st.caption(

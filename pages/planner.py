@@ -125,17 +125,7 @@ with st.expander("Forecast settings", expanded=False):
         "Forecast method", list(METHODS), format_func=METHODS.get, key="planner_method"
     )
     defaults = common.area_defaults(selection)
-    eps_m = middle.number_input(
-        "Hotspot radius eps (m)", 25, 500, int(defaults.eps_m), step=25, key="planner_eps"
-    )
-    min_samples = middle.number_input(
-        "Incidents to form a hotspot",
-        5,
-        500,
-        defaults.min_samples,
-        step=5,
-        key="planner_min_samples",
-    )
+    eps_m, min_samples = common.hotspot_settings(middle, middle, defaults, key_prefix="planner_")
     top_k = right.number_input("Hotspots scored in the backtest", 1, 50, 10, key="planner_top_k")
 method = common.stop_on_input_error(forecast.ForecastMethod, method_kind)
 unit_spec = common.stop_on_input_error(

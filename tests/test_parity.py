@@ -108,5 +108,8 @@ def test_plan_visits_and_minutes_agree(tmp_path):
 def test_planner_page_clusters_with_the_commands_defaults(flag, value):
     # The page's forecast settings start where the plan command's do.
     at = _page("pages/planner.py", timeout=300)
-    key = {"--eps": "planner_eps", "--min-samples": "planner_min_samples"}[flag]
-    assert at.number_input(key=key).value == float(value)
+    widget = {
+        "--eps": at.slider(key="planner_eps"),
+        "--min-samples": at.number_input(key="planner_min_samples"),
+    }[flag]
+    assert widget.value == int(value)

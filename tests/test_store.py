@@ -15,7 +15,7 @@ from geo.checks import GeoInputError
 from geo.io.datasets import DATASETS, load_rejected
 from geo.io.incidents import ingest
 from geo.io.store import read_incidents, write_incidents
-from geo.timeseries import parse_month_range
+from geo.timeseries import between_months, monthly_counts, parse_month_range
 
 ROOT = Path(__file__).resolve().parents[1]
 TORBAY = DATASETS["torbay"].incidents_path
@@ -98,6 +98,13 @@ def test_month_range_errors():
         parse_month_range("2025-13:2025-14")
     with pytest.raises(GeoInputError, match="no such incident store"):
         read_incidents(ROOT / "nope.parquet")
+
+
+def test_between_months_keeps_the_chosen_months_and_their_gaps(everything):
+    counts = monthly_counts(everything, "2024-01", "2024-12", missing=["2024-05"])
+    shown = between_months(counts, "2024-04", "2024-06")
+    assert shown["month"].tolist() == ["2024-04", "2024-05", "2024-06"]
+    assert shown["count"].isna().tolist() == [False, True, False]
 
 
 def test_committed_stores_match_a_fresh_ingest_of_the_embedded_sources():
