@@ -2,7 +2,7 @@
 
 Starts ``streamlit run dashboard.py`` on 127.0.0.1, then opens the Hotspot explorer
 (Torbay, default settings) in ``--sessions`` new Streamlit sessions at the same moment.
-Two kinds of client:
+Three kinds of client:
 
 - ``--client ws`` (default): websocket-level clients speaking Streamlit's protocol, as
   the browser does: a session's *first draw* is the time from asking for the page until
@@ -10,6 +10,13 @@ Two kinds of client:
 - ``--client browser``: headless Chromium pages, each in its own browser context; the
   first draw also waits for the map's polygons on screen. On this 2-core machine the
   20 Chromium renderers compete with the server for the same cores.
+- ``--client mixed``: what each of 20 people sees on their own computer. One real
+  Chromium page is timed, as above, while the other sessions, started at the same
+  moment, each make every request that page's browser makes to the server: the same
+  HTML, scripts, styles and map component files (listed from the browser's own
+  single-session visits, not hard-coded), then the same websocket message. The server
+  does all 20 sessions' work; only the other 19 browsers' drawing, which would run on
+  their users' own machines, is left out. Repeated ``--trials`` times.
 
 The server's resident memory (the process and its children) is sampled every 0.2 s,
 and its CPU seconds during the concurrent sessions are recorded.
@@ -39,7 +46,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+from streamlit_server import CHROMIUM, CHROMIUM_ARGS, dashboard_server, is_local  # noqa: E402
+from tornado.httpclient import AsyncHTTPClient  # noqa: E402
 
 PAGE = "hotspots"
 TIMEOUT_MS = 600_000
@@ -86,10 +94,15 @@ class PeakMemory:
         self._thread.join()
 
 
-async def first_draw(browser, url: str) -> float:
-    """Seconds until one new session's explorer has finished running and drawn its map."""
+async def first_draw(browser, url: str, requests: set[str] | None = None) -> float:
+    """Seconds until one new session's explorer has finished running and drawn its map.
+
+    The server URLs the page fetched (status 200) are added to ``requests`` when given.
+    """
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
+    if requests is not None:
+        page.on("response", lambda response: _note_local(requests, response))
     start = time.perf_counter()
     await page.goto(url, timeout=TIMEOUT_MS)
     await page.wait_for_timeout(300)
@@ -101,6 +114,12 @@ async def first_draw(browser, url: str) -> float:
     seconds = time.perf_counter() - start
     await context.close()
     return seconds
+
+
+def _note_local(requests: set[str], response) -> None:
+    url = response.url
+    if response.request.method == "GET" and response.status == 200 and is_local(url):
+        requests.add(url)
 
 
 async def ws_first_draw(root_url: str) -> float:
@@ -143,6 +162,58 @@ async def ws_first_draw_page(root_url: str, page: str) -> None:
             message.ParseFromString(await ws.recv())
 
 
+async def emulated_first_draw(root_url: str, requests: list[str]) -> float:
+    """Seconds for one session's server work as a browser causes it: the page's files,
+    six at a time as a browser fetches from one host, then the explorer's run."""
+    client = AsyncHTTPClient(force_instance=True, max_clients=6)
+    start = time.perf_counter()
+    try:
+        responses = await asyncio.gather(*(client.fetch(url) for url in requests))
+        if any(len(response.body) == 0 for response in responses):
+            raise RuntimeError("the server sent an empty file")
+        await ws_first_draw(root_url)
+    finally:
+        client.close()
+    return time.perf_counter() - start
+
+
+async def measure_mixed(root_url: str, sessions: int, server_pid: int, trials: int) -> dict:
+    """One timed Chromium page among ``sessions`` starting together, the others emulated
+    browsers (:func:`emulated_first_draw`); its first draw against the same page alone."""
+    from playwright.async_api import async_playwright
+
+    url = f"{root_url}/{PAGE}"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        root = await browser.new_page()
+        await root.goto(root_url, timeout=TIMEOUT_MS)
+        await root.wait_for_selector("text=Overview: Torbay", timeout=TIMEOUT_MS)
+        requests: set[str] = set()
+        cold = await first_draw(browser, url, requests)
+        single = statistics.median([await first_draw(browser, url, requests) for _ in range(3)])
+        files = sorted(requests)
+        with PeakMemory(server_pid) as memory:
+            times, others = [], []
+            for _ in range(trials):
+                timed, *emulated = await asyncio.gather(
+                    first_draw(browser, url),
+                    *(emulated_first_draw(root_url, files) for _ in range(sessions - 1)),
+                )
+                times.append(timed)
+                others.extend(emulated)
+        await browser.close()
+    return {
+        "cold": cold,
+        "single": single,
+        "times": times,
+        "emulated": others,
+        "files": len(files),
+        **memory.report(),
+    }
+
+
 async def measure_browser(root_url: str, sessions: int, server_pid: int) -> dict:
     """First-draw seconds: cold, single (median of 3) and ``sessions`` at once; peak MB."""
     from playwright.async_api import async_playwright
@@ -168,25 +239,45 @@ async def measure_browser(root_url: str, sessions: int, server_pid: int) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--client", choices=["ws", "browser"], default="ws")
+    parser.add_argument("--client", choices=["ws", "browser", "mixed"], default="mixed")
+    parser.add_argument("--trials", type=int, default=5, help="mixed: rounds of sessions")
     args = parser.parse_args()
-    measure = measure_ws if args.client == "ws" else measure_browser
-    with StreamlitServer(ROOT / "dashboard.py", timeout_s=120) as server:
-        result = asyncio.run(measure(server.url, args.sessions, server._process.pid))
+    with dashboard_server() as server:
+        pid = server._process.pid
+        if args.client == "mixed":
+            result = asyncio.run(measure_mixed(server.url, args.sessions, pid, args.trials))
+        else:
+            measure = measure_ws if args.client == "ws" else measure_browser
+            result = asyncio.run(measure(server.url, args.sessions, pid))
     times, single = result["times"], result["single"]
-    print(f"date: {time.strftime('%Y-%m-%d')}, client: {args.client}")
+    load = ", ".join(f"{value:.1f}" for value in psutil.getloadavg())
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M')}, client: {args.client}, load average {load}")
+    if args.client == "mixed":
+        print(
+            f"each round: 1 Chromium page timed + {args.sessions - 1} emulated browsers "
+            f"({result['files']} files from the server, then the explorer's run); "
+            f"{args.trials} rounds"
+        )
+        emulated = result["emulated"]
+        print(
+            f"emulated sessions' server time: median {statistics.median(emulated):.2f} s, "
+            f"max {max(emulated):.2f} s"
+        )
+    rounds = args.trials if args.client == "mixed" else 1
+    timed = "the timed page" if args.client == "mixed" else "each session"
     print(f"first session (cold caches): {result['cold']:.2f} s")
     print(f"single session (warm caches, median of 3): {single:.2f} s")
     print(
-        f"{args.sessions} sessions at once: median {statistics.median(times):.2f} s, "
+        f"{args.sessions} sessions at once, {timed}: median {statistics.median(times):.2f} s, "
         f"max {max(times):.2f} s = {max(times) / single:.1f}x single   [target <= 4x]"
     )
     print(f"peak server memory: {result['peak_mb']:,.0f} MB   [target <= 2048 MB]")
     # Streamlit runs every session's script in one Python process, so the sessions' runs
     # share one interpreter: together they take at least their summed CPU time.
+    sessions = args.sessions * rounds
     print(
-        f"server CPU during the {args.sessions} sessions: {result['server_cpu_s']:.2f} s "
-        f"({result['server_cpu_s'] / args.sessions:.3f} s a session)"
+        f"server CPU during the {sessions} sessions: {result['server_cpu_s']:.2f} s "
+        f"({result['server_cpu_s'] / sessions:.3f} s a session)"
     )
 
 
