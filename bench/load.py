@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import threading
@@ -177,19 +178,31 @@ async def emulated_first_draw(root_url: str, requests: list[str]) -> float:
     return time.perf_counter() - start
 
 
-async def measure_mixed(root_url: str, sessions: int, server_pid: int, trials: int) -> dict:
-    """One timed Chromium page among ``sessions`` starting together, the others emulated
-    browsers (:func:`emulated_first_draw`); its first draw against the same page alone."""
+@contextlib.asynccontextmanager
+async def chromium(root_url: str):
+    """Headless Chromium that has drawn the app's root page once."""
     from playwright.async_api import async_playwright
 
-    url = f"{root_url}/{PAGE}"
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
         )
+        # Streamlit serves a deep link as a page of the app only once some session has
+        # run the entry script to its st.navigation call, so the root is drawn first.
         root = await browser.new_page()
         await root.goto(root_url, timeout=TIMEOUT_MS)
         await root.wait_for_selector("text=Overview: Torbay", timeout=TIMEOUT_MS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def measure_mixed(root_url: str, sessions: int, server_pid: int, trials: int) -> dict:
+    """One timed Chromium page among ``sessions`` starting together, the others emulated
+    browsers (:func:`emulated_first_draw`); its first draw against the same page alone."""
+    url = f"{root_url}/{PAGE}"
+    async with chromium(root_url) as browser:
         requests: set[str] = set()
         cold = await first_draw(browser, url, requests)
         single = statistics.median([await first_draw(browser, url, requests) for _ in range(3)])
@@ -203,7 +216,6 @@ async def measure_mixed(root_url: str, sessions: int, server_pid: int, trials: i
                 )
                 times.append(timed)
                 others.extend(emulated)
-        await browser.close()
     return {
         "cold": cold,
         "single": single,
@@ -216,23 +228,12 @@ async def measure_mixed(root_url: str, sessions: int, server_pid: int, trials: i
 
 async def measure_browser(root_url: str, sessions: int, server_pid: int) -> dict:
     """First-draw seconds: cold, single (median of 3) and ``sessions`` at once; peak MB."""
-    from playwright.async_api import async_playwright
-
     url = f"{root_url}/{PAGE}"
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        # Streamlit serves a deep link as a page of the app only once some session has
-        # run the entry script to its st.navigation call, so the root is drawn first.
-        root = await browser.new_page()
-        await root.goto(root_url, timeout=TIMEOUT_MS)
-        await root.wait_for_selector("text=Overview: Torbay", timeout=TIMEOUT_MS)
+    async with chromium(root_url) as browser:
         cold = await first_draw(browser, url)  # fills the shared caches
         single = statistics.median([await first_draw(browser, url) for _ in range(3)])
         with PeakMemory(server_pid) as memory:
             times = await asyncio.gather(*(first_draw(browser, url) for _ in range(sessions)))
-        await browser.close()
     return {"cold": cold, "single": single, "times": list(times), **memory.report()}
 
 
