@@ -42,6 +42,8 @@ NO_FORCE = "__HIVE_DEFAULT_PARTITION__"
 
 MANIFEST_VERSION = 1
 
+_OWN_KEYS = {"version", "sources", "partitions"}
+
 
 def is_partitioned(path: str | Path) -> bool:
     """Whether ``path`` is a partitioned store folder (it holds a manifest)."""
@@ -121,6 +123,8 @@ class PartitionedStore:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             self.sources: list[str] = list(data["sources"])
             partitions = [Partition.from_json(p) for p in data["partitions"]]
+            # What other writers record (the named areas, geo.io.areas) survives an append.
+            self.extra = {k: v for k, v in data.items() if k not in _OWN_KEYS}
         elif self.root.is_dir() and any(self.root.iterdir()):
             fail(
                 "is a folder with files but no store manifest",
@@ -129,6 +133,7 @@ class PartitionedStore:
             )
         else:
             self.sources, partitions = [], []
+            self.extra = {}
         self.partitions = {(p.force, p.month): p for p in partitions}
         self._written: list[Path] = []
 
@@ -168,13 +173,18 @@ class PartitionedStore:
         self.partitions[key] = partition if old is None else _merge(old, partition)
 
     def close(self, names: list[str]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         self.sources += names
+        self.save()
+
+    def save(self) -> None:
+        """Write the manifest (atomically): partitions, sources and :attr:`extra`."""
+        self.root.mkdir(parents=True, exist_ok=True)
         ordered = sorted(self.partitions.values(), key=lambda p: (p.force or "", p.month))
         manifest = {
             "version": MANIFEST_VERSION,
             "sources": self.sources,
             "partitions": [p.to_json() for p in ordered],
+            **self.extra,
         }
         text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
         write_bytes_atomic(self.root / MANIFEST, text.encode("utf-8"))
