@@ -7,12 +7,15 @@ dataset by linking it at ``ASB_DATA_DIR/stores/<name>/`` in a temporary folder.
 In one fresh process, server side with Streamlit's AppTest (no browser), after a
 warm-up run on the embedded Torbay dataset so that the pages' imports are not counted:
 
-1. the Overview's first load on the national store (all forces, ASB by default);
+1. the Overview's first load on the national store (all forces, ASB by default), with
+   no overview kept in the store (``_overviews/`` removed first), so it is computed;
 2. a rerun of it (nothing changed);
 3. one force chosen in the sidebar: that force's Overview (its rows read, its hotspots);
 4. the Hotspot explorer for that force, and a rerun of it.
 
-Each step's wall time, and the process's peak resident memory after steps 2 and 4.
+Each step's wall time, and the process's peak resident memory after steps 2 and 4. Then
+the same in a second fresh process, as after a server restart: its Overview's first
+load reads the overview the first process kept in the store.
 Then, each in its own fresh process: one force read (``geo.io.store.read_incidents``)
 and ``geo.hotspots.national.national_overview`` called directly.
 
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import PYTHON, ROOT, generate, measure  # noqa: E402
+
+from geo.hotspots.national import KEPT_FOLDER  # noqa: E402
 
 FORCE = "Force 22 Police"
 ASB = "Anti-social behaviour"
@@ -86,8 +92,8 @@ def store_for(rows: int) -> Path:
     return store
 
 
-def run(rows: int) -> dict:
-    store = store_for(rows)
+def app_steps(store: Path) -> dict:
+    """The app's steps in a fresh process (see the module docstring)."""
     done = subprocess.run(
         [PYTHON, "-c", APP_STEPS, str(store), FORCE],
         cwd=ROOT,
@@ -97,7 +103,16 @@ def run(rows: int) -> dict:
     )
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    results = {"app": json.loads(done.stdout.strip().splitlines()[-1])}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(rows: int) -> dict:
+    store = store_for(rows)
+    shutil.rmtree(store / KEPT_FOLDER, ignore_errors=True)  # the first load ever: computed
+    results = {"app": app_steps(store)}
+    kept = app_steps(store)  # a new server process: the Overview kept in the store
+    results["app"]["overview, first load, kept in the store (s)"] = kept["overview, first load (s)"]
+    results["app"]["peak GB after the kept Overview"] = kept["peak GB after the Overview"]
     results["read one force (pruned)"] = measure(
         "from geo.io.store import read_incidents",
         f"out = len(read_incidents({str(store)!r}, forces=[{FORCE!r}]))",

@@ -426,7 +426,8 @@ def _national_defaults(dataset: str) -> datasets.AreaDefaults:
 def national_overview(
     dataset: str, first_month: str, last_month: str, categories: tuple[str, ...]
 ) -> national.NationalOverview:
-    """Cached :func:`geo.hotspots.national.national_overview` at the store's defaults."""
+    """Cached :func:`geo.hotspots.national.national_overview` at the store's defaults,
+    kept in the store folder so that a new server process reads it instead of clustering."""
     defaults = _national_defaults(dataset)
     return national.national_overview(
         datasets.store_path(dataset),
@@ -434,6 +435,7 @@ def national_overview(
         categories=categories or None,
         eps_m=defaults.eps_m,
         min_samples=defaults.min_samples,
+        keep=True,
     )
 
 

@@ -32,6 +32,8 @@ https://doi.org/10.1007/s10940-016-9309-1, for the generalised Gini with zeros).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,10 +53,12 @@ from geo.hotspots.dbscan import (
     rank_clusters,
     weighted_dbscan,
 )
-from geo.hotspots.naming import load_gazetteer, name_clusters, street_codes
+from geo.hotspots.naming import GAZETTEER_PATH, load_gazetteer, name_clusters, street_codes
 from geo.io.datasets import AreaDefaults, national_summary
+from geo.io.partitioned import MANIFEST, is_partitioned
 from geo.io.query import Selection, SnapWeights, forces, snap_weights
 from geo.projection import bng_to_lonlat
+from geo.safety import write_bytes_atomic
 from geo.schema import BNG, GB_EXTENT_BNG, WGS84
 
 #: Default halo around a force's bounding box, metres: ten default eps. Halos grow on
@@ -429,18 +433,118 @@ def national_overview(
     categories: tuple[str, ...] | None = None,
     eps_m: float = DEFAULT_EPS_M,
     min_samples: float = DEFAULT_MIN_SAMPLES,
+    keep: bool = False,
 ) -> NationalOverview:
     """Per-force hotspots, the national summary and force outlines, from one read of
-    the selection's snap-point weights (never rows)."""
+    the selection's snap-point weights (never rows).
+
+    With ``keep``, the answer is kept in a partitioned store's folder (``_overviews/``) and read
+    from there by later calls with the same arguments, while the store's manifest and
+    the code that computes it are unchanged (both are in the file names' key): a new
+    server process then shows the Overview without clustering again. A store folder
+    that cannot be written to is simply not kept in.
+    """
     eps_m = check_positive("eps_m", eps_m, fix="Use a radius in metres, e.g. 100")
     min_samples = check_positive("min_samples", min_samples, fix="Use incidents, e.g. 30")
     selection = Selection.of(None, months, categories)
+    if not (keep and is_partitioned(store)):
+        return _overview(store, selection, eps_m, min_samples)
+    kept = _kept_paths(store, selection, eps_m, min_samples)
+    if all(path.is_file() for path in kept.values()):
+        return _read_kept(kept)
+    found = _overview(store, selection, eps_m, min_samples)
+    _write_kept(kept, found)
+    return found
+
+
+def _overview(
+    store: str | Path, selection: Selection, eps_m: float, min_samples: float
+) -> NationalOverview:
     everything = snap_weights(store, selection, with_location=True)
     names = sorted(set(everything.force.tolist()) - {None})
     common = (selection.months, selection.categories, eps_m, min_samples, DEFAULT_HALO_M)
     results = [force_hotspots(ForceTask(str(store), force, *common), everything) for force in names]
     hotspots, summary = _combine(results)
     return NationalOverview(hotspots, summary, _force_outlines(everything, summary))
+
+
+#: Folder of a store holding kept overviews (an underscore, so dataset readers skip it).
+KEPT_FOLDER = "_overviews"
+
+#: Overviews kept per store at most (the oldest go first): each is a few megabytes.
+KEPT_MAX = 12
+
+#: What an overview depends on besides the store and the arguments: this code and the
+#: gazetteer it names hotspots with.
+_OVERVIEW_SOURCES = (
+    "hotspots/national.py",
+    "hotspots/dbscan.py",
+    "hotspots/naming.py",
+    "hotspots/concentration.py",
+    "io/query.py",
+    "projection.py",
+)
+
+
+@cache
+def _code_version() -> str:
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in _OVERVIEW_SOURCES:
+        digest.update((root / name).read_bytes())
+    digest.update(GAZETTEER_PATH.read_bytes())
+    return digest.hexdigest()
+
+
+def _kept_paths(
+    store: str | Path, selection: Selection, eps_m: float, min_samples: float
+) -> dict[str, Path]:
+    """Where the overview of these arguments is kept: one file per part."""
+    root = Path(store)
+    digest = hashlib.sha256()
+    digest.update((root / MANIFEST).read_bytes())
+    digest.update(_code_version().encode())
+    digest.update(repr((selection.months, selection.categories, eps_m, min_samples)).encode())
+    key = digest.hexdigest()[:32]
+    folder = root / KEPT_FOLDER
+    return {part: folder / f"{key}-{part}.parquet" for part in ("hotspots", "summary", "forces")}
+
+
+def _read_kept(kept: dict[str, Path]) -> NationalOverview:
+    return NationalOverview(
+        gpd.read_parquet(kept["hotspots"]),
+        pd.read_parquet(kept["summary"]),
+        gpd.read_parquet(kept["forces"]),
+    )
+
+
+def _write_kept(kept: dict[str, Path], found: NationalOverview) -> None:
+    """Keep ``found`` (the forces' part last: readers wait for all three); a folder
+    that cannot be written leaves nothing half-written and is not an error."""
+    folder = kept["forces"].parent
+    try:
+        folder.mkdir(exist_ok=True)
+        for part, frame in (
+            ("hotspots", found.hotspots),
+            ("summary", found.summary),
+            ("forces", found.forces),
+        ):
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, compression="zstd")
+            write_bytes_atomic(kept[part], buffer.getvalue())
+        _forget_oldest(folder)
+    except OSError:
+        for path in kept.values():
+            path.unlink(missing_ok=True)
+
+
+def _forget_oldest(folder: Path) -> None:
+    by_key: dict[str, float] = {}
+    for path in folder.glob("*-forces.parquet"):
+        by_key[path.name.split("-")[0]] = path.stat().st_mtime
+    for key in sorted(by_key, key=by_key.get)[:-KEPT_MAX]:
+        for path in folder.glob(f"{key}-*.parquet"):
+            path.unlink(missing_ok=True)
 
 
 def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFrame:
