@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import caveats, formatting, safety, timeseries
+from geo import caveats, formatting, safety, schema, timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import naming, national
@@ -366,7 +366,7 @@ def _hotspots(
         eps_m=eps_m,
         min_samples=min_samples,
         auto=auto,
-        study_area=study_area(selection.dataset),
+        study_area=outline(selection),
         gazetteer=gazetteer(),
     )
 
@@ -498,6 +498,21 @@ def study_area(dataset: str) -> gpd.GeoDataFrame | None:
     return datasets.load_study_area(_described(dataset))
 
 
+def outline(selection: Selection) -> gpd.GeoDataFrame | None:
+    """The outline PAI and grids are measured in: the chosen named area of a national
+    store, else the dataset's study area (:func:`study_area`)."""
+    if selection.area is not None:
+        return _area_outline(selection.dataset, selection.area)
+    return study_area(selection.dataset)
+
+
+@st.cache_data(max_entries=16)
+def _area_outline(dataset: str, area: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": [area]}, geometry=[area_polygon(dataset, area)], crs=schema.WGS84
+    )
+
+
 @st.cache_data(max_entries=8)
 def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
     """LSOA boundaries of a dataset (None for uploads, national stores and areas without
@@ -513,7 +528,7 @@ def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoD
     from geo.hotspots import gistar  # scipy.stats takes ~1 s to import: only when asked
 
     x, y, crs = metric_xy(incidents(selection))
-    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area(selection.dataset))
+    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=outline(selection))
     return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
 
 

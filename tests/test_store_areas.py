@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
@@ -190,3 +191,28 @@ def test_choosing_another_force_starts_it_on_the_whole_force(app_data):
     chooser = at.sidebar.selectbox(key="force_area")
     assert chooser.options == ["Whole force", "Westminster"]
     assert chooser.value == "Whole force"
+
+
+def test_pai_on_one_area_is_measured_against_the_areas_outline(app_data):
+    from geo.hotspots.dbscan import find_hotspots
+    from pages import common
+
+    selection = common.Selection(
+        "national",
+        "Torbay 001A",
+        "2024-01",
+        "2025-12",
+        (schema.ASB,),
+        (schema.ASB,),
+        force=DEVON,
+        area="Torbay 001A",
+    )
+    found = common.find_hotspots(selection, 50, 5)
+    polygon = areas.area_polygon(app_data, "Torbay 001A")
+    outline = gpd.GeoDataFrame(geometry=[polygon], crs=schema.WGS84)
+    rows = _inside(store.read_incidents(app_data, forces=[DEVON], categories=[schema.ASB]), polygon)
+    expected = find_hotspots(rows, eps_m=50, min_samples=5, study_area=outline).hotspots
+    assert len(expected) > 0
+    pd.testing.assert_series_equal(found.hotspots["pai"], expected["pai"])
+    whole = find_hotspots(rows, eps_m=50, min_samples=5).hotspots  # the points' hull
+    assert not np.allclose(whole["pai"], expected["pai"])
