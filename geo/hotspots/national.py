@@ -288,7 +288,9 @@ def _describe(
     area_m2 = shapely.area(polygons)
     table = pd.DataFrame(
         {
-            "area": task.force,
+            # An array, not the bare name: pandas would repeat a scalar through a slow
+            # extension-array path, for every force.
+            "area": np.full(k, task.force, dtype=object),
             "rank": np.arange(1, k + 1),
             "name": names.reindex(np.arange(1, k + 1)).to_numpy(dtype=object),
             "incidents": incidents.astype(np.int64),
