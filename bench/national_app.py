@@ -16,8 +16,9 @@ warm-up run on the embedded Torbay dataset so that the pages' imports are not co
 Each step's wall time, and the process's peak resident memory after steps 2 and 4. Then
 the same in a second fresh process, as after a server restart: its Overview's first
 load reads the overview the first process kept in the store.
-Then, each in its own fresh process: one force read (``geo.io.store.read_incidents``)
-and ``geo.hotspots.national.national_overview`` called directly.
+Then, each in its own fresh process: one force read (``geo.io.store.read_incidents``),
+one area within that force read (``within=`` a polygon) and
+``geo.hotspots.national.national_overview`` called directly.
 
 Run from the repo root: ``python bench/national_app.py --rows 3000000``.
 """
@@ -81,6 +82,21 @@ print(json.dumps(steps))
 """
 
 
+#: An area for the area read: a circle of 0.03 degrees (about 4 by 7 km) around the
+#: force's busiest snap point, standing in for a partnership (the generated archive has
+#: no real boundaries). Worked out untimed.
+AREA_SETUP = """
+import numpy as np, shapely
+from geo.io.query import Selection, snap_weights
+from geo.io.store import read_incidents
+from geo.projection import bng_to_lonlat
+weights = snap_weights({store!r}, Selection.of(forces=[{force!r}]))
+x, y = weights.xy[np.argmax(weights.weights)]
+lon, lat = bng_to_lonlat(np.array([x]), np.array([y]))
+area = shapely.Point(lon[0], lat[0]).buffer(0.03)
+"""
+
+
 def store_for(rows: int) -> Path:
     """The partitioned store of the generated archive for ``rows`` (ingested if missing)."""
     archive = generate(rows)
@@ -116,6 +132,10 @@ def run(rows: int) -> dict:
     results["read one force (pruned)"] = measure(
         "from geo.io.store import read_incidents",
         f"out = len(read_incidents({str(store)!r}, forces=[{FORCE!r}]))",
+    )
+    results["read one area within the force (pruned)"] = measure(
+        AREA_SETUP.format(store=str(store), force=FORCE),
+        f"out = len(read_incidents({str(store)!r}, forces=[{FORCE!r}], within=area))",
     )
     results["national_overview (direct, ASB)"] = measure(
         "from geo.hotspots.national import national_overview",
