@@ -139,7 +139,7 @@ def run(rows: int) -> dict:
     )
     results["national_overview (direct, ASB)"] = measure(
         "from geo.hotspots.national import national_overview",
-        f"out = len(national_overview({str(store)!r}, categories=({ASB!r},)).hotspots)",
+        f"out = national_overview({str(store)!r}, categories=({ASB!r},)).hotspot_count",
     )
     results["snap weights with location, national ASB"] = measure(
         "from geo.io.query import Selection, snap_weights",

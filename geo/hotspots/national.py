@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -106,7 +106,7 @@ class ForceTask:
 
 @dataclass(frozen=True)
 class ForceHotspots:
-    """A task's answer: the hotspots it reports and its summary row."""
+    """A task's answer: the hotspots it reports (EPSG:27700) and its summary row."""
 
     hotspots: gpd.GeoDataFrame
     summary: dict
@@ -299,8 +299,7 @@ def _describe(
             "density_per_ha": incidents / (area_m2 / 10_000),
         }
     )
-    geometry = gpd.GeoSeries(polygons, crs=BNG).to_crs(WGS84)
-    return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(table, geometry=polygons, crs=BNG)
 
 
 @cache
@@ -312,7 +311,7 @@ def _gazetteer() -> pd.DataFrame:
 
 def _empty_hotspots() -> gpd.GeoDataFrame:
     frame = pd.DataFrame({c: [] for c in NATIONAL_HOTSPOT_COLUMNS if c != "geometry"})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84).to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=BNG).to_numpy(), crs=BNG)
 
 
 def _summary_row(
@@ -384,31 +383,48 @@ def national_hotspots(
         results = [force_hotspots(task, everything) for task in tasks]
     else:
         results = list(ordered_map(scheduler)(force_hotspots, tasks))
-    return _combine(results)
+    hotspots, summary = _combine(results)
+    return hotspots.to_crs(WGS84), summary
 
 
 def _combine(results: list[ForceHotspots]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """All areas' hotspots (EPSG:27700) and the summary table, in the tasks' order."""
     parts = [r.hotspots for r in results if len(r.hotspots)]
     hotspots = (pd.concat(parts, ignore_index=True) if parts else _empty_hotspots()).reset_index(
         drop=True
     )
     summary = pd.DataFrame([r.summary for r in results], columns=list(SUMMARY_COLUMNS))
-    return gpd.GeoDataFrame(hotspots, geometry="geometry", crs=WGS84), summary
+    return gpd.GeoDataFrame(hotspots, geometry="geometry", crs=BNG), summary
 
 
 @dataclass(frozen=True)
 class NationalOverview:
     """What the Overview of a national store shows.
 
-    ``hotspots`` and ``summary`` as :func:`national_hotspots` (by force). ``forces``: one
-    outline per force (EPSG:4326) with the summary's columns: the convex hull of the
-    force's snap points widened by :data:`OUTLINE_MARGIN_M`, because police force
-    boundaries are not shipped with the app (so outlines of neighbours overlap).
+    ``metric_hotspots`` (EPSG:27700 metres) and ``summary`` as :func:`national_hotspots`
+    (by force). ``forces``: one outline per force (EPSG:4326) with the summary's columns:
+    the convex hull of the force's snap points widened by :data:`OUTLINE_MARGIN_M`,
+    because police force boundaries are not shipped with the app (so outlines of
+    neighbours overlap).
     """
 
-    hotspots: gpd.GeoDataFrame
+    metric_hotspots: gpd.GeoDataFrame
     summary: pd.DataFrame
     forces: gpd.GeoDataFrame
+
+    @cached_property
+    def hotspots(self) -> gpd.GeoDataFrame:
+        """The hotspots in EPSG:4326, exactly as :func:`national_hotspots` gives them.
+
+        Reprojected when first asked for: the Overview draws forces, not hotspots, and
+        moving every vertex of tens of thousands of polygons takes most of a second.
+        """
+        return self.metric_hotspots.to_crs(WGS84)
+
+    @property
+    def hotspot_count(self) -> int:
+        """Hotspots of all forces (each counted once, by the force that reports it)."""
+        return len(self.metric_hotspots)
 
     @property
     def incidents(self) -> int:
@@ -514,7 +530,7 @@ def _kept_paths(
 
 def _read_kept(kept: dict[str, Path]) -> NationalOverview:
     return NationalOverview(
-        gpd.read_parquet(kept["hotspots"]),
+        gpd.read_parquet(kept["hotspots"]),  # in metres, as kept
         pd.read_parquet(kept["summary"]),
         gpd.read_parquet(kept["forces"]),
     )
@@ -527,7 +543,7 @@ def _write_kept(kept: dict[str, Path], found: NationalOverview) -> None:
     try:
         folder.mkdir(exist_ok=True)
         for part, frame in (
-            ("hotspots", found.hotspots),
+            ("hotspots", found.metric_hotspots),
             ("summary", found.summary),
             ("forces", found.forces),
         ):
