@@ -566,7 +566,7 @@ def _forget_oldest(folder: Path) -> None:
 
 
 def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFrame:
-    codes = pd.Categorical(points.force, categories=summary["area"].tolist()).codes
+    codes = points.force_codes(summary["area"].tolist())
     keep = codes >= 0
     order = np.argsort(codes[keep], kind="stable")
     xy, group = points.xy[keep][order], codes[keep][order]

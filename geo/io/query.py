@@ -260,6 +260,14 @@ class SnapWeights:
         found = np.flatnonzero(names == force)
         return codes == (found[0] if len(found) else -2)
 
+    def force_codes(self, names: Sequence[str]) -> np.ndarray:
+        """Position in ``names`` of each point's force, -1 for a force not among them,
+        from the integer codes worked out once per object (not the text of every point)."""
+        codes, found = self._force_codes
+        position = {name: i for i, name in enumerate(names)}
+        lookup = np.array([position.get(name, -1) for name in found] + [-1], dtype=np.int64)
+        return lookup[codes]  # a missing force has code -1: the -1 appended last
+
     @cached_property
     def _force_codes(self) -> tuple[np.ndarray, np.ndarray]:
         codes, names = pd.factorize(self.force)
