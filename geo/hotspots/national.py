@@ -273,7 +273,9 @@ def _describe(
     polygons, rank_of_label = rank_clusters(points.xy, points.weights, local, task.eps_m)
     ids = np.where(local >= 0, rank_of_label[np.maximum(local, 0)], -1)
     # Naming counts incidents: each point counts as its weight, never expanded to rows.
-    streets = street_codes(pd.Series(points.location, dtype="string"), keep_generic=True)
+    # Factorised as plain objects: each distinct text is cleaned once either way, and
+    # turning every point's text into a string array first cost more than the cleaning.
+    streets = street_codes(pd.Series(points.location, dtype=object), keep_generic=True)
     names = name_clusters(
         ids,
         np.arange(len(points)),
