@@ -13,7 +13,8 @@ warm-up run on the embedded Torbay dataset so that the pages' imports are not co
 3. one force chosen in the sidebar: that force's Overview (its rows read, its hotspots);
 4. the Hotspot explorer for that force, and a rerun of it.
 
-Each step's wall time, and the process's peak resident memory after steps 2 and 4. Then
+Each step's wall time and CPU time (user + system, all threads: less disturbed by other
+work on a shared machine), and the process's peak resident memory after steps 2 and 4. Then
 the same in a second fresh process, as after a server restart: its Overview's first
 load reads the overview the first process kept in the store.
 Then, each in its own fresh process: one force read (``geo.io.store.read_incidents``),
@@ -61,10 +62,15 @@ steps = {"warm-up (Torbay, untimed) peak GB": round(peak_gb(), 2)}
 at = AppTest.from_file(entry, default_timeout=600)
 at.query_params["dataset"] = "bench"
 
+def cpu():
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
 def timed(name, action):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     action()
     steps[name] = round(time.perf_counter() - t0, 3)
+    steps[name.replace("(s)", "CPU (s)")] = round(cpu() - c0, 3)
     assert not at.exception, at.exception
 
 timed("overview, first load (s)", at.run)
@@ -128,6 +134,9 @@ def run(rows: int) -> dict:
     results = {"app": app_steps(store)}
     kept = app_steps(store)  # a new server process: the Overview kept in the store
     results["app"]["overview, first load, kept in the store (s)"] = kept["overview, first load (s)"]
+    results["app"]["overview, first load, kept in the store CPU (s)"] = kept[
+        "overview, first load CPU (s)"
+    ]
     results["app"]["peak GB after the kept Overview"] = kept["peak GB after the Overview"]
     results["read one force (pruned)"] = measure(
         "from geo.io.store import read_incidents",
@@ -159,7 +168,10 @@ def main() -> None:
         for name, value in results.pop("app").items():
             print(f"  {name:44s} {value}")
         for name, value in results.items():
-            print(f"  {name:44s} {value['s']:7.2f} s  {value['gb']:5.2f} GB   {value['out'][:60]}")
+            print(
+                f"  {name:44s} {value['s']:7.2f} s  {value['cpu']:7.2f} s CPU  "
+                f"{value['gb']:5.2f} GB   {value['out'][:60]}"
+            )
 
 
 if __name__ == "__main__":
