@@ -422,7 +422,9 @@ def _national_defaults(dataset: str) -> datasets.AreaDefaults:
     return national.national_defaults(dataset)
 
 
-@st.cache_data(show_spinner="Finding every force's hotspots…", max_entries=16)
+# cache_resource: one shared overview (callers must not modify it) instead of pickling
+# its tens of thousands of polygons on the first load and unpickling them on every rerun.
+@st.cache_resource(show_spinner="Finding every force's hotspots…", max_entries=16)
 def national_overview(
     dataset: str, first_month: str, last_month: str, categories: tuple[str, ...]
 ) -> national.NationalOverview:

@@ -215,6 +215,7 @@ def test_the_server_warm_up_keeps_each_national_stores_overview(data_dir, monkey
     assert len(list(kept.glob("*-forces.parquet"))) == 1
     # A new server process's first visitor: the Overview reads what the warm-up kept.
     st.cache_data.clear()
+    st.cache_resource.clear()
     monkeypatch.setattr(national, "_overview", None)  # clustering again would fail
     at = _app(dataset="demo")
     assert not at.exception
