@@ -175,6 +175,9 @@ def test_sidebar_lists_a_forces_areas_and_the_pages_work_on_one_area(app_data):
     at.switch_page("pages/hotspots.py").run()
     assert not at.exception
     assert at.sidebar.selectbox(key="force_area").value == "Torbay 001A"
+    at.switch_page("pages/coverage.py").run()  # demo patrols are Torbay's embedded area's
+    assert not at.exception
+    assert any(r"the sidebar shows Torbay 001A, Devon \& Cornwall" in i.value for i in at.info)
 
 
 def test_choosing_another_force_starts_it_on_the_whole_force(app_data):
