@@ -467,6 +467,14 @@ def test_a_kept_overview_is_read_back_equal_until_the_store_changes(archive, tmp
         pd.testing.assert_frame_equal(found.summary, computed.summary)
         pd.testing.assert_frame_equal(found.forces, computed.forces)
     assert len(computed.hotspots) > 0
+    # A damaged kept file is computed and kept again.
+    monkeypatch.undo()
+    damaged = next((store / national.KEPT_FOLDER).glob("*-hotspots.parquet"))
+    damaged.write_bytes(b"not parquet at all")
+    redone = national.national_overview(store, keep=True, **arguments)
+    pd.testing.assert_frame_equal(redone.hotspots, computed.hotspots)
+    assert damaged.read_bytes().startswith(b"PAR1")
+    monkeypatch.setattr(national, "_overview", None)
     # Other arguments, or a store with more files, are not answered from the kept files.
     with pytest.raises(TypeError):
         national.national_overview(store, keep=True, eps_m=61, min_samples=5)

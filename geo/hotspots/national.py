@@ -471,7 +471,10 @@ def national_overview(
         return _overview(store, selection, eps_m, min_samples)
     kept = _kept_paths(store, selection, eps_m, min_samples)
     if all(path.is_file() for path in kept.values()):
-        return _read_kept(kept)
+        try:
+            return _read_kept(kept)
+        except (OSError, ValueError):  # damaged (pyarrow's errors are ValueErrors): redo
+            pass
     found = _overview(store, selection, eps_m, min_samples)
     _write_kept(kept, found)
     return found
