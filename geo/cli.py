@@ -104,6 +104,31 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_store_areas(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", metavar="STORE", help="store folder made by geo ingest --out")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="boundary file of named polygons (GeoJSON, GeoPackage, shapefile; "
+        "EPSG:4326, EPSG:27700 or another declared CRS)",
+    )
+    parser.add_argument(
+        "--name-field", required=True, help="the field holding each area's name, e.g. CSP23NM"
+    )
+
+
+def _run_store_areas(args: argparse.Namespace) -> int:
+    from geo.io.areas import add_areas
+
+    areas = add_areas(args.store, args.file, args.name_field)
+    linked = sum(1 for area in areas if area.forces)
+    print(
+        f"stored {len(areas):,} areas in {args.store} "
+        f"({linked:,} hold incidents of the store's forces)"
+    )
+    return 0
+
+
 @contextlib.contextmanager
 def staged_outputs(
     inputs: Sequence[str | Path | None], *outputs: str | Path | None
@@ -582,6 +607,11 @@ def _run_plan(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "ingest": ("police.uk or generic incident CSVs to GeoParquet", _add_ingest, _run_ingest),
+    "store-areas": (
+        "keep a boundary file's named areas in a national store",
+        _add_store_areas,
+        _run_store_areas,
+    ),
     "build-data": ("rebuild the embedded data/ folder", _add_build_data, _run_build_data),
     "coverage": ("patrol coverage per hotspot before/after", _add_coverage, _run_coverage),
     "hotspots": ("DBSCAN hotspots to GeoJSON (+ labels CSV)", _add_hotspots, _run_hotspots),

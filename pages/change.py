@@ -45,7 +45,7 @@ def compare(
         after,
         eps_m=eps_m,
         min_samples=min_samples,
-        study_area=common.study_area(selection.dataset),
+        study_area=common.outline(selection),
         gazetteer=common.gazetteer(),
     )
 

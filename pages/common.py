@@ -18,12 +18,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import caveats, formatting, safety, timeseries
+from geo import caveats, formatting, safety, schema, timeseries
 from geo.checks import GeoInputError, fail
 from geo.hotspots import dbscan as hotspots
 from geo.hotspots import naming, national
 from geo.hotspots.peaktimes import WEEKDAYS
-from geo.io import datasets, query, store
+from geo.io import areas, datasets, query, store
 from geo.io.incidents import IngestResult, SourceFile, ZipLimits, ingest_groups, zip_sources
 from geo.maps import layers as map_layers
 from geo.partners import analysis, config
@@ -40,6 +40,9 @@ DEFAULT_AREA = next(iter(datasets.DATASETS))
 
 #: The Force selector's choice for a national store's national view.
 ALL_FORCES = "All forces"
+
+#: The Area-within-the-force selector's choice for all of the chosen force.
+WHOLE_FORCE = "Whole force"
 
 
 def dataset_labels(partner_label: str | None = None) -> dict[str, str]:
@@ -89,6 +92,7 @@ class Selection:
     upload_bytes: bytes | None = None
     partner: PartnerAccess | None = None  # set for the partner reports only
     force: str | None = None  # a national store's chosen force; None: all forces
+    area: str | None = None  # a named area of the store within the force; None: all of it
 
     @property
     def months(self) -> tuple[str, str]:
@@ -179,23 +183,33 @@ def _filtered_incidents(
     return store.filter_incidents(dataset_incidents(dataset), months, categories)
 
 
-# A national store is never loaded whole: only the rows of the force being looked at,
-# read with partition pruning. Few entries, since each may hold a force's year.
+# A national store is never loaded whole: only the rows of the force (or of one area
+# within it) being looked at, read with partition pruning. Few entries, since each may
+# hold a force's year.
 @st.cache_resource(show_spinner="Loading the force's incidents…", max_entries=2)
 def force_incidents(
     dataset: str,
     force: str,
-    first_month: str | None,
-    last_month: str | None,
+    area: str | None,
+    months: tuple[str, str] | None,
     categories: tuple[str, ...] | None,
 ) -> gpd.GeoDataFrame:
-    """One force's rows of a national store for months and categories (read-only)."""
+    """One force's rows of a national store for months (``(first, last)``, None for
+    all) and categories, in one of the store's named areas when ``area`` is given
+    (read-only)."""
     return store.read_incidents(
         datasets.store_path(dataset),
-        months=(first_month, last_month),
+        months=months,
         categories=list(categories) if categories else None,
         forces=[force],
+        within=None if area is None else area_polygon(dataset, area),
     )
+
+
+@st.cache_data(max_entries=16)
+def area_polygon(dataset: str, area: str):
+    """The polygon of a national store's named area (EPSG:4326; shapely)."""
+    return areas.area_polygon(datasets.store_path(dataset), area)
 
 
 @st.cache_resource
@@ -221,8 +235,9 @@ def incidents(selection: Selection, *, all_months: bool = False) -> gpd.GeoDataF
     if selection.dataset in (UPLOAD, PARTNERS):
         return store.filter_incidents(every_incident(selection), months, categories)
     if is_national(selection.dataset):
-        first, last = months or (None, None)
-        return force_incidents(selection.dataset, _force(selection), first, last, categories)
+        return force_incidents(
+            selection.dataset, _force(selection), selection.area, months, categories
+        )
     if months is None and categories is None:
         return dataset_incidents(selection.dataset)
     return _filtered_incidents(selection.dataset, months, categories)
@@ -236,7 +251,7 @@ def every_incident(selection: Selection) -> gpd.GeoDataFrame:
     if selection.dataset == PARTNERS:
         return partner_incidents(selection.partner)
     if is_national(selection.dataset):
-        return force_incidents(selection.dataset, _force(selection), None, None, None)
+        return force_incidents(selection.dataset, _force(selection), selection.area, None, None)
     return dataset_incidents(selection.dataset)
 
 
@@ -311,7 +326,9 @@ def monthly(selection: Selection, by: str | None = None) -> pd.DataFrame:
     summary, _ = data_quality(selection)
     if is_national(selection.dataset) and by is None:
         return timeseries.monthly_from_counts(
-            store_monthly_counts(selection.dataset, selection.force, selection.categories),
+            store_monthly_counts(
+                selection.dataset, selection.force, selection.area, selection.categories
+            ),
             summary["first_month"],
             summary["last_month"],
             missing_months(selection),
@@ -331,11 +348,17 @@ def monthly_in_view(selection: Selection) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64)
 def store_monthly_counts(
-    dataset: str, force: str | None, categories: tuple[str, ...]
+    dataset: str, force: str | None, area: str | None, categories: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Incidents per month of a store (one force, or all when None; every category when
-    ``categories`` is empty): :func:`geo.io.query.monthly_counts`."""
-    selection = query.Selection.of(None if force is None else [force], None, categories or None)
+    """Incidents per month of a store (one force, or all when None; within one of its
+    named areas when ``area`` is given; every category when ``categories`` is empty):
+    :func:`geo.io.query.monthly_counts`."""
+    selection = query.Selection.of(
+        None if force is None else [force],
+        None,
+        categories or None,
+        within=None if area is None else area_polygon(dataset, area),
+    )
     return query.monthly_counts(datasets.store_path(dataset), selection)
 
 
@@ -357,7 +380,7 @@ def _hotspots(
         eps_m=eps_m,
         min_samples=min_samples,
         auto=auto,
-        study_area=study_area(selection.dataset),
+        study_area=outline(selection),
         gazetteer=gazetteer(),
     )
 
@@ -459,11 +482,14 @@ def _national_defaults(dataset: str) -> datasets.AreaDefaults:
     return national.national_defaults(dataset)
 
 
-@st.cache_data(show_spinner="Finding every force's hotspots…", max_entries=16)
+# cache_resource: one shared overview (callers must not modify it) instead of pickling
+# its tens of thousands of polygons on the first load and unpickling them on every rerun.
+@st.cache_resource(show_spinner="Finding every force's hotspots…", max_entries=16)
 def national_overview(
     dataset: str, first_month: str, last_month: str, categories: tuple[str, ...]
 ) -> national.NationalOverview:
-    """Cached :func:`geo.hotspots.national.national_overview` at the store's defaults."""
+    """Cached :func:`geo.hotspots.national.national_overview` at the store's defaults,
+    kept in the store folder so that a new server process reads it instead of clustering."""
     defaults = _national_defaults(dataset)
     return national.national_overview(
         datasets.store_path(dataset),
@@ -471,6 +497,7 @@ def national_overview(
         categories=categories or None,
         eps_m=defaults.eps_m,
         min_samples=defaults.min_samples,
+        keep=True,
     )
 
 
@@ -485,6 +512,7 @@ def _upload_defaults(name: str, data: bytes) -> datasets.AreaDefaults:
 #: back to the new area's defaults when the user picks another area.
 AREA_SETTINGS = (
     "force",
+    "force_area",
     "categories",
     "eps",
     "min_samples",
@@ -532,6 +560,21 @@ def study_area(dataset: str) -> gpd.GeoDataFrame | None:
     return datasets.load_study_area(_described(dataset))
 
 
+def outline(selection: Selection) -> gpd.GeoDataFrame | None:
+    """The outline PAI and grids are measured in: the chosen named area of a national
+    store, else the dataset's study area (:func:`study_area`)."""
+    if selection.area is not None:
+        return _area_outline(selection.dataset, selection.area)
+    return study_area(selection.dataset)
+
+
+@st.cache_data(max_entries=16)
+def _area_outline(dataset: str, area: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": [area]}, geometry=[area_polygon(dataset, area)], crs=schema.WGS84
+    )
+
+
 @st.cache_data(max_entries=8)
 def boundaries(dataset: str) -> gpd.GeoDataFrame | None:
     """LSOA boundaries of a dataset (None for uploads, national stores and areas without
@@ -547,7 +590,7 @@ def gi_cells(selection: Selection, cell_size_m: float | None = None) -> gpd.GeoD
     from geo.hotspots import gistar  # scipy.stats takes ~1 s to import: only when asked
 
     x, y, crs = metric_xy(incidents(selection))
-    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=study_area(selection.dataset))
+    cells = gistar.hotspot_gistar(x, y, crs, cell_size_m, boundary=outline(selection))
     return cells.assign(gi_class=gistar.gi_class(cells["gi_bin"]), gi_z=cells["gistar"])
 
 
@@ -667,6 +710,7 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         categories = category_list(dataset)
         default = datasets.get_dataset(dataset).defaults.category
     force = _force_selector(dataset) if is_national(dataset) else None
+    area = _area_within_force(dataset, force) if force is not None else None
     if not summary["first_month"]:
         st.sidebar.error(
             "No partner reports yet."
@@ -704,7 +748,9 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         )
     return Selection(
         dataset=dataset,
-        label=_label(labels[dataset], force) if dataset != UPLOAD else display_name(upload_name),
+        label=_label(labels[dataset], force, area)
+        if dataset != UPLOAD
+        else display_name(upload_name),
         first_month=first,
         last_month=last,
         categories=tuple(chosen),
@@ -713,11 +759,13 @@ def sidebar(partner: PartnerAccess | None = None) -> Selection | None:
         upload_bytes=upload_bytes,
         partner=partner if dataset == PARTNERS else None,
         force=force,
+        area=area,
     )
 
 
-def _label(area: str, force: str | None) -> str:
-    return area if force is None else f"{force}, {area}"
+def _label(dataset: str, force: str | None, area: str | None = None) -> str:
+    """What titles call the selection: "area, force, dataset" as far as chosen."""
+    return ", ".join(part for part in (area, force, dataset) if part is not None)
 
 
 def _force_selector(dataset: str) -> str | None:
@@ -727,10 +775,48 @@ def _force_selector(dataset: str) -> str | None:
         [ALL_FORCES, *store_forces(dataset)],
         key="force",
         bind="query-params",
+        on_change=_reset_force_area,
         help="All forces: the national summary. One force: its incidents and hotspots, "
         "read from the store's partitions for that force only.",
     )
     return None if chosen == ALL_FORCES else chosen
+
+
+def _area_within_force(dataset: str, force: str) -> str | None:
+    """The selector of the store's named areas holding incidents of ``force`` (kept in
+    ``?force_area=``); None for the whole force, and when the store has no areas."""
+    names = store_area_names(dataset, force)
+    if not names:
+        return None
+    if st.session_state.get(FORCE_AREA) not in (None, WHOLE_FORCE, *names):
+        st.session_state.pop(FORCE_AREA)  # e.g. a link naming an area of another force
+    chosen = st.sidebar.selectbox(
+        "Area within the force",
+        [WHOLE_FORCE, *names],
+        key=FORCE_AREA,
+        bind="query-params",
+        help="One of the store's named areas (e.g. a community safety partnership) that "
+        "holds some of the force's incidents: only the force's incidents inside it.",
+    )
+    return None if chosen == WHOLE_FORCE else chosen
+
+
+@st.cache_data(max_entries=64)
+def store_area_names(dataset: str, force: str) -> list[str]:
+    """Names of the store's named areas holding incidents of ``force``, sorted (from
+    the manifest)."""
+    return [area.name for area in areas.store_areas(datasets.store_path(dataset), force)]
+
+
+#: Session-state (and URL) key of the Area-within-the-force selector.
+FORCE_AREA = "force_area"
+
+
+def _reset_force_area() -> None:
+    # Another force has other areas: start it on the whole force. A bound widget's URL
+    # value follows its state (the default leaves the URL).
+    if FORCE_AREA in st.session_state:
+        st.session_state[FORCE_AREA] = WHOLE_FORCE
 
 
 @st.cache_data(max_entries=8)

@@ -158,7 +158,8 @@ if is_synthetic:
     st.warning(caveats.SYNTHETIC_PATROLS, icon=":material/science:")
     if selection.dataset != DEMO_DATASET:
         st.info(
-            f"Demo patrols exist only for Torbay, and the sidebar shows {selection.label}. "
+            "Demo patrols exist only for Torbay, and the sidebar shows "
+            f"{escape_markdown(selection.label)}. "
             "Choose Torbay as the area, or upload your own ping CSV or GPX files."
         )
         st.stop()

@@ -28,7 +28,7 @@ def show_overview(selection: common.Selection) -> None:
     kpi[1].metric("Forces", f"{len(found.summary):,}")
     kpi[2].metric(
         "Hotspots",
-        f"{len(found.hotspots):,}",
+        f"{found.hotspot_count:,}",
         help=f"DBSCAN per force, eps {defaults.eps_m:.0f} m, at least "
         f"{defaults.min_samples} incidents; a hotspot across a force boundary is counted "
         "once, by the force with most of its incidents",

@@ -49,7 +49,7 @@ def run_forecast(
         method=method,
         units=units,
         missing=common.missing_months(selection),
-        study_area=common.study_area(selection.dataset),
+        study_area=common.outline(selection),
         gazetteer=common.gazetteer(),
     )
 
@@ -68,7 +68,7 @@ def run_backtest(
         units=units,
         top_k=top_k,
         missing=common.missing_months(selection),
-        study_area=common.study_area(selection.dataset),
+        study_area=common.outline(selection),
     )
 
 

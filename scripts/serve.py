@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def warm_up() -> None:
-    """Run the default Overview once, headless, in this process before the server opens.
+    """Run the default Overview once (and each national store's), headless, in this
+    process before the server opens.
 
     Streamlit's caches (``st.cache_data``, ``st.cache_resource``) live in the process, so
     what this run fills (the default area's incidents, summary and hotspots) is there for
@@ -28,10 +29,21 @@ def warm_up() -> None:
     """
     from streamlit.testing.v1 import AppTest
 
+    from geo.io.datasets import national_stores
+
     print("Warming up: running the default page once before the server opens ...", flush=True)
-    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
-    if app.exception:  # a broken default page must not stop the server: it shows the error
-        print(f"warm-up: the Overview raised {app.exception[0].message}", file=sys.stderr)
+    # Then each national store's all-forces Overview, so that its first visitor does not
+    # wait for every force to be clustered; it is kept in the store folder, so after the
+    # first start of a store's version this reads files instead of clustering
+    # (bench/README.md, "The dashboard on a national store").
+    for dataset in (None, *national_stores()):
+        app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+        if dataset is not None:
+            print(f"Warming up: the national store {dataset!r} ...", flush=True)
+            app.query_params["dataset"] = dataset
+        app.run()
+        if app.exception:  # a broken page must not stop the server: it shows the error
+            print(f"warm-up: the Overview raised {app.exception[0].message}", file=sys.stderr)
     forget_components()
 
 

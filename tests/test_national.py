@@ -445,3 +445,39 @@ def test_hull_candidates_keep_every_convex_hull_vertex_of_each_force():
     every = shapely.convex_hull(shapely.multipoints(xy, indices=group))
     candidates = shapely.convex_hull(shapely.multipoints(xy[keep], indices=group[keep]))
     assert shapely.to_wkb(every).tolist() == shapely.to_wkb(candidates).tolist()
+
+
+def test_a_kept_overview_is_read_back_equal_until_the_store_changes(archive, tmp_path, monkeypatch):
+    from geo.hotspots import national
+
+    early = tmp_path / "early"
+    early.mkdir()
+    for path in archive.glob("2025-0[12]-*.csv"):
+        (early / path.name).write_bytes(path.read_bytes())
+    store = tmp_path / "store"
+    ingest_to_store([early], store)
+    arguments = {"eps_m": 60, "min_samples": 5}
+    computed = national.national_overview(store, **arguments)
+    kept = national.national_overview(store, keep=True, **arguments)
+    assert len(list((store / national.KEPT_FOLDER).glob("*.parquet"))) == 3
+    monkeypatch.setattr(national, "_overview", None)  # any clustering now fails
+    again = national.national_overview(store, keep=True, **arguments)
+    for found in (kept, again):
+        pd.testing.assert_frame_equal(found.hotspots, computed.hotspots)
+        pd.testing.assert_frame_equal(found.summary, computed.summary)
+        pd.testing.assert_frame_equal(found.forces, computed.forces)
+    assert len(computed.hotspots) > 0
+    # A damaged kept file is computed and kept again.
+    monkeypatch.undo()
+    damaged = next((store / national.KEPT_FOLDER).glob("*-hotspots.parquet"))
+    damaged.write_bytes(b"not parquet at all")
+    redone = national.national_overview(store, keep=True, **arguments)
+    pd.testing.assert_frame_equal(redone.hotspots, computed.hotspots)
+    assert damaged.read_bytes().startswith(b"PAR1")
+    monkeypatch.setattr(national, "_overview", None)
+    # Other arguments, or a store with more files, are not answered from the kept files.
+    with pytest.raises(TypeError):
+        national.national_overview(store, keep=True, eps_m=61, min_samples=5)
+    ingest_to_store([archive], store)
+    with pytest.raises(TypeError):
+        national.national_overview(store, keep=True, **arguments)

@@ -199,3 +199,24 @@ def test_snap_weights_equal_the_counts_of_a_full_read(data_dir):
     assert set(weights.force) == {"Force A", "Force B"} and weights.incidents < len(
         store.read_incidents(data_dir / "demo", categories=[schema.ASB], months=("2025-02", None))
     )
+
+
+def test_the_server_warm_up_keeps_each_national_stores_overview(data_dir, monkeypatch):
+    import importlib.util
+
+    from geo.hotspots import national
+
+    spec = importlib.util.spec_from_file_location("serve", ROOT / "scripts" / "serve.py")
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    kept = data_dir / "demo" / national.KEPT_FOLDER
+    assert not kept.exists()
+    serve.warm_up()
+    assert len(list(kept.glob("*-forces.parquet"))) == 1
+    # A new server process's first visitor: the Overview reads what the warm-up kept.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setattr(national, "_overview", None)  # clustering again would fail
+    at = _app(dataset="demo")
+    assert not at.exception
+    assert _metric(at, "Hotspots") == "3"

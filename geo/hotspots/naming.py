@@ -239,10 +239,21 @@ def nearest_place(xy: np.ndarray, crs: str, gazetteer: pd.DataFrame) -> np.ndarr
         return nearest
     gx, gy = transform_xy(gazetteer["lon"], gazetteer["lat"], WGS84, crs)
     radius = gazetteer["radius_m"].to_numpy(dtype="float64")
-    pairs = cKDTree(xy).sparse_distance_matrix(
+    # Only points inside the places' box widened by the largest radius can be near one:
+    # most areas of a national store are far from every place of a local gazetteer.
+    reach = radius.max()
+    near = np.flatnonzero(
+        (xy[:, 0] >= gx.min() - reach)
+        & (xy[:, 0] <= gx.max() + reach)
+        & (xy[:, 1] >= gy.min() - reach)
+        & (xy[:, 1] <= gy.max() + reach)
+    )
+    if len(near) == 0:
+        return nearest
+    pairs = cKDTree(xy[near]).sparse_distance_matrix(
         cKDTree(np.column_stack([gx, gy])), radius.max(), output_type="ndarray"
     )  # records i (point), j (place), v (metres)
-    point, place, distance = pairs["i"], pairs["j"], pairs["v"]
+    point, place, distance = near[pairs["i"]], pairs["j"], pairs["v"]
     inside = distance <= radius[place]
     point, place, distance = point[inside], place[inside], distance[inside]
     order = np.lexsort((place, distance, point))

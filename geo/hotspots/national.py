@@ -32,8 +32,10 @@ https://doi.org/10.1007/s10940-016-9309-1, for the generalised Gini with zeros).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,10 +53,12 @@ from geo.hotspots.dbscan import (
     rank_clusters,
     weighted_dbscan,
 )
-from geo.hotspots.naming import load_gazetteer, name_clusters, street_codes
+from geo.hotspots.naming import GAZETTEER_PATH, load_gazetteer, name_clusters, street_codes
 from geo.io.datasets import AreaDefaults, national_summary
+from geo.io.partitioned import MANIFEST, is_partitioned
 from geo.io.query import Selection, SnapWeights, forces, snap_weights
 from geo.projection import bng_to_lonlat
+from geo.safety import write_bytes_atomic
 from geo.schema import BNG, GB_EXTENT_BNG, WGS84
 
 #: Default halo around a force's bounding box, metres: ten default eps. Halos grow on
@@ -102,7 +106,7 @@ class ForceTask:
 
 @dataclass(frozen=True)
 class ForceHotspots:
-    """A task's answer: the hotspots it reports and its summary row."""
+    """A task's answer: the hotspots it reports (EPSG:27700) and its summary row."""
 
     hotspots: gpd.GeoDataFrame
     summary: dict
@@ -269,7 +273,9 @@ def _describe(
     polygons, rank_of_label = rank_clusters(points.xy, points.weights, local, task.eps_m)
     ids = np.where(local >= 0, rank_of_label[np.maximum(local, 0)], -1)
     # Naming counts incidents: each point counts as its weight, never expanded to rows.
-    streets = street_codes(pd.Series(points.location, dtype="string"), keep_generic=True)
+    # Factorised as plain objects: each distinct text is cleaned once either way, and
+    # turning every point's text into a string array first cost more than the cleaning.
+    streets = street_codes(pd.Series(points.location, dtype=object), keep_generic=True)
     names = name_clusters(
         ids,
         np.arange(len(points)),
@@ -284,7 +290,9 @@ def _describe(
     area_m2 = shapely.area(polygons)
     table = pd.DataFrame(
         {
-            "area": task.force,
+            # An array, not the bare name: pandas would repeat a scalar through a slow
+            # extension-array path, for every force.
+            "area": np.full(k, task.force, dtype=object),
             "rank": np.arange(1, k + 1),
             "name": names.reindex(np.arange(1, k + 1)).to_numpy(dtype=object),
             "incidents": incidents.astype(np.int64),
@@ -293,8 +301,7 @@ def _describe(
             "density_per_ha": incidents / (area_m2 / 10_000),
         }
     )
-    geometry = gpd.GeoSeries(polygons, crs=BNG).to_crs(WGS84)
-    return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(table, geometry=polygons, crs=BNG)
 
 
 @cache
@@ -306,7 +313,7 @@ def _gazetteer() -> pd.DataFrame:
 
 def _empty_hotspots() -> gpd.GeoDataFrame:
     frame = pd.DataFrame({c: [] for c in NATIONAL_HOTSPOT_COLUMNS if c != "geometry"})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84).to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=BNG).to_numpy(), crs=BNG)
 
 
 def _summary_row(
@@ -378,31 +385,48 @@ def national_hotspots(
         results = [force_hotspots(task, everything) for task in tasks]
     else:
         results = list(ordered_map(scheduler)(force_hotspots, tasks))
-    return _combine(results)
+    hotspots, summary = _combine(results)
+    return hotspots.to_crs(WGS84), summary
 
 
 def _combine(results: list[ForceHotspots]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """All areas' hotspots (EPSG:27700) and the summary table, in the tasks' order."""
     parts = [r.hotspots for r in results if len(r.hotspots)]
     hotspots = (pd.concat(parts, ignore_index=True) if parts else _empty_hotspots()).reset_index(
         drop=True
     )
     summary = pd.DataFrame([r.summary for r in results], columns=list(SUMMARY_COLUMNS))
-    return gpd.GeoDataFrame(hotspots, geometry="geometry", crs=WGS84), summary
+    return gpd.GeoDataFrame(hotspots, geometry="geometry", crs=BNG), summary
 
 
 @dataclass(frozen=True)
 class NationalOverview:
     """What the Overview of a national store shows.
 
-    ``hotspots`` and ``summary`` as :func:`national_hotspots` (by force). ``forces``: one
-    outline per force (EPSG:4326) with the summary's columns: the convex hull of the
-    force's snap points widened by :data:`OUTLINE_MARGIN_M`, because police force
-    boundaries are not shipped with the app (so outlines of neighbours overlap).
+    ``metric_hotspots`` (EPSG:27700 metres) and ``summary`` as :func:`national_hotspots`
+    (by force). ``forces``: one outline per force (EPSG:4326) with the summary's columns:
+    the convex hull of the force's snap points widened by :data:`OUTLINE_MARGIN_M`,
+    because police force boundaries are not shipped with the app (so outlines of
+    neighbours overlap).
     """
 
-    hotspots: gpd.GeoDataFrame
+    metric_hotspots: gpd.GeoDataFrame
     summary: pd.DataFrame
     forces: gpd.GeoDataFrame
+
+    @cached_property
+    def hotspots(self) -> gpd.GeoDataFrame:
+        """The hotspots in EPSG:4326, exactly as :func:`national_hotspots` gives them.
+
+        Reprojected when first asked for: the Overview draws forces, not hotspots, and
+        moving every vertex of tens of thousands of polygons takes most of a second.
+        """
+        return self.metric_hotspots.to_crs(WGS84)
+
+    @property
+    def hotspot_count(self) -> int:
+        """Hotspots of all forces (each counted once, by the force that reports it)."""
+        return len(self.metric_hotspots)
 
     @property
     def incidents(self) -> int:
@@ -429,12 +453,36 @@ def national_overview(
     categories: tuple[str, ...] | None = None,
     eps_m: float = DEFAULT_EPS_M,
     min_samples: float = DEFAULT_MIN_SAMPLES,
+    keep: bool = False,
 ) -> NationalOverview:
     """Per-force hotspots, the national summary and force outlines, from one read of
-    the selection's snap-point weights (never rows)."""
+    the selection's snap-point weights (never rows).
+
+    With ``keep``, the answer is kept in a partitioned store's folder (``_overviews/``) and read
+    from there by later calls with the same arguments, while the store's manifest and
+    the code that computes it are unchanged (both are in the file names' key): a new
+    server process then shows the Overview without clustering again. A store folder
+    that cannot be written to is simply not kept in.
+    """
     eps_m = check_positive("eps_m", eps_m, fix="Use a radius in metres, e.g. 100")
     min_samples = check_positive("min_samples", min_samples, fix="Use incidents, e.g. 30")
     selection = Selection.of(None, months, categories)
+    if not (keep and is_partitioned(store)):
+        return _overview(store, selection, eps_m, min_samples)
+    kept = _kept_paths(store, selection, eps_m, min_samples)
+    if all(path.is_file() for path in kept.values()):
+        try:
+            return _read_kept(kept)
+        except (OSError, ValueError):  # damaged (pyarrow's errors are ValueErrors): redo
+            pass
+    found = _overview(store, selection, eps_m, min_samples)
+    _write_kept(kept, found)
+    return found
+
+
+def _overview(
+    store: str | Path, selection: Selection, eps_m: float, min_samples: float
+) -> NationalOverview:
     everything = snap_weights(store, selection, with_location=True)
     names = sorted(set(everything.force.tolist()) - {None})
     common = (selection.months, selection.categories, eps_m, min_samples, DEFAULT_HALO_M)
@@ -443,8 +491,87 @@ def national_overview(
     return NationalOverview(hotspots, summary, _force_outlines(everything, summary))
 
 
+#: Folder of a store holding kept overviews (an underscore, so dataset readers skip it).
+KEPT_FOLDER = "_overviews"
+
+#: Overviews kept per store at most (the oldest go first): each is a few megabytes.
+KEPT_MAX = 12
+
+#: What an overview depends on besides the store and the arguments: this code and the
+#: gazetteer it names hotspots with.
+_OVERVIEW_SOURCES = (
+    "hotspots/national.py",
+    "hotspots/dbscan.py",
+    "hotspots/naming.py",
+    "hotspots/concentration.py",
+    "io/query.py",
+    "projection.py",
+)
+
+
+@cache
+def _code_version() -> str:
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in _OVERVIEW_SOURCES:
+        digest.update((root / name).read_bytes())
+    digest.update(GAZETTEER_PATH.read_bytes())
+    return digest.hexdigest()
+
+
+def _kept_paths(
+    store: str | Path, selection: Selection, eps_m: float, min_samples: float
+) -> dict[str, Path]:
+    """Where the overview of these arguments is kept: one file per part."""
+    root = Path(store)
+    digest = hashlib.sha256()
+    digest.update((root / MANIFEST).read_bytes())
+    digest.update(_code_version().encode())
+    digest.update(repr((selection.months, selection.categories, eps_m, min_samples)).encode())
+    key = digest.hexdigest()[:32]
+    folder = root / KEPT_FOLDER
+    return {part: folder / f"{key}-{part}.parquet" for part in ("hotspots", "summary", "forces")}
+
+
+def _read_kept(kept: dict[str, Path]) -> NationalOverview:
+    return NationalOverview(
+        gpd.read_parquet(kept["hotspots"]),  # in metres, as kept
+        pd.read_parquet(kept["summary"]),
+        gpd.read_parquet(kept["forces"]),
+    )
+
+
+def _write_kept(kept: dict[str, Path], found: NationalOverview) -> None:
+    """Keep ``found`` (the forces' part last: readers wait for all three); a folder
+    that cannot be written leaves nothing half-written and is not an error."""
+    folder = kept["forces"].parent
+    try:
+        folder.mkdir(exist_ok=True)
+        for part, frame in (
+            ("hotspots", found.metric_hotspots),
+            ("summary", found.summary),
+            ("forces", found.forces),
+        ):
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, compression="zstd")
+            write_bytes_atomic(kept[part], buffer.getvalue())
+        _forget_oldest(folder)
+    except OSError:
+        for path in kept.values():
+            path.unlink(missing_ok=True)
+
+
+def _forget_oldest(folder: Path) -> None:
+    by_key: dict[str, float] = {}
+    for path in folder.glob("*-forces.parquet"):
+        by_key[path.name.split("-")[0]] = path.stat().st_mtime
+    for key in sorted(by_key, key=by_key.get)[:-KEPT_MAX]:
+        for path in folder.glob(f"{key}-*.parquet"):
+            path.unlink(missing_ok=True)
+
+
 def _force_outlines(points: SnapWeights, summary: pd.DataFrame) -> gpd.GeoDataFrame:
-    codes = pd.Categorical(points.force, categories=summary["area"].tolist()).codes
+    codes = points.force_codes(summary["area"].tolist())
     keep = codes >= 0
     order = np.argsort(codes[keep], kind="stable")
     xy, group = points.xy[keep][order], codes[keep][order]

@@ -19,6 +19,7 @@ filters are pushed down to Parquet row-group statistics.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ MANIFEST = "_manifest.json"
 NO_FORCE = "__HIVE_DEFAULT_PARTITION__"
 
 MANIFEST_VERSION = 1
+
+_OWN_KEYS = {"version", "sources", "partitions"}
 
 
 def is_partitioned(path: str | Path) -> bool:
@@ -118,9 +121,13 @@ class PartitionedStore:
             fail("is a file, not a store folder", fix="Name a folder or a .parquet file", file=root)
         manifest = self.root / MANIFEST
         if manifest.is_file():
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            self.sources: list[str] = list(data["sources"])
-            partitions = [Partition.from_json(p) for p in data["partitions"]]
+            stat = manifest.stat()
+            version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            sources, partitions, extra = _parsed(str(manifest), version)
+            self.sources: list[str] = list(sources)
+            # What other writers record (the named areas, geo.io.areas) survives an append;
+            # a fresh copy, since writers change it.
+            self.extra = json.loads(extra)
         elif self.root.is_dir() and any(self.root.iterdir()):
             fail(
                 "is a folder with files but no store manifest",
@@ -129,6 +136,7 @@ class PartitionedStore:
             )
         else:
             self.sources, partitions = [], []
+            self.extra = {}
         self.partitions = {(p.force, p.month): p for p in partitions}
         self._written: list[Path] = []
 
@@ -168,13 +176,18 @@ class PartitionedStore:
         self.partitions[key] = partition if old is None else _merge(old, partition)
 
     def close(self, names: list[str]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         self.sources += names
+        self.save()
+
+    def save(self) -> None:
+        """Write the manifest (atomically): partitions, sources and :attr:`extra`."""
+        self.root.mkdir(parents=True, exist_ok=True)
         ordered = sorted(self.partitions.values(), key=lambda p: (p.force or "", p.month))
         manifest = {
             "version": MANIFEST_VERSION,
             "sources": self.sources,
             "partitions": [p.to_json() for p in ordered],
+            **self.extra,
         }
         text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
         write_bytes_atomic(self.root / MANIFEST, text.encode("utf-8"))
@@ -227,6 +240,19 @@ class PartitionedStore:
     def files(self, partitions: Sequence[Partition]) -> list[str]:
         """Paths of the part files of ``partitions``."""
         return [str(self.root / f) for p in partitions for f in p.files]
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, version: tuple[int, int, int]) -> tuple[tuple, tuple, str]:
+    """A manifest's sources, partitions and other keys (as JSON text), parsed once per
+    version of the file (inode, modification time and size: the manifest is replaced
+    whole by a rename): a national store's manifest takes tens of milliseconds to parse,
+    and every query opens the store."""
+    del version  # part of the cache key only
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    extra = {k: v for k, v in data.items() if k not in _OWN_KEYS}
+    partitions = tuple(Partition.from_json(p) for p in data["partitions"])
+    return tuple(data["sources"]), partitions, json.dumps(extra)
 
 
 def split_by_partition(rows: pa.Table) -> list[tuple[dict, pa.Table]]:

@@ -27,9 +27,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import shapely
 
 from geo.checks import fail
 from geo.io.partitioned import PartitionedStore, is_partitioned
+from geo.projection import lonlat_to_bng, unique_pairs
 from geo.timeseries import parse_month
 
 Months = tuple[str | dt.date | None, str | dt.date | None] | None
@@ -39,12 +41,15 @@ BBox = tuple[float, float, float, float] | None
 @dataclass(frozen=True)
 class Selection:
     """What the user is looking at. ``bbox`` in EPSG:4326 degrees
-    ``(min_lon, min_lat, max_lon, max_lat)``; ``months`` inclusive, either end open."""
+    ``(min_lon, min_lat, max_lon, max_lat)``; ``months`` inclusive, either end open;
+    ``within`` a polygon (WKB, EPSG:27700 metres) that rows' easting and northing must
+    fall in or on, with ``bbox`` then inside the polygon's bounds."""
 
     forces: tuple[str, ...] | None = None
     months: tuple[dt.date | None, dt.date | None] | None = None
     categories: tuple[str, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None
+    within: bytes | None = None
 
     @classmethod
     def of(
@@ -53,16 +58,41 @@ class Selection:
         months: Months = None,
         categories: Sequence[str] | None = None,
         bbox: BBox = None,
+        within: shapely.Geometry | None = None,
     ) -> Selection:
-        """A selection from loose arguments, months parsed (``"YYYY-MM"`` or dates)."""
+        """A selection from loose arguments, months parsed (``"YYYY-MM"`` or dates);
+        ``within`` is a polygon in EPSG:4326 degrees (e.g. a named area of the store)."""
         if months is not None:
             months = tuple(None if m is None else parse_month(m, "months") for m in months)
+        if bbox is not None:
+            bbox = tuple(float(v) for v in bbox)
+        wkb = None
+        if within is not None:
+            if within.is_empty:
+                fail("`within` is an empty polygon", fix="Pass an area with a boundary")
+            # Padded by about 10 m: the row test is on the polygon in EPSG:27700, whose
+            # edges bow slightly away from the same edges drawn straight in degrees.
+            west, south, east, north = (float(v) for v in within.bounds)
+            pad = 1e-4
+            bbox = _intersect_boxes(bbox, (west - pad, south - pad, east + pad, north + pad))
+            wkb = shapely.to_wkb(to_bng(within))
         return cls(
             None if forces is None else tuple(forces),
             months,
             None if categories is None else tuple(categories),
-            None if bbox is None else tuple(float(v) for v in bbox),
+            bbox,
+            wkb,
         )
+
+    def inside(self, easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
+        """Mask of the points (EPSG:27700 metres) in or on :attr:`within` (all True
+        without one); each distinct point is tested once, NaN is outside."""
+        if self.within is None:
+            return np.ones(len(easting), dtype=bool)
+        polygon = shapely.from_wkb(self.within)
+        shapely.prepare(polygon)
+        codes, x, y = unique_pairs(easting, northing)
+        return np.append(shapely.intersects_xy(polygon, x, y), False)[codes]
 
     def expression(self) -> ds.Expression | None:
         """Row filter for Parquet pushdown (months, categories, bbox covering column)."""
@@ -93,6 +123,19 @@ class Selection:
         return expression
 
 
+def to_bng(shape: shapely.Geometry) -> shapely.Geometry:
+    """A geometry in EPSG:4326 degrees transformed to EPSG:27700 metres (vertex by vertex)."""
+    return shapely.transform(shape, lambda xy: np.column_stack(lonlat_to_bng(xy[:, 0], xy[:, 1])))
+
+
+def _intersect_boxes(a: BBox, b: tuple[float, float, float, float]) -> tuple:
+    """The overlap of two ``(min_x, min_y, max_x, max_y)`` boxes (``a`` may be None); an
+    empty overlap stays an inverted box, which no partition or row group matches."""
+    if a is None:
+        return b
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+
+
 def _check_store(store: str | Path) -> Path:
     path = Path(store)
     if not path.exists():
@@ -120,9 +163,17 @@ def read_table(
     if not files:
         return None
     dataset = ds.dataset(files, format="parquet")
-    return dataset.to_table(
-        columns=list(columns) if columns else None, filter=selection.expression()
+    wanted = list(columns) if columns else None
+    coordinates = [] if wanted is None else [c for c in ("easting", "northing") if c not in wanted]
+    if selection.within is None:
+        coordinates = []
+    table = dataset.to_table(
+        columns=None if wanted is None else wanted + coordinates, filter=selection.expression()
     )
+    if selection.within is None:
+        return table
+    xy = [table.column(c).to_numpy(zero_copy_only=False) for c in ("easting", "northing")]
+    return table.filter(selection.inside(*xy)).drop_columns(coordinates)
 
 
 def forces(store: str | Path) -> list[str]:
@@ -209,6 +260,14 @@ class SnapWeights:
         found = np.flatnonzero(names == force)
         return codes == (found[0] if len(found) else -2)
 
+    def force_codes(self, names: Sequence[str]) -> np.ndarray:
+        """Position in ``names`` of each point's force, -1 for a force not among them,
+        from the integer codes worked out once per object (not the text of every point)."""
+        codes, found = self._force_codes
+        position = {name: i for i, name in enumerate(names)}
+        lookup = np.array([position.get(name, -1) for name in found] + [-1], dtype=np.int64)
+        return lookup[codes]  # a missing force has code -1: the -1 appended last
+
     @cached_property
     def _force_codes(self) -> tuple[np.ndarray, np.ndarray]:
         codes, names = pd.factorize(self.force)
@@ -247,12 +306,15 @@ def snap_weights(
     xy = np.column_stack(
         [grouped.column("easting").to_numpy(), grouped.column("northing").to_numpy()]
     )
-    return SnapWeights(
+    weights = SnapWeights(
         xy,
         grouped.column("count_all").to_numpy().astype(np.int64),
         np.asarray(grouped.column("force").to_pylist(), dtype=object),
         np.asarray(grouped.column("location").to_pylist(), dtype=object) if with_location else None,
     )
+    if selection.within is None:
+        return weights
+    return weights.subset(selection.inside(weights.xy[:, 0], weights.xy[:, 1]))
 
 
 def _grouped_counts(files: list[str], selection: Selection, keys: list[str]) -> pa.Table | None:

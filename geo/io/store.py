@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
 
 from geo import schema
 from geo.checks import check_columns, fail
@@ -55,6 +56,8 @@ def read_incidents(
     categories: Sequence[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     forces: Sequence[str] | None = None,
+    *,
+    within: shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:
     """Load incidents from a GeoParquet store, filtered at the file level.
 
@@ -72,6 +75,10 @@ def read_incidents(
         ``(min_lon, min_lat, max_lon, max_lat)`` in EPSG:4326 degrees.
     forces
         Keep only these forces (police.uk ``Falls within`` names).
+    within
+        Keep only rows in or on this polygon (EPSG:4326 degrees; e.g. a named area of a
+        store, :func:`geo.io.areas.area_polygon`). Partitions and row groups outside its
+        bounding box are never read; the rest are tested point by point in EPSG:27700.
 
     Returns
     -------
@@ -81,8 +88,10 @@ def read_incidents(
     path = Path(path)
     if not path.exists():
         fail("no such incident store", fix="Create one with `python -m geo ingest`", file=path)
-    if path.is_dir() or forces is not None:
-        return _read_selection(path, months, categories, bbox, forces)
+    if path.is_dir() or forces is not None or within is not None:
+        from geo.io.query import Selection
+
+        return _read_selection(path, Selection.of(forces, months, categories, bbox, within))
     filters = _filters(months, categories)
     frame = gpd.read_parquet(path, filters=filters or None, bbox=bbox)
     frame = frame.drop(columns=["bbox"], errors="ignore")
@@ -90,12 +99,12 @@ def read_incidents(
     return frame.reset_index(drop=True)
 
 
-def _read_selection(path: Path, months, categories, bbox, forces) -> gpd.GeoDataFrame:
-    """Rows of a selection from a file or a partitioned folder, as :func:`read_incidents`."""
+def _read_selection(path: Path, selection) -> gpd.GeoDataFrame:
+    """Rows of a :class:`geo.io.query.Selection` from a file or a partitioned folder, as
+    :func:`read_incidents` returns them."""
     from geo.io.geoparquet import geometries_from_wkb, incident_schema
-    from geo.io.query import Selection, read_table
+    from geo.io.query import read_table
 
-    selection = Selection.of(forces, months, categories, bbox)
     # The bbox covering column serves the filter only: not read into the result.
     columns = [name for name in incident_schema().names if name != "bbox"]
     table = read_table(path, selection, columns=columns)

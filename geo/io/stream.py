@@ -374,6 +374,10 @@ def ingest_to_store(
         raise
     sink.close(names)
     rejected_out.close()
+    if written and isinstance(sink, PartitionedStore):
+        from geo.io.areas import relink_forces
+
+        relink_forces(out)  # new forces may have incidents in the store's named areas
     frame = pd.DataFrame(
         [(f, pd.Timestamp(m), n) for (f, m), n in sorted(coverage.items(), key=str)],
         columns=["force", "month", "rows"],
