@@ -176,8 +176,12 @@ def _first_seen(code: int, names: list[str]) -> str:
 
 
 def output_rows(accepted: pa.Table, source: str) -> pa.Table:
-    """Accepted canonical rows with decoded text and their ``source`` file name."""
-    rows = arrow_strings_for_pandas(accepted.drop_columns(["_row"]))
+    """Accepted canonical rows with their ``source`` file name.
+
+    Text columns stay dictionary-encoded: the writer orders rows first and decodes after,
+    so reordering moves small integers rather than strings.
+    """
+    rows = accepted.drop_columns(["_row"])
     return rows.append_column(
         "source", pa.repeat(pa.scalar(source, pa.large_string()), rows.num_rows)
     )
