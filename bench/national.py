@@ -119,12 +119,15 @@ def generate(rows: int, seed: int = 16) -> Path:
     forces = force_layout(rng)
     months = max(1, round(rows / ROWS_PER_MONTH))
     per_file = rows // (months * FORCES)
+    # From January 2020, or earlier when the months would run past mid-2026: a later month
+    # is implausible for the ingest and rejected (100M rows = 185 months, from 2011).
+    first = min(2020 * 12, 2026 * 12 + 5 - months)
     names, shares = list(CATEGORIES), np.array(list(CATEGORIES.values()))
     shares /= shares.sum()
     hex_pairs = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
     previous_ids = None
     for m in range(months):
-        month = f"{2020 + (m // 12)}-{m % 12 + 1:02d}"
+        month = f"{(first + m) // 12}-{(first + m) % 12 + 1:02d}"
         (folder / month).mkdir(parents=True, exist_ok=True)
         for force in forces:
             pick = rng.choice(SNAPS_PER_FORCE, per_file, p=force["weight"] / force["weight"].sum())
