@@ -119,12 +119,15 @@ def generate(rows: int, seed: int = 16) -> Path:
     forces = force_layout(rng)
     months = max(1, round(rows / ROWS_PER_MONTH))
     per_file = rows // (months * FORCES)
+    # From January 2020, or earlier when the months would run past mid-2026: a later month
+    # is implausible for the ingest and rejected (100M rows = 185 months, from 2011).
+    first = min(2020 * 12, 2026 * 12 + 5 - months)
     names, shares = list(CATEGORIES), np.array(list(CATEGORIES.values()))
     shares /= shares.sum()
     hex_pairs = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
     previous_ids = None
     for m in range(months):
-        month = f"{2020 + (m // 12)}-{m % 12 + 1:02d}"
+        month = f"{(first + m) // 12}-{(first + m) % 12 + 1:02d}"
         (folder / month).mkdir(parents=True, exist_ok=True)
         for force in forces:
             pick = rng.choice(SNAPS_PER_FORCE, per_file, p=force["weight"] / force["weight"].sum())
@@ -224,12 +227,18 @@ def measure_geo_ingest(archive: Path, store: Path) -> dict:
     return measure_cli(["ingest", str(archive), "--out", str(store)])
 
 
-def paired(rows: int, pairs: int) -> None:
+def paired(rows: int, pairs: int, outputs: Path | None = None) -> None:
     """``pairs`` runs of DuckDB then ``geo ingest`` on the same files, back to back, with
-    the load average before each pair; prints each pair's ratio and the median ratio."""
+    the load average before each pair; prints each pair's ratio and the median ratio.
+
+    Outputs go beside the archive, or into ``outputs`` (so that two people benchmarking
+    on one shared archive folder never replace each other's store).
+    """
     archive = generate(rows)
-    store = archive.parent / f"{archive.name}-store"
-    parquet = archive.parent / f"{archive.name}-duckdb.parquet"
+    folder = outputs or archive.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    store = folder / f"{archive.name}-store"
+    parquet = folder / f"{archive.name}-duckdb.parquet"
     ratios, cpu_ratios = [], []
     for k in range(pairs):
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -310,11 +319,14 @@ def main() -> None:
         metavar="N",
         help="only N back-to-back pairs of DuckDB and geo ingest per size",
     )
+    parser.add_argument(
+        "--outputs", type=Path, help="folder for the paired runs' store and Parquet file"
+    )
     args = parser.parse_args()
     for rows in args.rows or [3_000_000]:
         if args.paired:
             print(f"rows: {rows:,}")
-            paired(rows, args.paired)
+            paired(rows, args.paired, args.outputs)
             continue
         results = run(rows)
         print(f"rows: {rows:,}")

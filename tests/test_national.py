@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from geo import schema
 from geo.cli import main
+from geo.io.id_hashes import IdHashes
 from geo.io.incidents import POLICE_UK_STREET_COLUMNS, ingest
 from geo.io.partitioned import MANIFEST, PartitionedStore
 from geo.io.query import Selection, category_counts, monthly_counts, snap_weights
 from geo.io.store import read_incidents
-from geo.io.stream import IdHashes, ingest_to_store
+from geo.io.stream import ingest_to_store
 from geo.projection import bng_to_lonlat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,33 @@ def test_id_hashes_find_the_first_row_of_every_id(batches):
             expected.append(first.get(value, -2))
             first.setdefault(value, code)
     assert got == expected
+
+
+def test_id_hashes_spilled_and_capped_runs_find_the_first_row_of_every_id(tmp_path, monkeypatch):
+    """Long runs keep their values in files and stop merging at the limit: with tiny limits,
+    40 files of random 64-bit hashes (a fifth repeating earlier ones) give the same answers
+    as a dict."""
+    from geo.io import id_hashes
+
+    monkeypatch.setattr(id_hashes, "SPILL_AT", 64)
+    monkeypatch.setattr(id_hashes, "MERGE_LIMIT", 1000)
+    monkeypatch.setattr(id_hashes, "_BLOCK", 50)
+    rng = np.random.default_rng(7)
+    hashes, first, seen = IdHashes(columns=2, spill=tmp_path), {}, []
+    for file_index in range(40):
+        batch = rng.integers(0, 2**64, 120, dtype=np.uint64)
+        if seen:
+            again = rng.random(120) < 0.2
+            batch[again] = rng.choice(np.array(seen, dtype=np.uint64), again.sum())
+        where = np.column_stack([(file_index << 32) + np.arange(1, 121), np.full(120, file_index)])
+        got = hashes.check(batch, where)
+        expected = [first.get(h, (id_hashes.FIRST, id_hashes.FIRST)) for h in batch.tolist()]
+        assert [tuple(row) for row in got.tolist()] == expected
+        for h, row in zip(batch.tolist(), where.tolist(), strict=True):
+            first.setdefault(h, tuple(row))
+        seen += batch.tolist()
+    assert list(tmp_path.glob("run-*.bin"))  # values were spilled
+    assert len(hashes._runs) >= 4  # 4,000 ids in runs of at most 1,000
 
 
 @settings(max_examples=60, deadline=None)

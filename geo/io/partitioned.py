@@ -260,11 +260,10 @@ def split_by_partition(rows: pa.Table) -> list[tuple[dict, pa.Table]]:
 
     A police.uk file holds one force and one month, so that case skips the grouping.
     """
-    force, month = rows.column("force"), rows.column("month")
+    force, month = rows.column("force").cast(pa.string()), rows.column("month")
     if pc.count_distinct(force, mode="all").as_py() == 1 and len(pc.unique(month)) == 1:
         return [({"force": force[0].as_py(), "month": month[0].as_py()}, rows)]
-    force = force.cast(pa.string())
-    keys = rows.select(["force", "month"]).group_by(["force", "month"]).aggregate([])
+    keys = pa.table({"force": force, "month": month}).group_by(["force", "month"]).aggregate([])
     parts = []
     for key in keys.to_pylist():
         same_force = pc.is_null(force) if key["force"] is None else pc.equal(force, key["force"])

@@ -17,6 +17,7 @@ extends with only the files it has not ingested before.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from geo import schema
 from geo.checks import fail
 from geo.io.csv import rejected_frame
 from geo.io.geoparquet import GeoParquetWriter
+from geo.io.id_hashes import FIRST, IN_STORE, IdHashes, combine, hash_ids
 from geo.io.incidents import (
     POLICE_UK_STREET,
     ColumnMapping,
@@ -46,9 +48,6 @@ from geo.io.incidents import (
 )
 from geo.io.partitioned import split_by_partition
 from geo.safety import csv_text
-
-#: Where-code of an id that was already in the store before this run.
-IN_STORE = -1
 
 
 class RowSink(Protocol):
@@ -70,89 +69,6 @@ class RowSink(Protocol):
         """Drop what was written."""
 
 
-def hash_ids(ids: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """``(rows with an id, 64-bit hash of each such id)``; spaces around an id are ignored."""
-    trimmed = pc.utf8_trim_whitespace(ids.cast(pa.string()))
-    present = pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False)
-    rows = np.flatnonzero(present)
-    values = np.asarray(trimmed.take(rows).to_numpy(zero_copy_only=False), dtype=object)
-    return rows, pd.util.hash_array(values, categorize=False)
-
-
-def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """One 64-bit hash of each (64-bit hash, unsigned number) pair: multiply the hash by
-    an odd constant and add the number. Pairs with the same hash never collide; others
-    with probability about 2**-64, as distinct texts do."""
-    with np.errstate(over="ignore"):
-        return first * np.uint64(0x9E3779B97F4A7C15) + second
-
-
-class IdHashes:
-    """Hashes of the ids seen so far, with what was recorded of each id's first row.
-
-    Each id keeps the values given with its first row: ``where`` codes
-    (``file_index << 32 | row``, 1-based data row, or :data:`IN_STORE` for ids already in
-    the store), optionally with more columns (a 2-D ``where``). New ids are added as a
-    sorted run and runs of similar length are merged (a log-structured merge), so adding
-    n ids costs O(n log n) in all and a lookup searches O(log n) runs. Memory: 8 bytes
-    per distinct id plus 8 per value column (16 bytes with ``where`` alone; the ingest's
-    :class:`OffenceIds` keeps two columns, 24 bytes, about 1.6 GB for the 65 million ids
-    of police.uk 2010-2026).
-
-    Ids already in a store are loaded per force, when rows of that force first arrive
-    (``existing(force)``): a police.uk Crime ID belongs to one force, and an archive
-    downloaded again repeats it in that force, though perhaps in a later month. Their
-    values are all :data:`IN_STORE`.
-    """
-
-    def __init__(
-        self, existing: Callable[[str | None], list[str]] | None = None, columns: int = 1
-    ) -> None:
-        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
-        self._existing = existing
-        self._columns = columns
-        self._loaded: set[str | None] = set()
-
-    def load_store(self, force: str | None) -> None:
-        """Add the ids the store already holds for ``force``, once."""
-        if force in self._loaded or self._existing is None:
-            return
-        self._loaded.add(force)
-        _, hashes = hash_ids(pa.array(self._existing(force), pa.string()))
-        if len(hashes):
-            self.check(hashes, np.full((len(hashes), self._columns), IN_STORE, dtype=np.int64))
-
-    def check(self, hashes: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """The values recorded with the first row of each row's id, or -2 when the row is
-        the first (``where`` 1-D: one value per row; 2-D: a row of values per row).
-
-        Rows are in file order; the first of several equal ids in one call is kept.
-        """
-        values = where.reshape(len(where), 1) if where.ndim == 1 else where
-        order = np.argsort(hashes, kind="stable")
-        sorted_hashes, sorted_values = hashes[order], values[order]
-        first = np.r_[True, sorted_hashes[1:] != sorted_hashes[:-1]]
-        run_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        earlier = np.where(first[:, None], -2, sorted_values[run_start])
-        seen = np.zeros(len(order), dtype=bool)
-        for run_hashes, run_values in self._runs:
-            position = np.minimum(np.searchsorted(run_hashes, sorted_hashes), len(run_hashes) - 1)
-            hit = run_hashes[position] == sorted_hashes
-            earlier[hit] = run_values[position[hit]]
-            seen |= hit
-        new = first & ~seen
-        self._runs.append((sorted_hashes[new], sorted_values[new]))
-        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (a, a_values), (b, b_values) = self._runs.pop(), self._runs.pop()
-            merged = np.concatenate([b, a])
-            merge = np.argsort(merged, kind="stable")
-            self._runs.append((merged[merge], np.concatenate([b_values, a_values])[merge]))
-        self._runs = [run for run in self._runs if len(run[0])]
-        result = np.empty_like(earlier)
-        result[order] = earlier
-        return result.reshape(where.shape)
-
-
 @dataclass
 class StreamSummary:
     """What one streamed ingest did: the usual summary plus the files skipped."""
@@ -169,12 +85,18 @@ class OffenceIds:
     crime type not seen for the id yet (see :func:`geo.io.incidents._duplicate_ids`). So
     each id keeps its first row's where-code and, packed in one integer, its month (days
     since 1970, upper 32 bits) and crime type (a number per distinct type, lower 32
-    bits): one hash set, 24 bytes per id. A second, small set holds the further
-    (id, crime type) pairs of ids that came back in their first month with another type.
+    bits): one hash set (:class:`geo.io.id_hashes.IdHashes`: about 9 bytes of memory per
+    id, the values of long runs in the ``spill`` folder). A second, small set holds the
+    further (id, crime type) pairs of ids that came back in their first month with
+    another type.
     """
 
-    def __init__(self, existing: Callable[[str | None], Sequence[str]] | None = None) -> None:
-        self.first = IdHashes(existing, columns=2)
+    def __init__(
+        self,
+        existing: Callable[[str | None], Sequence[str]] | None = None,
+        spill: Path | None = None,
+    ) -> None:
+        self.first = IdHashes(existing, columns=2, spill=spill)
         self.more_offences = IdHashes()
         self._type_codes: dict[str, int] = {}
 
@@ -183,21 +105,21 @@ class OffenceIds:
         self.first.load_store(force)
 
     def repeats(
-        self, accepted: pa.Table, rows: np.ndarray, id_hashes: np.ndarray, where: np.ndarray
+        self, table: pa.Table, rows: np.ndarray, id_hashes: np.ndarray, where: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Mask over ``rows`` (rows of ``accepted`` with an id, ``id_hashes`` their
+        """Mask over ``rows`` (accepted rows of ``table`` with an id, ``id_hashes`` their
         :func:`hash_ids`) of rows that repeat an offence, and the where-code of each row's
-        id's first row (-2 for a first row)."""
-        month = accepted.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
-        crime_type = self._codes(accepted.column("category").take(rows))
+        id's first row (:data:`FIRST` for a first row)."""
+        month = table.column("month").take(rows).cast(pa.date32()).to_numpy().astype("int64")
+        crime_type = self._codes(table.column("category").take(rows))
         first = self.first.check(id_hashes, np.column_stack([where, (month << 32) | crime_type]))
-        is_first = first[:, 0] == -2
+        is_first = first[:, 0] == FIRST
         # Ids already in the store carry IN_STORE (-1): month -1, never a row's month.
         same_month = ~is_first & ((first[:, 1] >> 32) == month)
         other_type = same_month & ((first[:, 1] & 0xFFFFFFFF) != crime_type)
         new_offence = np.zeros(len(rows), dtype=bool)
-        pairs = _combine(id_hashes[other_type], crime_type[other_type].astype(np.uint64))
-        new_offence[other_type] = self.more_offences.check(pairs, where[other_type]) == -2
+        pairs = combine(id_hashes[other_type], crime_type[other_type].astype(np.uint64))
+        new_offence[other_type] = self.more_offences.check(pairs, where[other_type]) == FIRST
         return ~(is_first | new_offence), first[:, 0]
 
     def _codes(self, values: pa.ChunkedArray) -> np.ndarray:
@@ -215,28 +137,27 @@ def drop_duplicate_ids(
 ) -> tuple[pa.Table, pd.DataFrame]:
     """Accepted rows of ``read`` without repeated offences, and the repeats as rejected rows.
 
-    Only the id, month, crime type, force and row columns of the accepted rows are looked
-    at; the whole table is filtered once, at the end.
+    Only the id, month, crime type, force and row columns of accepted rows with an id are
+    looked at; the whole table is filtered once, at the end.
     """
     keep = read.keep.copy()
-    accepted = np.flatnonzero(keep)
-    checked = read.canonical.select(["incident_id", "month", "category", "force", "_row"])
-    checked = checked.take(pa.array(accepted))
-    rows, hashes = hash_ids(checked.column("incident_id"))
-    row_numbers = checked.column("_row").to_numpy()
+    rows, hashes = hash_ids(read.canonical.column("incident_id"))
+    accepted = keep[rows]
+    rows, hashes = rows[accepted], hashes[accepted]
+    row_numbers = read.canonical.column("_row").to_numpy()
     where = (np.int64(file_index) << 32) | row_numbers[rows]
     if len(rows):
-        for force in pc.unique(checked.column("force").cast(pa.string())).to_pylist():
+        for force in pc.unique(read.canonical.column("force").take(rows)).to_pylist():
             ids.load_store(force)
-    repeat, first = ids.repeats(checked, rows, hashes, where)
+    repeat, first = ids.repeats(read.canonical, rows, hashes, where)
     repeated, first = rows[repeat], first[repeat]
     if len(repeated) == 0:
         return read.canonical.filter(pa.array(keep)), rejected_frame(
             read.name, repeated, [], [], []
         )
-    keep[accepted[repeated]] = False
+    keep[repeated] = False
     raw = arrow_strings_for_pandas(
-        read.canonical.take(pa.array(accepted[repeated])).drop_columns(["_row"])
+        read.canonical.take(pa.array(repeated)).drop_columns(["_row"])
     ).to_pylist()
     rejected = rejected_frame(
         read.name,
@@ -255,8 +176,12 @@ def _first_seen(code: int, names: list[str]) -> str:
 
 
 def output_rows(accepted: pa.Table, source: str) -> pa.Table:
-    """Accepted canonical rows with decoded text and their ``source`` file name."""
-    rows = arrow_strings_for_pandas(accepted.drop_columns(["_row"]))
+    """Accepted canonical rows with their ``source`` file name.
+
+    Text columns stay dictionary-encoded: the writer orders rows first and decodes after,
+    so reordering moves small integers rather than strings.
+    """
+    rows = accepted.drop_columns(["_row"])
     return rows.append_column(
         "source", pa.repeat(pa.scalar(source, pa.large_string()), rows.num_rows)
     )
@@ -345,33 +270,36 @@ def ingest_to_store(
     skipped = sink.skip([source.name for source, _ in jobs])
     jobs = [(source, m) for source, m in jobs if source.name not in skipped]
     names = [source.name for source, _ in jobs]
-    ids = OffenceIds(sink.existing_ids)
-    coverage: dict[tuple, int] = {}
-    reasons: dict[str, int] = {}
-    rows_read = written = 0
-    rejected_out = _RejectedCsv(rejected_path)
-    reads = (reader or _in_process)(_read_job, jobs)
-    try:
-        for index, read in enumerate(reads):
-            accepted, duplicates = drop_duplicate_ids(read, index, names, ids)
-            rows = output_rows(accepted, read.name)
-            sink.write(rows, read.name)
-            written += rows.num_rows
-            rows_read += read.rows_read
-            for frame in (read.rejected, duplicates):
-                rejected_out.write(frame)
-                values, counts = np.unique(
-                    frame["reason"].to_numpy(dtype=object), return_counts=True
-                )
-                for reason, n in zip(values.tolist(), counts.tolist(), strict=True):
-                    reasons[reason] = reasons.get(reason, 0) + n
-            _count(coverage, rows)
-            if progress:
-                progress(read.name, rows_read)
-    except BaseException:
-        sink.abort()
-        rejected_out.close()
-        raise
+    # Values of long id-hash runs go to a folder beside the output, removed at the end.
+    spill_parent = out.parent if out.parent.is_dir() else None
+    with tempfile.TemporaryDirectory(prefix=".ingest-ids-", dir=spill_parent) as spill:
+        ids = OffenceIds(sink.existing_ids, spill=Path(spill))
+        coverage: dict[tuple, int] = {}
+        reasons: dict[str, int] = {}
+        rows_read = written = 0
+        rejected_out = _RejectedCsv(rejected_path)
+        reads = (reader or _in_process)(_read_job, jobs)
+        try:
+            for index, read in enumerate(reads):
+                accepted, duplicates = drop_duplicate_ids(read, index, names, ids)
+                rows = output_rows(accepted, read.name)
+                sink.write(rows, read.name)
+                written += rows.num_rows
+                rows_read += read.rows_read
+                for frame in (read.rejected, duplicates):
+                    rejected_out.write(frame)
+                    values, counts = np.unique(
+                        frame["reason"].to_numpy(dtype=object), return_counts=True
+                    )
+                    for reason, n in zip(values.tolist(), counts.tolist(), strict=True):
+                        reasons[reason] = reasons.get(reason, 0) + n
+                _count(coverage, rows)
+                if progress:
+                    progress(read.name, rows_read)
+        except BaseException:
+            sink.abort()
+            rejected_out.close()
+            raise
     sink.close(names)
     rejected_out.close()
     if written and isinstance(sink, PartitionedStore):
