@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -25,14 +26,20 @@ def _zip(*members: tuple[str, bytes]) -> bytes:
 
 @pytest.mark.parametrize("name", ["../../x.zip", "/tmp/evil/x.zip", "..\\..\\x.zip"])
 def test_an_uploaded_zip_is_read_in_memory_whatever_its_name(tmp_path, monkeypatch, name):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    before = tree(tmp_path.parent)
+    # Run two folders down, so a name climbing out of the working folder ("../../x.zip")
+    # still lands in this test's own folder, whose whole tree is compared (other tests'
+    # folders may change meanwhile).
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("TMPDIR", str(work))
+    before = tree(tmp_path)
     data = _zip(("2024-01-devon-street.csv", street_csv(street_rows(10))))
     result = common.ingest_upload.__wrapped__(name, data)
     assert result.summary.rows_accepted == 10
     assert result.summary.files == ["x.zip!2024-01-devon-street.csv"]
-    assert tree(tmp_path.parent) == before
+    assert tree(tmp_path) == before
+    assert not Path("/tmp/evil").exists()
 
 
 def test_the_app_reads_an_upload_named_to_escape_its_folder_in_memory(tmp_path):
