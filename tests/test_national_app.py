@@ -3,6 +3,7 @@ figures from store queries, pruning and one cached copy."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -202,6 +203,7 @@ def test_snap_weights_equal_the_counts_of_a_full_read(data_dir):
 
 
 def test_the_server_warm_up_keeps_each_national_stores_overview(data_dir, monkeypatch):
+    import importlib
     import importlib.util
 
     from geo.hotspots import national
@@ -211,7 +213,14 @@ def test_the_server_warm_up_keeps_each_national_stores_overview(data_dir, monkey
     spec.loader.exec_module(serve)
     kept = data_dir / "demo" / national.KEPT_FOLDER
     assert not kept.exists()
+    # The warm-up unloads the map component's modules for the server to import again;
+    # give them back to the later tests of this process.
+    for name in [n for n in sys.modules if n.split(".")[0] == "streamlit_folium"]:
+        monkeypatch.setitem(sys.modules, name, sys.modules[name])
+    monkeypatch.setitem(sys.modules, "pages.mapview", importlib.import_module("pages.mapview"))
+    monkeypatch.setattr(sys.modules["pages"], "mapview", sys.modules["pages.mapview"])
     serve.warm_up()
+    assert "pages.mapview" not in sys.modules  # reloaded by the server's first run
     assert len(list(kept.glob("*-forces.parquet"))) == 1
     # A new server process's first visitor: the Overview reads what the warm-up kept.
     st.cache_data.clear()
