@@ -102,13 +102,19 @@ def test_reading_one_force_never_opens_the_other_forces_files(archive, tmp_path)
         read_incidents(tmp_path / "store")
 
 
-def test_append_adds_only_new_months(archive, tmp_path):
+def _store_of_first_two_months(archive: Path, tmp_path: Path) -> Path:
+    """A store ingested from the archive's Jan and Feb 2025 files only (``tmp_path/store``)."""
     early = tmp_path / "early"
     early.mkdir()
     for path in archive.glob("2025-0[12]-*.csv"):
         (early / path.name).write_bytes(path.read_bytes())
     store = tmp_path / "store"
     ingest_to_store([early], store)
+    return store
+
+
+def test_append_adds_only_new_months(archive, tmp_path):
+    store = _store_of_first_two_months(archive, tmp_path)
     before = {p: p.read_bytes() for p in store.rglob("*.parquet")}
     again = ingest_to_store([archive], store)
     assert len(again.files_skipped) == 4 and again.summary.rows_read == 80
@@ -478,12 +484,7 @@ def test_hull_candidates_keep_every_convex_hull_vertex_of_each_force():
 def test_a_kept_overview_is_read_back_equal_until_the_store_changes(archive, tmp_path, monkeypatch):
     from geo.hotspots import national
 
-    early = tmp_path / "early"
-    early.mkdir()
-    for path in archive.glob("2025-0[12]-*.csv"):
-        (early / path.name).write_bytes(path.read_bytes())
-    store = tmp_path / "store"
-    ingest_to_store([early], store)
+    store = _store_of_first_two_months(archive, tmp_path)
     arguments = {"eps_m": 60, "min_samples": 5}
     computed = national.national_overview(store, **arguments)
     kept = national.national_overview(store, keep=True, **arguments)

@@ -12,6 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_national import write_month
+from test_pages import _app as page_run
+from test_pages import _metric
 
 from geo import schema, timeseries
 from geo.io import datasets, query, store
@@ -19,7 +21,6 @@ from geo.io.stream import ingest_to_store
 from geo.projection import bng_to_lonlat
 
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = str(ROOT / "dashboard.py")
 FORCES = {"Force A": 290_000, "Force B": 300_000, "Force C": 310_000}
 MONTHS = ("2025-01", "2025-02", "2025-03")
 
@@ -68,14 +69,7 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def _app(**query_params) -> AppTest:
-    at = AppTest.from_file(ENTRY, default_timeout=120)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return page_run(timeout=120, **query_params)
 
 
 def test_only_store_folders_with_a_manifest_and_a_url_safe_name_are_offered(data_dir):

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRY = str(ROOT / "dashboard.py")
 
 
-def _app(**query) -> AppTest:
-    at = AppTest.from_file(ENTRY, default_timeout=60)
+def _app(timeout: float = 60, **query) -> AppTest:
+    """The dashboard run once headless with ``query`` as its address's parameters."""
+    at = AppTest.from_file(ENTRY, default_timeout=timeout)
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
